@@ -1,0 +1,323 @@
+//! The one configuration struct. Values come from command-line flags, then `OMEGI_*` environment
+//! variables (both handled by clap), then an optional TOML file, then defaults — resolved and
+//! validated once at start-up so the rest of the server never sees a half-valid setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// Whether anybody may create an account, or only an admin (`omegi user create`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signup {
+    Open,
+    Closed,
+}
+
+/// Flags of `omegi serve`. Every field is optional here so that a missing flag can fall back
+/// to the file and then the default; the defaults are written in the help texts.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ServeArgs {
+    /// TOML file with any of the options below (keys in snake_case, e.g. `http_addr`).
+    #[arg(long, env = "OMEGI_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address of the HTTP server (API, OTLP/HTTP, web UI). [default: 127.0.0.1:8080]
+    #[arg(long, env = "OMEGI_HTTP_ADDR", value_name = "ADDR")]
+    pub http_addr: Option<SocketAddr>,
+
+    /// Directory of the embedded SQLite database. [default: ./omegi-data]
+    #[arg(long, env = "OMEGI_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Use this PostgreSQL database instead of the embedded SQLite one (postgres://user@host/db).
+    #[arg(long, env = "OMEGI_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Whether anyone may sign up, or only an admin creates users. [default: open]
+    #[arg(long, env = "OMEGI_SIGNUP", value_name = "MODE")]
+    pub signup: Option<Signup>,
+
+    /// The URL users reach Omegi at; used for OAuth redirects and, when https, Secure cookies.
+    /// [default: http://<address the server listens on>]
+    #[arg(long, env = "OMEGI_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// How long a sign-in lasts, e.g. 12h or 14d. [default: 14d]
+    #[arg(long, env = "OMEGI_SESSION_TTL", value_name = "DURATION", value_parser = parse_duration)]
+    pub session_ttl: Option<Duration>,
+
+    /// Largest accepted request body, e.g. 1MiB. [default: 4MiB]
+    #[arg(long, env = "OMEGI_MAX_BODY", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: Option<usize>,
+
+    /// GitHub OAuth app client id; without it GitHub sign-in is off.
+    #[arg(long, env = "OMEGI_GITHUB_CLIENT_ID", value_name = "ID")]
+    pub github_client_id: Option<String>,
+
+    /// GitHub OAuth app client secret.
+    #[arg(
+        long,
+        env = "OMEGI_GITHUB_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub github_client_secret: Option<String>,
+
+    /// GitHub authorize URL (change for GitHub Enterprise).
+    /// [default: https://github.com/login/oauth/authorize]
+    #[arg(long, env = "OMEGI_GITHUB_AUTHORIZE_URL", value_name = "URL")]
+    pub github_authorize_url: Option<String>,
+
+    /// GitHub token URL. [default: https://github.com/login/oauth/access_token]
+    #[arg(long, env = "OMEGI_GITHUB_TOKEN_URL", value_name = "URL")]
+    pub github_token_url: Option<String>,
+
+    /// GitHub API URL of the signed-in user. [default: https://api.github.com/user]
+    #[arg(long, env = "OMEGI_GITHUB_USER_URL", value_name = "URL")]
+    pub github_user_url: Option<String>,
+}
+
+/// The same options as read from the TOML file. Unknown keys are refused so a typo is not
+/// silently ignored.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    http_addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    signup: Option<Signup>,
+    public_url: Option<String>,
+    #[serde(default, deserialize_with = "de_duration")]
+    session_ttl: Option<Duration>,
+    #[serde(default, deserialize_with = "de_size")]
+    max_body: Option<usize>,
+    github_client_id: Option<String>,
+    github_client_secret: Option<String>,
+    github_authorize_url: Option<String>,
+    github_token_url: Option<String>,
+    github_user_url: Option<String>,
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Database {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+#[derive(Clone, Debug)]
+pub struct GithubConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub authorize_url: String,
+    pub token_url: String,
+    pub user_url: String,
+}
+
+/// Validated settings of a running server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub http_addr: SocketAddr,
+    pub database: Database,
+    pub signup: Signup,
+    /// As configured; [`crate::http::AppState::public_url`] holds the effective one.
+    pub public_url: Option<String>,
+    pub session_ttl: Duration,
+    pub max_body: usize,
+    pub github: Option<GithubConfig>,
+}
+
+impl Config {
+    /// Resolves flags/env, then the file named by `--config`, then defaults; the error names
+    /// the offending option.
+    pub fn load(args: ServeArgs) -> Result<Config, String> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        Self::resolve(args, file)
+    }
+
+    fn resolve(a: ServeArgs, f: FileConfig) -> Result<Config, String> {
+        let http_addr = a
+            .http_addr
+            .or(f.http_addr)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let database = match a.database_url.or(f.database_url) {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres { url }
+            }
+            Some(url) => {
+                return Err(format!(
+                    "--database-url: expected a postgres:// URL, got {url:?} \
+                     (leave it out to use the embedded SQLite database in --data-dir)"
+                ))
+            }
+            None => {
+                let dir = a
+                    .data_dir
+                    .or(f.data_dir)
+                    .unwrap_or_else(|| PathBuf::from("omegi-data"));
+                Database::Sqlite {
+                    path: dir.join("omegi.db"),
+                }
+            }
+        };
+        let public_url = a.public_url.or(f.public_url);
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "--public-url: expected an http:// or https:// URL, got {url:?}"
+                ));
+            }
+        }
+        let session_ttl = a
+            .session_ttl
+            .or(f.session_ttl)
+            .unwrap_or(Duration::from_secs(14 * 24 * 3600));
+        if session_ttl.is_zero() {
+            return Err("--session-ttl: must be longer than zero".into());
+        }
+        let max_body = a.max_body.or(f.max_body).unwrap_or(4 << 20);
+        if max_body < 1024 {
+            return Err("--max-body: must be at least 1KiB".into());
+        }
+        let github = match a.github_client_id.or(f.github_client_id) {
+            None => None,
+            Some(client_id) => Some(GithubConfig {
+                client_id,
+                client_secret: a
+                    .github_client_secret
+                    .or(f.github_client_secret)
+                    .ok_or("--github-client-secret: required when --github-client-id is set")?,
+                authorize_url: a
+                    .github_authorize_url
+                    .or(f.github_authorize_url)
+                    .unwrap_or_else(|| "https://github.com/login/oauth/authorize".into()),
+                token_url: a
+                    .github_token_url
+                    .or(f.github_token_url)
+                    .unwrap_or_else(|| "https://github.com/login/oauth/access_token".into()),
+                user_url: a
+                    .github_user_url
+                    .or(f.github_user_url)
+                    .unwrap_or_else(|| "https://api.github.com/user".into()),
+            }),
+        };
+        Ok(Config {
+            http_addr,
+            database,
+            signup: a.signup.or(f.signup).unwrap_or(Signup::Open),
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            session_ttl,
+            max_body,
+            github,
+        })
+    }
+
+    /// Cookies get the Secure flag when users reach Omegi over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--config: cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("--config: {}: {e}", path.display()))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (examples: 2s, 30m, 14d)"))
+}
+
+/// Sizes such as `512KiB`, `4MiB`, `1048576`.
+fn parse_size(s: &str) -> Result<usize, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (examples: 65536, 512KiB, 4MiB)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit {other:?} (use KiB, MiB or GiB)")),
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+fn de_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Number(usize),
+        Text(String),
+    }
+    match Size::deserialize(d)? {
+        Size::Number(n) => Ok(Some(n)),
+        Size::Text(s) => parse_size(&s).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let file: FileConfig = toml::from_str(
+            "http_addr = \"0.0.0.0:9000\"\nsignup = \"closed\"\nmax_body = \"2MiB\"",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            http_addr: Some("127.0.0.1:7000".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::resolve(args, file).unwrap();
+        assert_eq!(c.http_addr.port(), 7000);
+        assert_eq!(c.signup, Signup::Closed);
+        assert_eq!(c.max_body, 2 << 20);
+        assert_eq!(
+            c.database,
+            Database::Sqlite {
+                path: PathBuf::from("omegi-data/omegi.db")
+            }
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_option() {
+        let err = toml::from_str::<FileConfig>("htp_addr = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("htp_addr"), "{err}");
+        let args = ServeArgs {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(args, FileConfig::default()).unwrap_err();
+        assert!(err.starts_with("--database-url"), "{err}");
+        let args = ServeArgs {
+            github_client_id: Some("id".into()),
+            ..Default::default()
+        };
+        let err = Config::resolve(args, FileConfig::default()).unwrap_err();
+        assert!(err.starts_with("--github-client-secret"), "{err}");
+        assert!(parse_size("12 parsecs").is_err());
+    }
+}

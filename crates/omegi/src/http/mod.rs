@@ -1,0 +1,108 @@
+//! The HTTP API: one router per resource, assembled here with the OpenAPI document that
+//! `utoipa` builds from the handlers' annotations.
+
+mod access;
+mod auth;
+pub mod error;
+mod extract;
+mod health;
+mod projects;
+mod services;
+mod session;
+mod users;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::config::Config;
+use crate::store::Store;
+use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// Where users reach this server: `--public-url`, or the address it listens on.
+    pub public_url: Arc<str>,
+    /// Outbound HTTP (GitHub OAuth); no redirects, as the OAuth spec asks.
+    pub http: reqwest::Client,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Omegi API", description = "Error tracking for distributed systems, with a knowledge base of how errors were solved."),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "auth", description = "Accounts and sign-in"),
+        (name = "users", description = "Accounts"),
+        (name = "projects", description = "Projects and members"),
+        (name = "services", description = "Services and ingest tokens"),
+        (name = "health", description = "Probes"),
+    )
+)]
+struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(session::SESSION_COOKIE))),
+        );
+        doc.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+            "session",
+            Vec::<String>::new(),
+        )]);
+    }
+}
+
+/// The whole HTTP application, and the OpenAPI document describing it.
+pub fn router(state: AppState) -> (Router, OpenApiDoc) {
+    let max_body = state.config.max_body;
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(projects::router())
+        .merge(services::router())
+        .split_for_parts();
+    let doc_json = Arc::new(doc.clone());
+    let app = api
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc_json.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/api/{*rest}", axum::routing::any(unknown_endpoint))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state);
+    (app, doc)
+}
+
+async fn unknown_endpoint() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method",
+    )
+}

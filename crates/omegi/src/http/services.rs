@@ -1,0 +1,205 @@
+//! Services of a project and their ingest tokens.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access;
+use super::error::{ApiError, ErrorBody, OrNotFound};
+use super::extract::{ApiJson, ApiPath, CurrentUser};
+use super::AppState;
+use crate::auth::secret;
+use crate::model::{now_ms, IngestToken, Service, SERVICE_KINDS};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(service_kinds))
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(delete_service))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+/// The service kinds the service map has icons for.
+#[utoipa::path(get, path = "/api/service-kinds", tag = "services",
+    responses((status = 200, body = [String])))]
+async fn service_kinds() -> Json<&'static [&'static str]> {
+    Json(SERVICE_KINDS)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ServiceInput {
+    /// The service's `service.name`, 1–200 characters, unique in the project.
+    name: String,
+    /// One of `GET /api/service-kinds`.
+    kind: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/projects/{id}/services", tag = "services",
+    params(("id" = i64, Path, description = "Project id")),
+    responses((status = 200, body = [Service]), (status = 404, body = ErrorBody)))]
+async fn list_services(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<Service>>, ApiError> {
+    access::member(&state, &user, id).await?;
+    Ok(Json(state.store.services(id).await?))
+}
+
+/// Registers a service (owners only).
+#[utoipa::path(post, path = "/api/projects/{id}/services", tag = "services", request_body = ServiceInput,
+    params(("id" = i64, Path, description = "Project id")),
+    responses(
+        (status = 201, body = Service),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
+async fn create_service(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ServiceInput>,
+) -> Result<(StatusCode, Json<Service>), ApiError> {
+    access::owner(&state, &user, id).await?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
+    }
+    let kind = body.kind.as_deref().filter(|k| !k.is_empty());
+    if let Some(kind) = kind {
+        if !SERVICE_KINDS.contains(&kind) {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("{kind:?} is not one of {}", SERVICE_KINDS.join(", ")),
+            ));
+        }
+    }
+    let service = state.store.create_service(id, name, kind, now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(service)))
+}
+
+/// Deletes a service and its tokens (owners only).
+#[utoipa::path(delete, path = "/api/projects/{id}/services/{sid}", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn delete_service(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    access::owner(&state, &user, id).await?;
+    state
+        .store
+        .delete_service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A token as created: the only answer that ever contains the secret.
+#[derive(Serialize, ToSchema)]
+struct CreatedToken {
+    #[serde(flatten)]
+    token: IngestToken,
+    /// The secret to configure in the agent; it cannot be shown again.
+    secret: String,
+}
+
+/// Creates an ingest token for a service (owners only). The secret is in this answer only.
+#[utoipa::path(post, path = "/api/projects/{id}/services/{sid}/tokens", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses(
+        (status = 201, body = CreatedToken),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn create_token(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    access::owner(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    let plain = secret::generate_ingest_token();
+    let token = state
+        .store
+        .create_token(
+            sid,
+            &secret::display_prefix(&plain),
+            &secret::digest(&plain),
+            user.id,
+            now_ms(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token,
+            secret: plain,
+        }),
+    ))
+}
+
+/// The service's tokens: prefix, creation and last use; never the secret.
+#[utoipa::path(get, path = "/api/projects/{id}/services/{sid}/tokens", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses((status = 200, body = [IngestToken]), (status = 404, body = ErrorBody)))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<Json<Vec<IngestToken>>, ApiError> {
+    access::member(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    Ok(Json(state.store.tokens(sid).await?))
+}
+
+/// Revokes a token (owners only); agents using it are refused from then on.
+#[utoipa::path(delete, path = "/api/projects/{id}/services/{sid}/tokens/{tid}", tag = "services",
+    params(
+        ("id" = i64, Path, description = "Project id"),
+        ("sid" = i64, Path, description = "Service id"),
+        ("tid" = i64, Path, description = "Token id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid, tid)): ApiPath<(i64, i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    access::owner(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    state
+        .store
+        .delete_token(sid, tid)
+        .await
+        .or_404(format_args!("token {tid}"))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,79 @@
+//! Looking up accounts (to add project members) and creating them as an admin, which is how
+//! users arrive when sign-up is closed.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::auth::{hash_password, validate_account};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiQuery, CurrentUser};
+use super::AppState;
+use crate::model::{now_ms, User};
+use crate::store::NewUser;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search_users, create_user))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct UserSearch {
+    /// Start of the username (case-insensitive).
+    #[serde(default)]
+    q: String,
+}
+
+/// Accounts whose username starts with `q` (at most 20).
+#[utoipa::path(get, path = "/api/users", tag = "users", params(UserSearch),
+    responses((status = 200, body = [User]), (status = 401, body = ErrorBody)))]
+async fn search_users(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    ApiQuery(query): ApiQuery<UserSearch>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(state.store.search_users(query.q.trim(), 20).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NewAccount {
+    username: String,
+    password: String,
+    /// Make the account an admin too.
+    #[serde(default)]
+    admin: bool,
+}
+
+/// Creates an account (admins only), whether or not sign-up is open.
+#[utoipa::path(post, path = "/api/users", tag = "users", request_body = NewAccount,
+    responses(
+        (status = 201, body = User),
+        (status = 400, body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 409, body = ErrorBody),
+    ))]
+async fn create_user(
+    State(state): State<AppState>,
+    caller: CurrentUser,
+    ApiJson(body): ApiJson<NewAccount>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    caller.require_admin()?;
+    validate_account(&body.username, &body.password)?;
+    let hash = hash_password(body.password).await?;
+    let user = state
+        .store
+        .create_user(
+            NewUser {
+                username: &body.username,
+                password_hash: Some(&hash),
+                github_id: None,
+                admin: body.admin,
+            },
+            now_ms(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}

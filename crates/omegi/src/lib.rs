@@ -1,0 +1,9 @@
+//! Omegi: a self-hosted error tracker for distributed systems, with a Markdown knowledge base
+//! of how each error was solved. See `docs/architecture.md` for how the parts fit.
+
+pub mod auth;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod server;
+pub mod store;

@@ -1,0 +1,142 @@
+//! The `omegi` command: `serve` runs the server, `user create` adds an account from the shell
+//! (how users arrive when sign-up is closed).
+
+use std::io::Read;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use omegi::config::{Config, ServeArgs};
+use omegi::server::Server;
+use omegi::store::{NewUser, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "omegi",
+    version,
+    about = "Self-hosted error tracker for distributed systems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (reads the password from standard input when --password is absent).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "OMEGI_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        /// Give the account the admin role.
+        #[arg(long)]
+        admin: bool,
+        /// Where the database is: the same options as `omegi serve`.
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OMEGI_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Runtime::new()?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(load(args)?)),
+        Command::User(UserCommand::Create {
+            username,
+            password,
+            admin,
+            serve,
+        }) => runtime.block_on(create_user(load(serve)?, username, password, admin)),
+    }
+}
+
+fn load(args: ServeArgs) -> anyhow::Result<Config> {
+    Config::load(args).map_err(|message| anyhow::anyhow!("invalid configuration: {message}"))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let mut server = Server::start(config).await?;
+    tracing::info!("omegi serving HTTP on http://{}", server.http_addr);
+    tokio::select! {
+        result = server.wait() => result,
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            server.shutdown().await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+async fn create_user(
+    config: Config,
+    username: String,
+    password: Option<String>,
+    admin: bool,
+) -> anyhow::Result<()> {
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut p = String::new();
+            std::io::stdin()
+                .read_to_string(&mut p)
+                .context("reading the password from standard input")?;
+            p.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    if let Err(problem) = omegi::model::check_username(&username) {
+        bail!("--username: {problem}");
+    }
+    if let Err(problem) = omegi::model::check_password(&password) {
+        bail!("--password: {problem}");
+    }
+    let store = Store::open(&config.database).await?;
+    let hash = omegi::auth::password::hash(&password);
+    let user = store
+        .create_user(
+            NewUser {
+                username: &username,
+                password_hash: Some(&hash),
+                github_id: None,
+                admin,
+            },
+            omegi::model::now_ms(),
+        )
+        .await?;
+    store.close().await;
+    println!(
+        "created user {} (id {}, role {:?})",
+        user.username, user.id, user.role
+    );
+    Ok(())
+}

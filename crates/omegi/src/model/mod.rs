@@ -1,0 +1,22 @@
+//! Plain data types shared by storage and the API. No I/O lives here.
+
+mod account;
+mod project;
+
+pub use account::{check_password, check_username, User, UserRole};
+pub use project::{IngestToken, Member, MemberRole, Project, Service, SERVICE_KINDS};
+
+/// Unix time in milliseconds; how every timestamp is stored.
+pub type Millis = i64;
+
+/// The current time in Unix milliseconds.
+pub fn now_ms() -> Millis {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Renders stored milliseconds as RFC 3339 (UTC) for API answers.
+pub fn rfc3339(ms: Millis) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

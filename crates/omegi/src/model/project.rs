@@ -1,0 +1,74 @@
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Service kinds the service map draws with their own icon.
+pub const SERVICE_KINDS: &[&str] = &[
+    "python", "java", "node", "go", "rust", "dotnet", "ruby", "php", "browser", "gateway",
+    "database", "cache", "queue", "external", "other",
+];
+
+/// A group of services watched together; members see it, owners change it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Project {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    /// The caller's role in this project.
+    pub role: MemberRole,
+    pub service_count: i64,
+    pub member_count: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberRole {
+    Owner,
+    Member,
+}
+
+impl MemberRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberRole::Owner => "owner",
+            MemberRole::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> MemberRole {
+        if s == "owner" {
+            MemberRole::Owner
+        } else {
+            MemberRole::Member
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Member {
+    pub user_id: i64,
+    pub username: String,
+    pub role: MemberRole,
+    pub added_at: String,
+}
+
+/// One instrumented service of a project; ingest tokens belong to it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Service {
+    pub id: i64,
+    pub project_id: i64,
+    pub name: String,
+    /// One of `GET /api/service-kinds`, for the service map's icon.
+    pub kind: Option<String>,
+    pub created_at: String,
+}
+
+/// An ingest token as listed: the secret itself is only ever shown once, at creation.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IngestToken {
+    pub id: i64,
+    pub service_id: i64,
+    /// The first characters of the token, to tell tokens apart.
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}

@@ -1,0 +1,181 @@
+//! Users and their server-side sessions.
+
+use sqlx::FromRow;
+
+use super::{conflict, found, Result, Store};
+use crate::model::{rfc3339, Millis, User, UserRole};
+
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    role: String,
+    github_id: Option<i64>,
+    created_at: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: r.id,
+            username: r.username,
+            role: UserRole::parse(&r.role),
+            github: r.github_id.is_some(),
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, role, github_id, created_at";
+
+/// What a new account is created with.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub github_id: Option<i64>,
+    /// Forces the admin role; otherwise only the very first account is admin.
+    pub admin: bool,
+}
+
+impl Store {
+    /// Creates an account; the first account of an installation is the admin.
+    pub async fn create_user(&self, new: NewUser<'_>, now: Millis) -> Result<User> {
+        let sql = format!(
+            "INSERT INTO users (username, password_hash, github_id, role, created_at) \
+             SELECT $1, $2, $3, CASE WHEN $4 = 1 OR NOT EXISTS (SELECT 1 FROM users) \
+             THEN 'admin' ELSE 'user' END, $5 RETURNING {USER_COLUMNS}"
+        );
+        let row: UserRow = sqlx::query_as(&sql)
+            .bind(new.username)
+            .bind(new.password_hash)
+            .bind(new.github_id)
+            .bind(i64::from(new.admin))
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(conflict(format!(
+                "the username {:?} is already taken",
+                new.username
+            )))?;
+        Ok(row.into())
+    }
+
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        found(row).map(User::from)
+    }
+
+    /// The account and its password hash, by case-insensitive username.
+    pub async fn user_with_password(&self, username: &str) -> Result<(User, Option<String>)> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)"
+        );
+        let row: Option<(UserRow, Option<String>)> = sqlx::query(&sql)
+            .bind(username)
+            .try_map(|r: sqlx::any::AnyRow| {
+                use sqlx::Row;
+                Ok((UserRow::from_row(&r)?, r.try_get("password_hash")?))
+            })
+            .fetch_optional(&self.pool)
+            .await?;
+        let (user, hash) = found(row)?;
+        Ok((user.into(), hash))
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<User> {
+        self.user_with_password(username).await.map(|(u, _)| u)
+    }
+
+    pub async fn user_by_github_id(&self, github_id: i64) -> Result<User> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE github_id = $1");
+        let row: Option<UserRow> = sqlx::query_as(&sql)
+            .bind(github_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        found(row).map(User::from)
+    }
+
+    /// Accounts whose name starts with `prefix`, for pickers (e.g. adding a member).
+    pub async fn search_users(&self, prefix: &str, limit: i64) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE lower(username) LIKE $1 ESCAPE '\\' \
+             ORDER BY lower(username) LIMIT $2"
+        );
+        let pattern = format!("{}%", escape_like(&prefix.to_lowercase()));
+        let rows: Vec<UserRow> = sqlx::query_as(&sql)
+            .bind(pattern)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    pub async fn user_count(&self) -> Result<i64> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+
+    /// Stores a session by the hash of its cookie value; expired sessions are swept here.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Millis,
+        expires_at: Millis,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The user of a live session; expired or deleted sessions are not found.
+    pub async fn session_user(&self, token_hash: &str, now: Millis) -> Result<User> {
+        let sql = "SELECT u.id, u.username, u.role, u.github_id, u.created_at \
+                   FROM sessions s JOIN users u ON u.id = s.user_id \
+                   WHERE s.token_hash = $1 AND s.expires_at > $2";
+        let row: Option<UserRow> = sqlx::query_as(sql)
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        found(row).map(User::from)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

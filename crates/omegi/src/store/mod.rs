@@ -1,0 +1,124 @@
+//! The one storage interface. A single `AnyPool` serves both back-ends, so every query is
+//! written once in the SQL both dialects share; the few places where SQLite and PostgreSQL
+//! differ ask [`Store::backend`]. Migrations run at start-up, one folder per back-end.
+
+mod accounts;
+mod projects;
+mod tokens;
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+use crate::config::Database;
+
+pub use accounts::NewUser;
+pub use tokens::TokenOwner;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; the text names what already exists.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, applies SQLite's durability settings on every connection, and migrates.
+    pub async fn open(database: &Database) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = match database {
+            Database::Sqlite { path } => {
+                let dir = path.parent().unwrap_or(std::path::Path::new("."));
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::DataDir(dir.display().to_string(), e))?;
+                let dir = dir
+                    .canonicalize()
+                    .map_err(|e| StoreError::DataDir(dir.display().to_string(), e))?;
+                let file = dir.join(path.file_name().unwrap_or("omegi.db".as_ref()));
+                (
+                    format!("sqlite://{}?mode=rwc", file.display()),
+                    Backend::Sqlite,
+                )
+            }
+            Database::Postgres { url } => (url.clone(), Backend::Postgres),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL syncs the WAL at every
+                        // commit, which is what "acknowledged means stored" rests on.
+                        conn.execute(sqlx::raw_sql(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        ))
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a unique-constraint failure to [`StoreError::Conflict`] with `what` as its message.
+fn conflict(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
+    let what = what.into();
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Db(e),
+    }
+}
+
+/// `fetch_optional` that turns "no row" into [`StoreError::NotFound`].
+fn found<T>(row: Option<T>) -> Result<T> {
+    row.ok_or(StoreError::NotFound)
+}
