@@ -44,6 +44,7 @@ impl Server {
             public_url: public_url.into(),
             config: Arc::new(config),
             http: client,
+            token_use: Default::default(),
         };
         let (app, _) = http::router(state);
         let (stop, stopped) = oneshot::channel::<()>();

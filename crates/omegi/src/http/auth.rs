@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -283,7 +283,7 @@ async fn github_callback(
         Duration::ZERO,
     );
     let home = format!("{}/", state.public_url);
-    Ok(([session, clear], Redirect::to(&home)).into_response())
+    Ok((AppendHeaders([session, clear]), Redirect::to(&home)).into_response())
 }
 
 /// The account linked to a GitHub user, created on first sign-in. A local account that

@@ -6,6 +6,7 @@ mod auth;
 pub mod error;
 mod extract;
 mod health;
+pub mod ingest_token;
 mod projects;
 mod services;
 mod session;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Outbound HTTP (GitHub OAuth); no redirects, as the OAuth spec asks.
     pub http: reqwest::Client,
+    pub token_use: Arc<ingest_token::TokenUse>,
 }
 
 #[derive(OpenApi)]
@@ -47,6 +49,7 @@ pub struct AppState {
         (name = "users", description = "Accounts"),
         (name = "projects", description = "Projects and members"),
         (name = "services", description = "Services and ingest tokens"),
+        (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -60,6 +63,12 @@ impl Modify for SessionCookie {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(session::SESSION_COOKIE))),
+        );
+        components.add_security_scheme(
+            "ingest_token",
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Bearer,
+            )),
         );
         doc.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
             "session",
@@ -77,6 +86,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(users::router())
         .merge(projects::router())
         .merge(services::router())
+        .merge(ingest_token::router())
         .split_for_parts();
     let doc_json = Arc::new(doc.clone());
     let app = api

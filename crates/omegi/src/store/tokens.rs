@@ -105,3 +105,17 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The project and service names a token speaks for.
+    pub async fn token_names(&self, owner: TokenOwner) -> Result<(String, String)> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT p.name, s.name FROM services s JOIN projects p ON p.id = s.project_id \
+             WHERE s.id = $1",
+        )
+        .bind(owner.service_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        found(row)
+    }
+}

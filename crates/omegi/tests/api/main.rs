@@ -1,0 +1,10 @@
+//! API tests: each starts a real server and talks HTTP to it. The same suite runs against
+//! SQLite and, with `OMEGI_TEST_POSTGRES_URL`, against PostgreSQL (see scripts/test.sh).
+
+mod accounts;
+mod bad_input;
+mod cli;
+mod common;
+mod github;
+mod projects;
+mod tokens;

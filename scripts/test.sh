@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Debian machine with Rust installed:
+# lint, unit tests, and the API suite twice — against SQLite files and against a throw-away
+# PostgreSQL cluster started here on loopback. Installs what it needs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+step "system packages"
+need_debian_packages postgresql
+
+step "PostgreSQL on loopback"
+start_postgres
+export OMEGI_TEST_PG_BIN="$PG_BIN"
+
+step "format and lint"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests against SQLite"
+cargo test --workspace --locked
+
+step "API tests against PostgreSQL"
+OMEGI_TEST_POSTGRES_URL="$PG_URL" cargo test --workspace --locked --test api
+
+step "all tests passed"
