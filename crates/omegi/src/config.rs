@@ -29,6 +29,24 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_HTTP_ADDR", value_name = "ADDR")]
     pub http_addr: Option<SocketAddr>,
 
+    /// Address of the OTLP/gRPC receiver. [default: 127.0.0.1:4317]
+    #[arg(long, env = "OMEGI_GRPC_ADDR", value_name = "ADDR")]
+    pub grpc_addr: Option<SocketAddr>,
+
+    /// Quiet time after a trace's last span (once its root arrived) before it is assembled.
+    /// [default: 2s]
+    #[arg(long, env = "OMEGI_TRACE_SETTLE", value_name = "DURATION", value_parser = parse_duration)]
+    pub trace_settle: Option<Duration>,
+
+    /// Longest wait for a trace's spans, counted from its first span. [default: 30s]
+    #[arg(long, env = "OMEGI_TRACE_MAX_WAIT", value_name = "DURATION", value_parser = parse_duration)]
+    pub trace_max_wait: Option<Duration>,
+
+    /// Most spans waiting to be written; beyond it exports get 503 and are retried.
+    /// [default: 200000]
+    #[arg(long, env = "OMEGI_INGEST_QUEUE", value_name = "SPANS")]
+    pub ingest_queue: Option<usize>,
+
     /// Directory of the embedded SQLite database. [default: ./omegi-data]
     #[arg(long, env = "OMEGI_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -87,6 +105,12 @@ pub struct ServeArgs {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     http_addr: Option<SocketAddr>,
+    grpc_addr: Option<SocketAddr>,
+    #[serde(default, deserialize_with = "de_duration")]
+    trace_settle: Option<Duration>,
+    #[serde(default, deserialize_with = "de_duration")]
+    trace_max_wait: Option<Duration>,
+    ingest_queue: Option<usize>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     signup: Option<Signup>,
@@ -122,6 +146,10 @@ pub struct GithubConfig {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
+    pub trace_settle: Duration,
+    pub trace_max_wait: Duration,
+    pub ingest_queue: usize,
     pub database: Database,
     pub signup: Signup,
     /// As configured; [`crate::http::AppState::public_url`] holds the effective one.
@@ -147,6 +175,28 @@ impl Config {
             .http_addr
             .or(f.http_addr)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let grpc_addr = a
+            .grpc_addr
+            .or(f.grpc_addr)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 4317)));
+        let trace_settle = a
+            .trace_settle
+            .or(f.trace_settle)
+            .unwrap_or(Duration::from_secs(2));
+        let trace_max_wait = a
+            .trace_max_wait
+            .or(f.trace_max_wait)
+            .unwrap_or(Duration::from_secs(30));
+        if trace_max_wait < trace_settle {
+            return Err(format!(
+                "--trace-max-wait: must not be shorter than --trace-settle ({})",
+                humantime::format_duration(trace_settle)
+            ));
+        }
+        let ingest_queue = a.ingest_queue.or(f.ingest_queue).unwrap_or(200_000);
+        if ingest_queue == 0 {
+            return Err("--ingest-queue: must be at least 1".into());
+        }
         let database = match a.database_url.or(f.database_url) {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Database::Postgres { url }
@@ -210,6 +260,10 @@ impl Config {
         };
         Ok(Config {
             http_addr,
+            grpc_addr,
+            trace_settle,
+            trace_max_wait,
+            ingest_queue,
             database,
             signup: a.signup.or(f.signup).unwrap_or(Signup::Open),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),

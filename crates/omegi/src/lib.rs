@@ -4,6 +4,8 @@
 pub mod auth;
 pub mod config;
 pub mod http;
+pub mod ingest;
 pub mod model;
+pub mod pipeline;
 pub mod server;
 pub mod store;

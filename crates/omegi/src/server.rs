@@ -1,27 +1,37 @@
-//! Starting and stopping the server: opens the store, binds the listeners and serves until
-//! asked to stop.
+//! Starting and stopping the server: opens the store, starts the span writer and the
+//! assembly worker, binds the HTTP and gRPC listeners and serves until asked to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::future::IntoFuture;
+
 use anyhow::Context;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::http::{self, AppState};
+use crate::ingest;
+use crate::pipeline::assembler::{self, AssemblerConfig};
+use crate::pipeline::writer::SpanWriter;
 use crate::store::Store;
 
 /// A running server, as tests and `omegi serve` see it.
 pub struct Server {
     pub http_addr: SocketAddr,
+    pub grpc_addr: SocketAddr,
     pub store: Store,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    grpc: JoinHandle<Result<(), tonic::transport::Error>>,
+    assembler: JoinHandle<()>,
+    writer: JoinHandle<()>,
 }
 
 impl Server {
     /// Opens the database (migrating it) and starts serving on the configured addresses;
-    /// port 0 picks a free port, reported in `http_addr`.
+    /// port 0 picks a free port, reported in `http_addr` and `grpc_addr`.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let store = Store::open(&config.database)
             .await
@@ -29,53 +39,87 @@ impl Server {
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
             .with_context(|| format!("--http-addr: cannot listen on {}", config.http_addr))?;
+        let grpc_listener = tokio::net::TcpListener::bind(config.grpc_addr)
+            .await
+            .with_context(|| format!("--grpc-addr: cannot listen on {}", config.grpc_addr))?;
         let http_addr = listener.local_addr()?;
+        let grpc_addr = grpc_listener.local_addr()?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .context("building the outbound HTTP client")?;
+        let (writer, writer_task) = SpanWriter::start(store.clone(), config.ingest_queue);
         let public_url = config
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{http_addr}"));
+        let assembler_config = AssemblerConfig {
+            settle: config.trace_settle,
+            max_wait: config.trace_max_wait,
+        };
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
             config: Arc::new(config),
             http: client,
             token_use: Default::default(),
+            writer,
         };
+        let (stop, stopped) = watch::channel(false);
+        let assembler = tokio::spawn(assembler::run(
+            store.clone(),
+            assembler_config,
+            stopped.clone(),
+            |project, saved| {
+                tracing::debug!(project, ?saved, "trace assembled");
+            },
+        ));
+        let grpc = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(ingest::grpc::service(state.clone()))
+                .serve_with_incoming_shutdown(
+                    tonic::transport::server::TcpIncoming::from(grpc_listener),
+                    wait_for(stopped.clone()),
+                ),
+        );
         let (app, _) = http::router(state);
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        let http = tokio::spawn(
             axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+                .with_graceful_shutdown(wait_for(stopped))
+                .into_future(),
+        );
         Ok(Server {
             http_addr,
+            grpc_addr,
             store,
-            stop: Some(stop),
-            task,
+            stop,
+            http,
+            grpc,
+            assembler,
+            writer: writer_task,
         })
     }
 
-    /// Stops accepting requests, lets running ones finish, and closes the database.
-    pub async fn shutdown(mut self) -> anyhow::Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        (&mut self.task).await??;
+    /// Stops accepting requests, lets running ones finish (their spans are committed), stops
+    /// the workers and closes the database.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.http.await??;
+        self.grpc.await??;
+        self.assembler.await?;
+        self.writer.abort();
         self.store.close().await;
         Ok(())
     }
 
-    /// Serves until the task ends by itself (it does not without a shutdown request).
+    /// Serves until the HTTP server ends by itself (it does not without a shutdown request).
     pub async fn wait(&mut self) -> anyhow::Result<()> {
-        (&mut self.task).await??;
+        (&mut self.http).await??;
         Ok(())
     }
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
 }

@@ -116,7 +116,7 @@ async fn whoami(
     State(state): State<AppState>,
     IngestAuth(owner): IngestAuth,
 ) -> Result<Json<TokenIdentity>, ApiError> {
-    let (project, service) = state.store.token_names(owner).await?;
+    let (project, service) = state.store.token_names(&owner).await?;
     Ok(Json(TokenIdentity {
         project_id: owner.project_id,
         project,

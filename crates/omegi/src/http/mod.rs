@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 pub mod error;
+mod errors;
 mod extract;
 mod health;
 pub mod ingest_token;
@@ -25,6 +26,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
+use crate::pipeline::writer::SpanWriter;
 use crate::store::Store;
 use error::ApiError;
 
@@ -38,6 +40,8 @@ pub struct AppState {
     /// Outbound HTTP (GitHub OAuth); no redirects, as the OAuth spec asks.
     pub http: reqwest::Client,
     pub token_use: Arc<ingest_token::TokenUse>,
+    /// Where ingested spans go to be stored.
+    pub writer: SpanWriter,
 }
 
 #[derive(OpenApi)]
@@ -49,6 +53,7 @@ pub struct AppState {
         (name = "users", description = "Accounts"),
         (name = "projects", description = "Projects and members"),
         (name = "services", description = "Services and ingest tokens"),
+        (name = "errors", description = "Error groups, occurrences and traces"),
         (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
         (name = "health", description = "Probes"),
     )
@@ -86,7 +91,9 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(users::router())
         .merge(projects::router())
         .merge(services::router())
+        .merge(errors::router())
         .merge(ingest_token::router())
+        .merge(otlp_router())
         .split_for_parts();
     let doc_json = Arc::new(doc.clone());
     let app = api
@@ -103,6 +110,14 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (app, doc)
+}
+
+/// `/v1/traces`, which accepts gzip-compressed bodies (the size limit applies after
+/// decompression, so a small compressed bomb cannot exhaust memory).
+fn otlp_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(crate::ingest::http::traces))
+        .layer(tower_http::decompression::RequestDecompressionLayer::new())
 }
 
 async fn unknown_endpoint() -> ApiError {

@@ -1,9 +1,13 @@
 //! Plain data types shared by storage and the API. No I/O lives here.
 
 mod account;
+mod error;
 mod project;
+mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
+pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
+pub use error::{ErrorGroup, ErrorStatus, Occurrence, SpanView, TraceView};
 pub use project::{IngestToken, Member, MemberRole, Project, Service, SERVICE_KINDS};
 
 /// Unix time in milliseconds; how every timestamp is stored.

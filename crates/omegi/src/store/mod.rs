@@ -3,7 +3,10 @@
 //! differ ask [`Store::backend`]. Migrations run at start-up, one folder per back-end.
 
 mod accounts;
+mod assembly;
+mod errors;
 mod projects;
+mod spans;
 mod tokens;
 
 use std::time::Duration;
@@ -14,6 +17,8 @@ use sqlx::{AnyPool, Executor};
 use crate::config::Database;
 
 pub use accounts::NewUser;
+pub use assembly::{DueTrace, Saved};
+pub use errors::{ErrorFilter, OccurrenceRow};
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

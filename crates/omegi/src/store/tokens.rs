@@ -28,11 +28,13 @@ impl From<TokenRow> for IngestToken {
 }
 
 /// Whom an ingest token speaks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, FromRow)]
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
 pub struct TokenOwner {
     pub token_id: i64,
     pub project_id: i64,
     pub service_id: i64,
+    /// Spans that name no service of their own are stored under this one.
+    pub service_name: String,
 }
 
 impl Store {
@@ -86,7 +88,8 @@ impl Store {
     /// The project and service a token belongs to, or [`StoreError::NotFound`].
     pub async fn token_owner(&self, token_hash: &str) -> Result<TokenOwner> {
         let row: Option<TokenOwner> = sqlx::query_as(
-            "SELECT t.id AS token_id, s.project_id, t.service_id FROM ingest_tokens t \
+            "SELECT t.id AS token_id, s.project_id, t.service_id, s.name AS service_name \
+             FROM ingest_tokens t \
              JOIN services s ON s.id = t.service_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
@@ -108,7 +111,7 @@ impl Store {
 
 impl Store {
     /// The project and service names a token speaks for.
-    pub async fn token_names(&self, owner: TokenOwner) -> Result<(String, String)> {
+    pub async fn token_names(&self, owner: &TokenOwner) -> Result<(String, String)> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT p.name, s.name FROM services s JOIN projects p ON p.id = s.project_id \
              WHERE s.id = $1",

@@ -1,0 +1,107 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::SpanEvent;
+
+/// Where an error group stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorStatus {
+    Unresolved,
+    Resolved,
+    Ignored,
+}
+
+impl ErrorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorStatus::Unresolved => "unresolved",
+            ErrorStatus::Resolved => "resolved",
+            ErrorStatus::Ignored => "ignored",
+        }
+    }
+
+    pub fn parse(s: &str) -> ErrorStatus {
+        match s {
+            "resolved" => ErrorStatus::Resolved,
+            "ignored" => ErrorStatus::Ignored,
+            _ => ErrorStatus::Unresolved,
+        }
+    }
+}
+
+/// Occurrences of the same failure, grouped by fingerprint.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ErrorGroup {
+    pub id: i64,
+    pub project_id: i64,
+    pub project: String,
+    pub service: String,
+    pub exception_type: String,
+    pub message: String,
+    pub operation: String,
+    pub status: ErrorStatus,
+    /// It was resolved and happened again.
+    pub regressed: bool,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub occurrence_count: i64,
+    pub status_changed_at: Option<String>,
+    pub status_changed_by: Option<String>,
+}
+
+/// One failure in one trace: **summary**, **log** and the **trace** it happened in.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Occurrence {
+    pub id: i64,
+    pub error_id: i64,
+    pub project_id: i64,
+    pub trace_id: String,
+    pub span_id: String,
+    pub occurred_at: String,
+    /// Exception type, message, service, operation, timestamp, environment and the numbered
+    /// flow from the root span to the failing span.
+    #[schema(value_type = Object)]
+    pub summary: Value,
+    /// `stacktrace` as sent, and the failing span's `events` in time order.
+    #[schema(value_type = Object)]
+    pub log: Value,
+    pub trace: TraceView,
+}
+
+/// A trace as a waterfall: spans in depth-first order with their depth.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct TraceView {
+    pub trace_id: String,
+    pub project_id: i64,
+    pub start_ns: i64,
+    pub duration_us: i64,
+    pub span_count: usize,
+    pub services: Vec<String>,
+    pub spans: Vec<SpanView>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SpanView {
+    pub span_id: String,
+    /// The parent as sent (it may be missing from the trace; the span then hangs under the root).
+    pub parent_span_id: Option<String>,
+    pub depth: usize,
+    pub service: String,
+    pub name: String,
+    pub kind: String,
+    /// Start relative to the trace start, in microseconds.
+    pub offset_us: i64,
+    pub duration_us: i64,
+    /// `unset`, `ok` or `error`.
+    pub status: String,
+    pub status_message: String,
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, Value>,
+    pub events: Vec<SpanEvent>,
+    /// On the path from the root to the failing span of the occurrence being shown.
+    pub on_failing_path: bool,
+    /// The span where the failure happened.
+    pub failing: bool,
+}

@@ -1,0 +1,62 @@
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// Span status codes as OTLP numbers them.
+pub const STATUS_UNSET: i64 = 0;
+pub const STATUS_OK: i64 = 1;
+pub const STATUS_ERROR: i64 = 2;
+
+/// A span as Omegi stores it: ids in lower-case hex, times in Unix nanoseconds, attributes
+/// as JSON. Decoded once at ingestion, so storage and assembly never see OTLP types.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpanRecord {
+    pub project_id: i64,
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_span_id: Option<String>,
+    pub service: String,
+    pub name: String,
+    /// `internal`, `server`, `client`, `producer`, `consumer` or `unspecified`.
+    pub kind: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub status_code: i64,
+    pub status_message: String,
+    pub attributes: Map<String, Value>,
+    pub events: Vec<SpanEvent>,
+    /// Resource attributes (host, process, deployment environment, SDK).
+    pub resource: Map<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SpanEvent {
+    pub name: String,
+    pub time_ns: i64,
+    #[schema(value_type = Object)]
+    pub attributes: Map<String, Value>,
+}
+
+impl SpanRecord {
+    pub fn is_root(&self) -> bool {
+        self.parent_span_id.is_none()
+    }
+
+    pub fn duration_ns(&self) -> i64 {
+        self.end_ns.saturating_sub(self.start_ns).max(0)
+    }
+
+    /// The first `exception` event, which is where OpenTelemetry records a thrown exception.
+    pub fn exception(&self) -> Option<&SpanEvent> {
+        self.events.iter().find(|e| e.name == "exception")
+    }
+
+    /// A span is an error when its status is ERROR or it recorded an exception.
+    pub fn is_error(&self) -> bool {
+        self.status_code == STATUS_ERROR || self.exception().is_some()
+    }
+
+    pub fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+}

@@ -1,0 +1,378 @@
+//! Turns the spans of one complete trace into what Omegi keeps about it: the service-to-service
+//! edges and service counts for the map, and one error occurrence per failure. Pure: no I/O.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::fingerprint::fingerprint;
+use super::tree::TraceTree;
+use crate::model::{rfc3339, SpanRecord};
+
+/// Everything assembly derives from a trace.
+pub struct Assembly {
+    pub span_count: i64,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub root_service: Option<String>,
+    pub root_name: Option<String>,
+    pub edges: Vec<Edge>,
+    pub services: Vec<ServiceStat>,
+    pub occurrences: Vec<OccurrenceDraft>,
+}
+
+/// Calls from one service to another within the trace.
+#[derive(Debug, PartialEq)]
+pub struct Edge {
+    pub caller: String,
+    pub callee: String,
+    pub calls: i64,
+    pub errors: i64,
+    /// Duration of each call in microseconds (the callee's span), for percentiles.
+    pub durations_us: Vec<i64>,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct ServiceStat {
+    pub service: String,
+    pub spans: i64,
+    /// Server and consumer spans, and the root: the requests the service handled.
+    pub requests: i64,
+    pub errors: i64,
+}
+
+/// An error occurrence before it is stored and grouped.
+#[derive(Debug, Clone)]
+pub struct OccurrenceDraft {
+    pub span_id: String,
+    pub fingerprint: String,
+    pub service: String,
+    pub exception_type: String,
+    pub message: String,
+    pub operation: String,
+    /// When the failing span ended, Unix ms.
+    pub occurred_at: i64,
+    pub summary: Value,
+    pub log: Value,
+    /// Span ids from the root to the failing span.
+    pub path: Vec<String>,
+}
+
+/// How many call durations an edge keeps per trace; enough for percentiles, bounded for
+/// traces with thousands of identical calls.
+const MAX_DURATIONS: usize = 256;
+
+pub fn assemble(spans: Vec<SpanRecord>) -> Assembly {
+    let tree = TraceTree::build(spans);
+    let root = tree.root();
+    Assembly {
+        span_count: tree.spans.len() as i64,
+        start_ns: tree.spans.iter().map(|s| s.start_ns).min().unwrap_or(0),
+        end_ns: tree.spans.iter().map(|s| s.end_ns).max().unwrap_or(0),
+        root_service: root.map(|s| s.service.clone()),
+        root_name: root.map(|s| s.name.clone()),
+        edges: edges(&tree),
+        services: services(&tree),
+        occurrences: causes(&tree)
+            .into_iter()
+            .map(|i| occurrence(&tree, i))
+            .collect(),
+    }
+}
+
+fn edges(tree: &TraceTree) -> Vec<Edge> {
+    let mut map: BTreeMap<(String, String), Edge> = BTreeMap::new();
+    let mut add = |caller: &str, callee: &str, span: &SpanRecord| {
+        let e = map
+            .entry((caller.to_string(), callee.to_string()))
+            .or_insert_with(|| Edge {
+                caller: caller.to_string(),
+                callee: callee.to_string(),
+                calls: 0,
+                errors: 0,
+                durations_us: Vec::new(),
+            });
+        e.calls += 1;
+        e.errors += i64::from(span.is_error());
+        if e.durations_us.len() < MAX_DURATIONS {
+            e.durations_us.push(span.duration_ns() / 1000);
+        }
+    };
+    for (i, span) in tree.spans.iter().enumerate() {
+        if let Some(p) = tree.parent[i] {
+            let caller = &tree.spans[p].service;
+            if *caller != span.service {
+                add(caller, &span.service, span);
+            }
+        }
+        // A client call to something that sends no spans of its own (a database, a queue,
+        // a third-party API) still is an edge, to the peer it names.
+        if span.kind == "client" || span.kind == "producer" {
+            let traced_callee = tree.children[i]
+                .iter()
+                .any(|&c| tree.spans[c].service != span.service);
+            if let Some(peer) = peer_name(span).filter(|_| !traced_callee) {
+                add(&span.service, peer, span);
+            }
+        }
+    }
+    map.into_values().collect()
+}
+
+/// The remote a client span talks to, from the semantic-convention attributes.
+fn peer_name(span: &SpanRecord) -> Option<&str> {
+    ["peer.service", "db.system.name", "db.system", "messaging.system", "server.address"]
+        .iter()
+        .find_map(|k| span.attr_str(k))
+}
+
+fn services(tree: &TraceTree) -> Vec<ServiceStat> {
+    let mut map: BTreeMap<&str, ServiceStat> = BTreeMap::new();
+    for (i, span) in tree.spans.iter().enumerate() {
+        let s = map.entry(&span.service).or_insert_with(|| ServiceStat {
+            service: span.service.clone(),
+            spans: 0,
+            requests: 0,
+            errors: 0,
+        });
+        s.spans += 1;
+        let entry = span.kind == "server" || span.kind == "consumer" || tree.parent[i].is_none();
+        s.requests += i64::from(entry);
+        s.errors += i64::from(entry && span.is_error());
+    }
+    map.into_values().collect()
+}
+
+/// The spans that are the cause of a failure. A span that recorded an exception is a cause
+/// unless a span below it recorded one too (the exception propagated up to it). A span that
+/// only has status ERROR is a cause when no span above or below it recorded an exception and
+/// no failing span is below it.
+fn causes(tree: &TraceTree) -> Vec<usize> {
+    let n = tree.spans.len();
+    let throws: Vec<usize> = (0..n).filter(|&i| tree.spans[i].exception().is_some()).collect();
+    let failing: Vec<usize> = (0..n).filter(|&i| tree.spans[i].is_error()).collect();
+    let mut causes: Vec<usize> = throws
+        .iter()
+        .copied()
+        .filter(|&i| !throws.iter().any(|&d| tree.is_ancestor(i, d)))
+        .collect();
+    for &i in &failing {
+        let related_throw = throws
+            .iter()
+            .any(|&t| t == i || tree.is_ancestor(i, t) || tree.is_ancestor(t, i));
+        let failing_below = failing.iter().any(|&d| tree.is_ancestor(i, d));
+        if !related_throw && !failing_below {
+            causes.push(i);
+        }
+    }
+    causes.sort_unstable();
+    causes
+}
+
+fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
+    let span = &tree.spans[i];
+    let exception = span.exception();
+    let ex_attr = |k: &str| {
+        exception
+            .and_then(|e| e.attributes.get(k))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let http_status = span
+        .attributes
+        .get("http.response.status_code")
+        .or_else(|| span.attributes.get("http.status_code"))
+        .and_then(Value::as_i64);
+    let exception_type = ex_attr("exception.type")
+        .map(str::to_string)
+        .or_else(|| span.attr_str("error.type").map(str::to_string))
+        .or_else(|| http_status.filter(|c| *c >= 400).map(|c| format!("HTTP {c}")))
+        .unwrap_or_else(|| "Error".to_string());
+    let message = ex_attr("exception.message")
+        .or(Some(span.status_message.as_str()).filter(|m| !m.is_empty()))
+        .unwrap_or(&span.name)
+        .to_string();
+    let stacktrace = ex_attr("exception.stacktrace");
+    let operation = match (span.attr_str("code.namespace"), span.attr_str("code.function")) {
+        (Some(ns), Some(f)) if !f.starts_with(ns) => format!("{ns}.{f}"),
+        (_, Some(f)) => f.to_string(),
+        _ => span.name.clone(),
+    };
+    let path = tree.path_to(i);
+    let flow: Vec<String> = path
+        .iter()
+        .enumerate()
+        .map(|(n, &p)| format!("{}. {}: {}", n + 1, tree.spans[p].service, tree.spans[p].name))
+        .collect();
+    let occurred_at = span.end_ns.max(span.start_ns) / 1_000_000;
+    let summary = json!({
+        "exception_type": exception_type,
+        "message": message,
+        "service": span.service,
+        "operation": {
+            "name": span.name,
+            "kind": span.kind,
+            "code_function": span.attr_str("code.function"),
+            "code_namespace": span.attr_str("code.namespace"),
+            "code_filepath": span.attr_str("code.filepath"),
+            "code_lineno": span.attributes.get("code.lineno"),
+            "http_method": span.attr_str("http.request.method").or(span.attr_str("http.method")),
+            "http_route": span.attr_str("http.route"),
+            "http_status_code": http_status,
+        },
+        "timestamp": rfc3339(occurred_at),
+        "trace_id": span.trace_id,
+        "span_id": span.span_id,
+        "environment": environment(&span.resource),
+        "flow": flow,
+    });
+    let mut events = span.events.clone();
+    events.sort_by_key(|e| e.time_ns);
+    let log = json!({
+        "stacktrace": stacktrace,
+        "events": events,
+    });
+    OccurrenceDraft {
+        span_id: span.span_id.clone(),
+        fingerprint: fingerprint(span.project_id, &span.service, &exception_type, stacktrace, &operation),
+        service: span.service.clone(),
+        exception_type,
+        message,
+        operation,
+        occurred_at,
+        summary,
+        log,
+        path: path.iter().map(|&p| tree.spans[p].span_id.clone()).collect(),
+    }
+}
+
+/// The resource attributes that describe where the error happened (the SDK's own
+/// bookkeeping left out).
+fn environment(resource: &Map<String, Value>) -> Map<String, Value> {
+    resource
+        .iter()
+        .filter(|(k, _)| !k.starts_with("telemetry."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{SpanEvent, STATUS_ERROR};
+
+    fn span(id: &str, parent: Option<&str>, service: &str, start: i64) -> SpanRecord {
+        SpanRecord {
+            project_id: 1,
+            trace_id: "abc".into(),
+            span_id: id.into(),
+            parent_span_id: parent.map(Into::into),
+            service: service.into(),
+            name: format!("op-{id}"),
+            kind: "internal".into(),
+            start_ns: start * 1_000_000,
+            end_ns: (start + 10) * 1_000_000,
+            status_code: 0,
+            status_message: String::new(),
+            attributes: Default::default(),
+            events: vec![],
+            resource: Default::default(),
+        }
+    }
+
+    fn throws(mut s: SpanRecord, ty: &str) -> SpanRecord {
+        s.status_code = STATUS_ERROR;
+        let mut attributes = Map::new();
+        attributes.insert("exception.type".into(), ty.into());
+        attributes.insert("exception.message".into(), format!("{ty} happened").into());
+        attributes.insert(
+            "exception.stacktrace".into(),
+            format!("Traceback (most recent call last):\n  File \"x.py\", line 1, in {ty}\n{ty}").into(),
+        );
+        s.events.push(SpanEvent {
+            name: "exception".into(),
+            time_ns: s.end_ns,
+            attributes,
+        });
+        s
+    }
+
+    fn failed(mut s: SpanRecord) -> SpanRecord {
+        s.status_code = STATUS_ERROR;
+        s
+    }
+
+    /// gateway -> orders -> inventory, where inventory throws and the error propagates up.
+    fn checkout_trace() -> Vec<SpanRecord> {
+        let mut client = failed(span("2", Some("1"), "gateway", 1));
+        client.kind = "client".into();
+        vec![
+            throws(span("1", None, "gateway", 0), "HTTPError"),
+            client,
+            throws(span("3", Some("2"), "orders", 2), "UpstreamError"),
+            failed(span("4", Some("3"), "orders", 3)),
+            throws(span("5", Some("4"), "inventory", 4), "OutOfStock"),
+            span("6", Some("1"), "gateway", 20),
+        ]
+    }
+
+    #[test]
+    fn a_propagated_failure_is_one_occurrence_at_its_deepest_exception() {
+        let a = assemble(checkout_trace());
+        assert_eq!(a.occurrences.len(), 1);
+        let o = &a.occurrences[0];
+        assert_eq!(o.exception_type, "OutOfStock");
+        assert_eq!(o.service, "inventory");
+        assert_eq!(o.path, ["1", "2", "3", "4", "5"]);
+        assert_eq!(
+            o.summary["flow"],
+            json!([
+                "1. gateway: op-1",
+                "2. gateway: op-2",
+                "3. orders: op-3",
+                "4. orders: op-4",
+                "5. inventory: op-5"
+            ])
+        );
+        assert!(o.log["stacktrace"].as_str().unwrap().contains("in OutOfStock"));
+    }
+
+    #[test]
+    fn edges_join_services_that_call_each_other() {
+        let a = assemble(checkout_trace());
+        let pairs: Vec<_> = a.edges.iter().map(|e| (e.caller.as_str(), e.callee.as_str(), e.errors)).collect();
+        assert_eq!(pairs, [("gateway", "orders", 1), ("orders", "inventory", 1)]);
+        assert_eq!(a.root_service.as_deref(), Some("gateway"));
+        assert_eq!(a.span_count, 6);
+    }
+
+    #[test]
+    fn independent_failures_are_separate_occurrences() {
+        let spans = vec![
+            span("1", None, "api", 0),
+            throws(span("2", Some("1"), "api", 1), "KeyError"),
+            throws(span("3", Some("1"), "api", 2), "ValueError"),
+            failed(span("4", Some("1"), "api", 3)),
+        ];
+        let types: Vec<_> = assemble(spans).occurrences.into_iter().map(|o| o.exception_type).collect();
+        assert_eq!(types, ["KeyError", "ValueError", "Error"]);
+    }
+
+    #[test]
+    fn a_status_error_without_exception_reports_the_http_status() {
+        let mut s = failed(span("1", None, "api", 0));
+        s.attributes.insert("http.response.status_code".into(), 503.into());
+        let o = &assemble(vec![s]).occurrences[0];
+        assert_eq!(o.exception_type, "HTTP 503");
+        assert_eq!(o.message, "op-1");
+    }
+
+    #[test]
+    fn a_client_call_to_an_untraced_database_is_an_edge() {
+        let mut db = span("2", Some("1"), "api", 1);
+        db.kind = "client".into();
+        db.attributes.insert("db.system".into(), "postgresql".into());
+        let a = assemble(vec![span("1", None, "api", 0), db]);
+        assert_eq!(a.edges[0].callee, "postgresql");
+    }
+}

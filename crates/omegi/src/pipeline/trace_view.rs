@@ -1,0 +1,63 @@
+//! The waterfall view of a trace, with the failing path of an occurrence marked.
+
+use super::tree::TraceTree;
+use crate::model::{SpanRecord, SpanView, TraceView, STATUS_ERROR, STATUS_OK};
+
+/// Spans in depth-first order (children by start time), `failing` and its ancestors marked.
+pub fn trace_view(project_id: i64, trace_id: &str, spans: Vec<SpanRecord>, failing: Option<&str>) -> TraceView {
+    let tree = TraceTree::build(spans);
+    let start_ns = tree.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
+    let end_ns = tree.spans.iter().map(|s| s.end_ns).max().unwrap_or(start_ns);
+    let path = failing
+        .and_then(|id| tree.spans.iter().position(|s| s.span_id == id))
+        .map(|i| tree.path_to(i))
+        .unwrap_or_default();
+    let mut order = Vec::with_capacity(tree.spans.len());
+    let mut stack: Vec<(usize, usize)> = tree.roots.iter().rev().map(|&r| (r, 0)).collect();
+    while let Some((i, depth)) = stack.pop() {
+        order.push((i, depth));
+        stack.extend(tree.children[i].iter().rev().map(|&c| (c, depth + 1)));
+    }
+    let mut services: Vec<String> = Vec::new();
+    for s in &tree.spans {
+        if !services.contains(&s.service) {
+            services.push(s.service.clone());
+        }
+    }
+    let spans = order
+        .into_iter()
+        .map(|(i, depth)| {
+            let s = &tree.spans[i];
+            SpanView {
+                span_id: s.span_id.clone(),
+                parent_span_id: s.parent_span_id.clone(),
+                depth,
+                service: s.service.clone(),
+                name: s.name.clone(),
+                kind: s.kind.clone(),
+                offset_us: (s.start_ns - start_ns) / 1000,
+                duration_us: s.duration_ns() / 1000,
+                status: match s.status_code {
+                    STATUS_ERROR => "error",
+                    STATUS_OK => "ok",
+                    _ => "unset",
+                }
+                .to_string(),
+                status_message: s.status_message.clone(),
+                attributes: s.attributes.clone(),
+                events: s.events.clone(),
+                on_failing_path: path.contains(&i),
+                failing: path.last() == Some(&i),
+            }
+        })
+        .collect();
+    TraceView {
+        trace_id: trace_id.to_string(),
+        project_id,
+        start_ns,
+        duration_us: (end_ns - start_ns).max(0) / 1000,
+        span_count: tree.spans.len(),
+        services,
+        spans,
+    }
+}

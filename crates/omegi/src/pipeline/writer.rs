@@ -1,0 +1,101 @@
+//! The span writer: one task owns every span write. Requests queue their spans and wait; the
+//! task takes everything queued (up to a batch) and stores it in one transaction, so many
+//! small exports share one durable commit. The queue is bounded by spans, and a full queue
+//! is refused at once so callers can answer "retry later" instead of growing memory.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+
+use crate::model::{now_ms, SpanRecord};
+use crate::store::Store;
+
+/// Spans per transaction; past this, waiting writers go into the next commit.
+const BATCH_SPANS: usize = 2000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("Omegi is overloaded: the span queue is full")]
+    Overloaded,
+    #[error("storing spans failed: {0}")]
+    Storage(String),
+    #[error("Omegi is shutting down")]
+    Closed,
+}
+
+struct Job {
+    spans: Vec<SpanRecord>,
+    done: oneshot::Sender<Result<(), String>>,
+    _queued: OwnedSemaphorePermit,
+}
+
+#[derive(Clone)]
+pub struct SpanWriter {
+    jobs: mpsc::UnboundedSender<Job>,
+    room: Arc<Semaphore>,
+    capacity: usize,
+}
+
+impl SpanWriter {
+    /// Starts the writer task; at most `capacity` spans wait at any time.
+    pub fn start(store: Store, capacity: usize) -> (SpanWriter, tokio::task::JoinHandle<()>) {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(store, queue));
+        let writer = SpanWriter {
+            jobs,
+            room: Arc::new(Semaphore::new(capacity)),
+            capacity,
+        };
+        (writer, task)
+    }
+
+    /// Stores `spans`; returns once they are committed.
+    pub async fn write(&self, spans: Vec<SpanRecord>) -> Result<(), WriteError> {
+        let n = u32::try_from(spans.len().clamp(1, self.capacity)).unwrap_or(u32::MAX);
+        let queued = self
+            .room
+            .clone()
+            .try_acquire_many_owned(n)
+            .map_err(|_| WriteError::Overloaded)?;
+        let (done, committed) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                spans,
+                done,
+                _queued: queued,
+            })
+            .map_err(|_| WriteError::Closed)?;
+        committed
+            .await
+            .map_err(|_| WriteError::Closed)?
+            .map_err(WriteError::Storage)
+    }
+}
+
+async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut count = first.spans.len();
+        let mut jobs = vec![first];
+        while count < BATCH_SPANS {
+            match queue.try_recv() {
+                Ok(job) => {
+                    count += job.spans.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let spans: Vec<&SpanRecord> = jobs.iter().flat_map(|j| &j.spans).collect();
+        let result = store
+            .insert_spans(&spans, now_ms())
+            .await
+            .map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!("storing {} spans failed: {e}", spans.len());
+        }
+        drop(spans);
+        for job in jobs {
+            let _ = job.done.send(result.clone());
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The assembler's side of storage: finding traces that are due, claiming one so that only
+//! one worker (of possibly several `omegi` nodes) assembles it, and saving what assembly
+//! derived in one transaction.
+
+use sqlx::{Any, FromRow, Transaction};
+
+use super::{Result, Store};
+use crate::model::Millis;
+use crate::pipeline::assembly::{Assembly, OccurrenceDraft};
+
+/// A trace whose spans have settled, at the version that was seen.
+#[derive(Clone, Debug, FromRow)]
+pub struct DueTrace {
+    pub project_id: i64,
+    pub trace_id: String,
+    pub version: i64,
+}
+
+/// What saving an assembly changed about error groups, for live notifications.
+#[derive(Debug, Default)]
+pub struct Saved {
+    pub new_errors: Vec<i64>,
+    pub regressed_errors: Vec<i64>,
+    /// Errors that got at least one new occurrence.
+    pub touched_errors: Vec<i64>,
+}
+
+/// Minute buckets for the service map.
+const BUCKET_MS: i64 = 60_000;
+
+impl Store {
+    /// Pending traces whose root arrived and that got no span for `settle_ms`, or that have
+    /// waited `max_wait_ms` since they became pending; oldest first.
+    pub async fn due_traces(
+        &self,
+        now: Millis,
+        settle_ms: i64,
+        max_wait_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DueTrace>> {
+        Ok(sqlx::query_as(
+            "SELECT project_id, trace_id, version FROM traces \
+             WHERE version > assembled_version AND claimed_until < $1 \
+               AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
+             ORDER BY pending_since LIMIT $4",
+        )
+        .bind(now)
+        .bind(now - settle_ms)
+        .bind(now - max_wait_ms)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Claims a trace for `lease_ms`; false when another worker holds it or it changed.
+    /// The conditional update is atomic on both back-ends, so exactly one claimer wins.
+    pub async fn claim_trace(&self, t: &DueTrace, now: Millis, lease_ms: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE traces SET claimed_until = $1 \
+             WHERE project_id = $2 AND trace_id = $3 AND version = $4 AND claimed_until < $5",
+        )
+        .bind(now + lease_ms)
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .bind(t.version)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Saves an assembly of `t` atomically. Occurrences are keyed by (trace, span), so saving
+    /// a re-assembled trace updates them instead of counting them twice; occurrences that no
+    /// longer exist (a late span moved the cause deeper) are removed from their group.
+    pub async fn save_assembly(&self, t: &DueTrace, a: &Assembly, now: Millis) -> Result<Saved> {
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE traces SET assembled_version = $1, claimed_until = 0, span_count = $2, \
+                start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7 \
+             WHERE project_id = $8 AND trace_id = $9 AND assembled_version < $1",
+        )
+        .bind(t.version)
+        .bind(a.span_count)
+        .bind(a.start_ns)
+        .bind(a.end_ns)
+        .bind(&a.root_service)
+        .bind(&a.root_name)
+        .bind(a.occurrences.len() as i64)
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() == 0 {
+            // A newer assembly of this trace was saved meanwhile; this one is stale.
+            return Ok(Saved::default());
+        }
+        let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
+        save_map(&mut tx, t, a, bucket).await?;
+        let saved = save_occurrences(&mut tx, t, &a.occurrences, now).await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+}
+
+async fn save_map(tx: &mut Transaction<'_, Any>, t: &DueTrace, a: &Assembly, bucket: i64) -> Result<()> {
+    for table in ["trace_edges", "trace_services"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"))
+            .bind(t.project_id)
+            .bind(&t.trace_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for e in &a.edges {
+        sqlx::query(
+            "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, errors, \
+             durations_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .bind(bucket)
+        .bind(&e.caller)
+        .bind(&e.callee)
+        .bind(e.calls)
+        .bind(e.errors)
+        .bind(serde_json::to_string(&e.durations_us).unwrap_or_default())
+        .execute(&mut **tx)
+        .await?;
+    }
+    for s in &a.services {
+        sqlx::query(
+            "INSERT INTO trace_services (project_id, trace_id, bucket, service, spans, requests, \
+             errors) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .bind(bucket)
+        .bind(&s.service)
+        .bind(s.spans)
+        .bind(s.requests)
+        .bind(s.errors)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn save_occurrences(
+    tx: &mut Transaction<'_, Any>,
+    t: &DueTrace,
+    drafts: &[OccurrenceDraft],
+    now: Millis,
+) -> Result<Saved> {
+    let existing: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT id, span_id, error_id FROM occurrences WHERE project_id = $1 AND trace_id = $2",
+    )
+    .bind(t.project_id)
+    .bind(&t.trace_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut saved = Saved::default();
+    for d in drafts {
+        match existing.iter().find(|(_, span, _)| *span == d.span_id) {
+            Some((id, _, _)) => update_occurrence(tx, *id, d, now).await?,
+            None => {
+                let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
+                insert_occurrence(tx, t, error_id, d, now).await?;
+                if count == 1 {
+                    saved.new_errors.push(error_id);
+                } else if regressed_now {
+                    saved.regressed_errors.push(error_id);
+                }
+                saved.touched_errors.push(error_id);
+            }
+        }
+    }
+    for (id, span, error_id) in &existing {
+        if !drafts.iter().any(|d| d.span_id == *span) {
+            sqlx::query("DELETE FROM occurrences WHERE id = $1")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE errors SET occurrence_count = occurrence_count - 1 WHERE id = $1")
+                .bind(error_id)
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("DELETE FROM errors WHERE id = $1 AND occurrence_count <= 0")
+                .bind(error_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(saved)
+}
+
+/// Adds one occurrence to its error group (creating the group on first sight). A resolved
+/// group re-opens and is marked as a regression. Returns the group id, its new count, and
+/// whether it regressed now.
+async fn group(
+    tx: &mut Transaction<'_, Any>,
+    project: i64,
+    d: &OccurrenceDraft,
+    now: Millis,
+) -> Result<(i64, i64, bool)> {
+    let (id, count, regressed_at): (i64, i64, Option<i64>) = sqlx::query_as(
+        "INSERT INTO errors (project_id, fingerprint, service, exception_type, message, operation, \
+                             first_seen, last_seen, occurrence_count) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) \
+         ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
+           occurrence_count = errors.occurrence_count + 1, \
+           message = CASE WHEN excluded.last_seen >= errors.last_seen \
+                     THEN excluded.message ELSE errors.message END, \
+           last_seen = CASE WHEN excluded.last_seen > errors.last_seen \
+                       THEN excluded.last_seen ELSE errors.last_seen END, \
+           first_seen = CASE WHEN excluded.first_seen < errors.first_seen \
+                        THEN excluded.first_seen ELSE errors.first_seen END, \
+           regressed = CASE WHEN errors.status = 'resolved' THEN 1 ELSE errors.regressed END, \
+           regressed_at = CASE WHEN errors.status = 'resolved' THEN $8 ELSE errors.regressed_at END, \
+           status_changed_at = CASE WHEN errors.status = 'resolved' \
+                               THEN $8 ELSE errors.status_changed_at END, \
+           status = CASE WHEN errors.status = 'resolved' THEN 'unresolved' ELSE errors.status END \
+         RETURNING id, occurrence_count, regressed_at",
+    )
+    .bind(project)
+    .bind(&d.fingerprint)
+    .bind(&d.service)
+    .bind(&d.exception_type)
+    .bind(&d.message)
+    .bind(&d.operation)
+    .bind(d.occurred_at)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, count, regressed_at == Some(now)))
+}
+
+async fn insert_occurrence(
+    tx: &mut Transaction<'_, Any>,
+    t: &DueTrace,
+    error_id: i64,
+    d: &OccurrenceDraft,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO occurrences (error_id, project_id, trace_id, span_id, occurred_at, summary, \
+                                  log, path, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(error_id)
+    .bind(t.project_id)
+    .bind(&t.trace_id)
+    .bind(&d.span_id)
+    .bind(d.occurred_at)
+    .bind(d.summary.to_string())
+    .bind(d.log.to_string())
+    .bind(serde_json::to_string(&d.path).unwrap_or_default())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn update_occurrence(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    d: &OccurrenceDraft,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE occurrences SET summary = $1, log = $2, path = $3, occurred_at = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(d.summary.to_string())
+    .bind(d.log.to_string())
+    .bind(serde_json::to_string(&d.path).unwrap_or_default())
+    .bind(d.occurred_at)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Writing spans (the write path's one transaction per batch) and reading them back for
+//! assembly and trace views.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::{Any, FromRow, Transaction};
+
+use super::{Result, Store};
+use crate::model::{Millis, SpanRecord};
+
+/// Rows per INSERT statement: 16 columns each stays under every back-end's parameter limit.
+const ROWS_PER_STATEMENT: usize = 250;
+
+const SPAN_COLUMNS: &str = "project_id, trace_id, span_id, parent_span_id, service, name, kind, \
+     start_ns, end_ns, status_code, status_message, attributes, events, resource, received_at";
+const SPAN_COLUMN_COUNT: usize = 15;
+
+#[derive(FromRow)]
+struct SpanRow {
+    project_id: i64,
+    trace_id: String,
+    span_id: String,
+    parent_span_id: Option<String>,
+    service: String,
+    name: String,
+    kind: String,
+    start_ns: i64,
+    end_ns: i64,
+    status_code: i64,
+    status_message: String,
+    attributes: String,
+    events: String,
+    resource: String,
+}
+
+impl From<SpanRow> for SpanRecord {
+    fn from(r: SpanRow) -> SpanRecord {
+        SpanRecord {
+            project_id: r.project_id,
+            trace_id: r.trace_id,
+            span_id: r.span_id,
+            parent_span_id: r.parent_span_id,
+            service: r.service,
+            name: r.name,
+            kind: r.kind,
+            start_ns: r.start_ns,
+            end_ns: r.end_ns,
+            status_code: r.status_code,
+            status_message: r.status_message,
+            attributes: serde_json::from_str(&r.attributes).unwrap_or_default(),
+            events: serde_json::from_str(&r.events).unwrap_or_default(),
+            resource: serde_json::from_str(&r.resource).unwrap_or_default(),
+        }
+    }
+}
+
+/// `($1, …, $n), ($n+1, …)` for `rows` rows of `columns` parameters.
+pub(super) fn placeholders(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+impl Store {
+    /// Stores spans in one transaction: the spans (a span already stored is kept as it was),
+    /// the services they name, and the pending state of their traces. When this returns Ok
+    /// the spans are durable.
+    pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in spans.chunks(ROWS_PER_STATEMENT) {
+            insert_span_rows(&mut tx, chunk, now).await?;
+        }
+        let services: BTreeSet<(i64, &str)> =
+            spans.iter().map(|s| (s.project_id, s.service.as_str())).collect();
+        for (project, service) in services {
+            sqlx::query(
+                "INSERT INTO services (project_id, name, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (project_id, name) DO NOTHING",
+            )
+            .bind(project)
+            .bind(service)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut traces: BTreeMap<(i64, &str), bool> = BTreeMap::new();
+        for s in spans {
+            *traces.entry((s.project_id, &s.trace_id)).or_default() |= s.is_root();
+        }
+        for ((project, trace), has_root) in traces {
+            mark_pending(&mut tx, project, trace, has_root, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every stored span of a trace.
+    pub async fn trace_spans(&self, project: i64, trace: &str) -> Result<Vec<SpanRecord>> {
+        let sql = format!("SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2");
+        let rows: Vec<SpanRow> = sqlx::query_as(&sql)
+            .bind(project)
+            .bind(trace)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(SpanRecord::from).collect())
+    }
+}
+
+async fn insert_span_rows(
+    tx: &mut Transaction<'_, Any>,
+    spans: &[&SpanRecord],
+    now: Millis,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO spans ({SPAN_COLUMNS}) VALUES {} \
+         ON CONFLICT (project_id, trace_id, span_id) DO NOTHING",
+        placeholders(spans.len(), SPAN_COLUMN_COUNT)
+    );
+    let mut q = sqlx::query(&sql);
+    for s in spans {
+        q = q
+            .bind(s.project_id)
+            .bind(&s.trace_id)
+            .bind(&s.span_id)
+            .bind(&s.parent_span_id)
+            .bind(&s.service)
+            .bind(&s.name)
+            .bind(&s.kind)
+            .bind(s.start_ns)
+            .bind(s.end_ns)
+            .bind(s.status_code)
+            .bind(&s.status_message)
+            .bind(serde_json::to_string(&s.attributes).unwrap_or_default())
+            .bind(serde_json::to_string(&s.events).unwrap_or_default())
+            .bind(serde_json::to_string(&s.resource).unwrap_or_default())
+            .bind(now);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Records that a trace got spans: it becomes (or stays) pending. A trace that was already
+/// assembled is re-opened, and its wait starts again.
+async fn mark_pending(
+    tx: &mut Transaction<'_, Any>,
+    project: i64,
+    trace: &str,
+    has_root: bool,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO traces (project_id, trace_id, first_received_at, last_received_at, \
+                             pending_since, has_root, version) \
+         VALUES ($1, $2, $3, $3, $3, $4, 1) \
+         ON CONFLICT (project_id, trace_id) DO UPDATE SET \
+           last_received_at = excluded.last_received_at, \
+           pending_since = CASE WHEN traces.version = traces.assembled_version \
+                           THEN excluded.pending_since ELSE traces.pending_since END, \
+           has_root = CASE WHEN excluded.has_root = 1 THEN 1 ELSE traces.has_root END, \
+           version = traces.version + 1",
+    )
+    .bind(project)
+    .bind(trace)
+    .bind(now)
+    .bind(i64::from(has_root))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_number_rows_then_columns() {
+        assert_eq!(super::placeholders(2, 2), "($1, $2), ($3, $4)");
+    }
+}
