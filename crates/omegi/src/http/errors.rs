@@ -73,8 +73,16 @@ async fn get_error(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ErrorDetail>, ApiError> {
-    let error = state.store.error_for(user.id, id).await.or_404(format_args!("error {id}"))?;
-    let row = state.store.latest_occurrence(id).await.or_404(format_args!("error {id}"))?;
+    let error = state
+        .store
+        .error_for(user.id, id)
+        .await
+        .or_404(format_args!("error {id}"))?;
+    let row = state
+        .store
+        .latest_occurrence(id)
+        .await
+        .or_404(format_args!("error {id}"))?;
     let latest = occurrence(&state, row).await?;
     Ok(Json(ErrorDetail { error, latest }))
 }
@@ -94,8 +102,15 @@ async fn update_error(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusChange>,
 ) -> Result<Json<ErrorGroup>, ApiError> {
-    state.store.error_for(user.id, id).await.or_404(format_args!("error {id}"))?;
-    state.store.set_error_status(id, body.status, user.id, now_ms()).await?;
+    state
+        .store
+        .error_for(user.id, id)
+        .await
+        .or_404(format_args!("error {id}"))?;
+    state
+        .store
+        .set_error_status(id, body.status, user.id, now_ms())
+        .await?;
     Ok(Json(state.store.error_for(user.id, id).await?))
 }
 
@@ -114,9 +129,15 @@ async fn list_occurrences(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<OccurrenceQuery>,
 ) -> Result<Json<Vec<OccurrenceListItem>>, ApiError> {
-    state.store.error_for(user.id, id).await.or_404(format_args!("error {id}"))?;
+    state
+        .store
+        .error_for(user.id, id)
+        .await
+        .or_404(format_args!("error {id}"))?;
     let rows = state.store.occurrences(id, limit(q.limit, 50)?).await?;
-    Ok(Json(rows.into_iter().map(OccurrenceListItem::from).collect()))
+    Ok(Json(
+        rows.into_iter().map(OccurrenceListItem::from).collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -159,7 +180,10 @@ async fn get_occurrence(
 }
 
 async fn occurrence(state: &AppState, row: OccurrenceRow) -> Result<Occurrence, ApiError> {
-    let spans = state.store.trace_spans(row.project_id, &row.trace_id).await?;
+    let spans = state
+        .store
+        .trace_spans(row.project_id, &row.trace_id)
+        .await?;
     let trace = trace_view(row.project_id, &row.trace_id, spans, Some(&row.span_id));
     Ok(Occurrence {
         id: row.id,
@@ -185,7 +209,10 @@ async fn get_trace(
 ) -> Result<Json<TraceView>, ApiError> {
     let trace_id = trace_id.to_ascii_lowercase();
     if trace_id.len() != 32 || !trace_id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ApiError::invalid("trace_id", "must be 32 hexadecimal digits"));
+        return Err(ApiError::invalid(
+            "trace_id",
+            "must be 32 hexadecimal digits",
+        ));
     }
     let projects = state.store.trace_projects_for(user.id, &trace_id).await?;
     let project = *projects

@@ -27,7 +27,9 @@ pub fn spans(owner: &TokenOwner, request: ExportTraceServiceRequest) -> Decoded 
             .resource
             .map(|r| attributes(r.attributes))
             .unwrap_or_default();
-        let service = service_name(&resource).unwrap_or(&owner.service_name).to_string();
+        let service = service_name(&resource)
+            .unwrap_or(&owner.service_name)
+            .to_string();
         for scope_spans in resource_spans.scope_spans {
             for span in scope_spans.spans {
                 match record(owner.project_id, &service, &resource, span) {
@@ -181,6 +183,7 @@ mod tests {
                     value: Some(AnyValue {
                         value: Some(any_value::Value::StringValue(s.into())),
                     }),
+                    ..Default::default()
                 }]
             })
             .unwrap_or_default();
@@ -213,7 +216,10 @@ mod tests {
 
     #[test]
     fn spans_become_records_under_the_tokens_project() {
-        let d = spans(&owner(), request(Some("gateway"), vec![span(vec![1; 16], vec![2; 8])]));
+        let d = spans(
+            &owner(),
+            request(Some("gateway"), vec![span(vec![1; 16], vec![2; 8])]),
+        );
         assert_eq!(d.rejected, 0);
         let r = &d.spans[0];
         assert_eq!(r.project_id, 7);
@@ -231,7 +237,10 @@ mod tests {
         assert_eq!(d.spans[0].service, "token-service");
         let d = spans(
             &owner(),
-            request(Some("unknown_service:python"), vec![span(vec![1; 16], vec![2; 8])]),
+            request(
+                Some("unknown_service:python"),
+                vec![span(vec![1; 16], vec![2; 8])],
+            ),
         );
         assert_eq!(d.spans[0].service, "token-service");
     }

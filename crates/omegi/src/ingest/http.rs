@@ -60,15 +60,24 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
     })?;
     let request = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes).map_err(|e| {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_protobuf", format!("not an OTLP protobuf trace export: {e}"))
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_protobuf",
+                format!("not an OTLP protobuf trace export: {e}"),
+            )
         })?,
         Encoding::Json => otlp_json::parse(&bytes)
             .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m))?,
     };
-    let response = export(&state.writer, &owner, request).await.map_err(retry_later)?;
+    let response = export(&state.writer, &owner, request)
+        .await
+        .map_err(retry_later)?;
     Ok(match encoding {
         Encoding::Protobuf => (
-            [(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"))],
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-protobuf"),
+            )],
             response.encode_to_vec(),
         )
             .into_response(),
@@ -81,7 +90,12 @@ fn encoding(headers: &HeaderMap) -> Result<Encoding, ApiError> {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ctype
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/x-protobuf" | "application/protobuf" => Ok(Encoding::Protobuf),
         "application/json" => Ok(Encoding::Json),
@@ -104,7 +118,15 @@ fn too_large(limit: usize) -> ApiError {
 /// Overload and storage failures are temporary: 503 with `Retry-After`, which OTLP
 /// exporters honour.
 fn retry_later(e: WriteError) -> ApiError {
-    let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e.to_string());
-    err.retry_after = Some(if matches!(e, WriteError::Overloaded) { 1 } else { 5 });
+    let mut err = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        e.to_string(),
+    );
+    err.retry_after = Some(if matches!(e, WriteError::Overloaded) {
+        1
+    } else {
+        5
+    });
     err
 }

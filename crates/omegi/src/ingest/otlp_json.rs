@@ -8,7 +8,8 @@ use serde_json::Value;
 
 /// Parses an OTLP/JSON export request; the error says what is wrong and where.
 pub fn parse(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
-    let mut value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let mut value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
     for resource_spans in array_mut(&mut value, "resourceSpans") {
         for scope_spans in array_mut(resource_spans, "scopeSpans") {
             for span in array_mut(scope_spans, "spans") {
@@ -66,7 +67,8 @@ mod tests {
     #[test]
     fn bad_json_says_what_is_wrong() {
         assert!(super::parse(b"{").unwrap_err().starts_with("invalid JSON"));
-        let bad_kind = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_X"}]}]}]}"#;
+        let bad_kind =
+            br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_X"}]}]}]}"#;
         assert!(super::parse(bad_kind).unwrap_err().contains("SPAN_KIND_X"));
         let bad_hex = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}"#;
         assert!(super::parse(bad_hex).is_err());

@@ -6,9 +6,9 @@ mod project;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
-pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 pub use error::{ErrorGroup, ErrorStatus, Occurrence, SpanView, TraceView};
 pub use project::{IngestToken, Member, MemberRole, Project, Service, SERVICE_KINDS};
+pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 
 /// Unix time in milliseconds; how every timestamp is stored.
 pub type Millis = i64;

@@ -121,9 +121,15 @@ fn edges(tree: &TraceTree) -> Vec<Edge> {
 
 /// The remote a client span talks to, from the semantic-convention attributes.
 fn peer_name(span: &SpanRecord) -> Option<&str> {
-    ["peer.service", "db.system.name", "db.system", "messaging.system", "server.address"]
-        .iter()
-        .find_map(|k| span.attr_str(k))
+    [
+        "peer.service",
+        "db.system.name",
+        "db.system",
+        "messaging.system",
+        "server.address",
+    ]
+    .iter()
+    .find_map(|k| span.attr_str(k))
 }
 
 fn services(tree: &TraceTree) -> Vec<ServiceStat> {
@@ -149,7 +155,9 @@ fn services(tree: &TraceTree) -> Vec<ServiceStat> {
 /// no failing span is below it.
 fn causes(tree: &TraceTree) -> Vec<usize> {
     let n = tree.spans.len();
-    let throws: Vec<usize> = (0..n).filter(|&i| tree.spans[i].exception().is_some()).collect();
+    let throws: Vec<usize> = (0..n)
+        .filter(|&i| tree.spans[i].exception().is_some())
+        .collect();
     let failing: Vec<usize> = (0..n).filter(|&i| tree.spans[i].is_error()).collect();
     let mut causes: Vec<usize> = throws
         .iter()
@@ -186,14 +194,21 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
     let exception_type = ex_attr("exception.type")
         .map(str::to_string)
         .or_else(|| span.attr_str("error.type").map(str::to_string))
-        .or_else(|| http_status.filter(|c| *c >= 400).map(|c| format!("HTTP {c}")))
+        .or_else(|| {
+            http_status
+                .filter(|c| *c >= 400)
+                .map(|c| format!("HTTP {c}"))
+        })
         .unwrap_or_else(|| "Error".to_string());
     let message = ex_attr("exception.message")
         .or(Some(span.status_message.as_str()).filter(|m| !m.is_empty()))
         .unwrap_or(&span.name)
         .to_string();
     let stacktrace = ex_attr("exception.stacktrace");
-    let operation = match (span.attr_str("code.namespace"), span.attr_str("code.function")) {
+    let operation = match (
+        span.attr_str("code.namespace"),
+        span.attr_str("code.function"),
+    ) {
         (Some(ns), Some(f)) if !f.starts_with(ns) => format!("{ns}.{f}"),
         (_, Some(f)) => f.to_string(),
         _ => span.name.clone(),
@@ -202,7 +217,14 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
     let flow: Vec<String> = path
         .iter()
         .enumerate()
-        .map(|(n, &p)| format!("{}. {}: {}", n + 1, tree.spans[p].service, tree.spans[p].name))
+        .map(|(n, &p)| {
+            format!(
+                "{}. {}: {}",
+                n + 1,
+                tree.spans[p].service,
+                tree.spans[p].name
+            )
+        })
         .collect();
     let occurred_at = span.end_ns.max(span.start_ns) / 1_000_000;
     let summary = json!({
@@ -234,7 +256,13 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
     });
     OccurrenceDraft {
         span_id: span.span_id.clone(),
-        fingerprint: fingerprint(span.project_id, &span.service, &exception_type, stacktrace, &operation),
+        fingerprint: fingerprint(
+            span.project_id,
+            &span.service,
+            &exception_type,
+            stacktrace,
+            &operation,
+        ),
         service: span.service.clone(),
         exception_type,
         message,
@@ -242,7 +270,10 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
         occurred_at,
         summary,
         log,
-        path: path.iter().map(|&p| tree.spans[p].span_id.clone()).collect(),
+        path: path
+            .iter()
+            .map(|&p| tree.spans[p].span_id.clone())
+            .collect(),
     }
 }
 
@@ -287,7 +318,8 @@ mod tests {
         attributes.insert("exception.message".into(), format!("{ty} happened").into());
         attributes.insert(
             "exception.stacktrace".into(),
-            format!("Traceback (most recent call last):\n  File \"x.py\", line 1, in {ty}\n{ty}").into(),
+            format!("Traceback (most recent call last):\n  File \"x.py\", line 1, in {ty}\n{ty}")
+                .into(),
         );
         s.events.push(SpanEvent {
             name: "exception".into(),
@@ -334,14 +366,24 @@ mod tests {
                 "5. inventory: op-5"
             ])
         );
-        assert!(o.log["stacktrace"].as_str().unwrap().contains("in OutOfStock"));
+        assert!(o.log["stacktrace"]
+            .as_str()
+            .unwrap()
+            .contains("in OutOfStock"));
     }
 
     #[test]
     fn edges_join_services_that_call_each_other() {
         let a = assemble(checkout_trace());
-        let pairs: Vec<_> = a.edges.iter().map(|e| (e.caller.as_str(), e.callee.as_str(), e.errors)).collect();
-        assert_eq!(pairs, [("gateway", "orders", 1), ("orders", "inventory", 1)]);
+        let pairs: Vec<_> = a
+            .edges
+            .iter()
+            .map(|e| (e.caller.as_str(), e.callee.as_str(), e.errors))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("gateway", "orders", 1), ("orders", "inventory", 1)]
+        );
         assert_eq!(a.root_service.as_deref(), Some("gateway"));
         assert_eq!(a.span_count, 6);
     }
@@ -354,14 +396,19 @@ mod tests {
             throws(span("3", Some("1"), "api", 2), "ValueError"),
             failed(span("4", Some("1"), "api", 3)),
         ];
-        let types: Vec<_> = assemble(spans).occurrences.into_iter().map(|o| o.exception_type).collect();
+        let types: Vec<_> = assemble(spans)
+            .occurrences
+            .into_iter()
+            .map(|o| o.exception_type)
+            .collect();
         assert_eq!(types, ["KeyError", "ValueError", "Error"]);
     }
 
     #[test]
     fn a_status_error_without_exception_reports_the_http_status() {
         let mut s = failed(span("1", None, "api", 0));
-        s.attributes.insert("http.response.status_code".into(), 503.into());
+        s.attributes
+            .insert("http.response.status_code".into(), 503.into());
         let o = &assemble(vec![s]).occurrences[0];
         assert_eq!(o.exception_type, "HTTP 503");
         assert_eq!(o.message, "op-1");
@@ -371,7 +418,8 @@ mod tests {
     fn a_client_call_to_an_untraced_database_is_an_edge() {
         let mut db = span("2", Some("1"), "api", 1);
         db.kind = "client".into();
-        db.attributes.insert("db.system".into(), "postgresql".into());
+        db.attributes
+            .insert("db.system".into(), "postgresql".into());
         let a = assemble(vec![span("1", None, "api", 0), db]);
         assert_eq!(a.edges[0].callee, "postgresql");
     }

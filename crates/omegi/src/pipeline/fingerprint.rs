@@ -98,13 +98,22 @@ mod tests {
         assert_ne!(base, fingerprint(1, "cart", "OutOfStock", Some(PY_A), "x"));
         assert_ne!(base, fingerprint(1, "stock", "KeyError", Some(PY_A), "x"));
         let other = PY_A.replace("in reserve", "in release");
-        assert_ne!(base, fingerprint(1, "stock", "OutOfStock", Some(&other), "x"));
+        assert_ne!(
+            base,
+            fingerprint(1, "stock", "OutOfStock", Some(&other), "x")
+        );
     }
 
     #[test]
     fn without_a_stack_trace_the_operation_decides() {
-        assert_eq!(fingerprint(1, "s", "E", None, "GET /a"), fingerprint(1, "s", "E", None, "GET /a"));
-        assert_ne!(fingerprint(1, "s", "E", None, "GET /a"), fingerprint(1, "s", "E", None, "GET /b"));
+        assert_eq!(
+            fingerprint(1, "s", "E", None, "GET /a"),
+            fingerprint(1, "s", "E", None, "GET /a")
+        );
+        assert_ne!(
+            fingerprint(1, "s", "E", None, "GET /a"),
+            fingerprint(1, "s", "E", None, "GET /b")
+        );
     }
 
     #[test]
@@ -112,7 +121,10 @@ mod tests {
         let java = "java.lang.IllegalStateException: x\n\tat com.shop.Stock.reserve(Stock.java:42)\n\tat com.shop.Api.checkout(Api.java:10)";
         assert_eq!(
             top_frames(java),
-            ["at com.shop.Stock.reserve(Stock.java:)", "at com.shop.Api.checkout(Api.java:)"]
+            [
+                "at com.shop.Stock.reserve(Stock.java:)",
+                "at com.shop.Api.checkout(Api.java:)"
+            ]
         );
         assert_eq!(normalize("at 0x7ffde1 in main"), "at 0x in main");
     }

@@ -4,10 +4,20 @@ use super::tree::TraceTree;
 use crate::model::{SpanRecord, SpanView, TraceView, STATUS_ERROR, STATUS_OK};
 
 /// Spans in depth-first order (children by start time), `failing` and its ancestors marked.
-pub fn trace_view(project_id: i64, trace_id: &str, spans: Vec<SpanRecord>, failing: Option<&str>) -> TraceView {
+pub fn trace_view(
+    project_id: i64,
+    trace_id: &str,
+    spans: Vec<SpanRecord>,
+    failing: Option<&str>,
+) -> TraceView {
     let tree = TraceTree::build(spans);
     let start_ns = tree.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
-    let end_ns = tree.spans.iter().map(|s| s.end_ns).max().unwrap_or(start_ns);
+    let end_ns = tree
+        .spans
+        .iter()
+        .map(|s| s.end_ns)
+        .max()
+        .unwrap_or(start_ns);
     let path = failing
         .and_then(|id| tree.spans.iter().position(|s| s.span_id == id))
         .map(|i| tree.path_to(i))

@@ -27,7 +27,11 @@ impl TraceTree {
         let mut roots = Vec::new();
         for (i, span) in spans.iter().enumerate() {
             let p = match &span.parent_span_id {
-                Some(pid) => index.get(pid.as_str()).copied().or(root).filter(|p| *p != i),
+                Some(pid) => index
+                    .get(pid.as_str())
+                    .copied()
+                    .or(root)
+                    .filter(|p| *p != i),
                 None => None,
             };
             match p {
@@ -130,7 +134,8 @@ mod tests {
         ]);
         assert_eq!(t.roots.len(), 1);
         let name = |i: usize| t.spans[i].span_id.as_str();
-        let path: Vec<_> = t.path_to(t.spans.iter().position(|s| s.span_id == "c").unwrap())
+        let path: Vec<_> = t
+            .path_to(t.spans.iter().position(|s| s.span_id == "c").unwrap())
             .into_iter()
             .map(name)
             .collect();

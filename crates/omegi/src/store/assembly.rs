@@ -102,13 +102,20 @@ impl Store {
     }
 }
 
-async fn save_map(tx: &mut Transaction<'_, Any>, t: &DueTrace, a: &Assembly, bucket: i64) -> Result<()> {
+async fn save_map(
+    tx: &mut Transaction<'_, Any>,
+    t: &DueTrace,
+    a: &Assembly,
+    bucket: i64,
+) -> Result<()> {
     for table in ["trace_edges", "trace_services"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"))
-            .bind(t.project_id)
-            .bind(&t.trace_id)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"
+        ))
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .execute(&mut **tx)
+        .await?;
     }
     for e in &a.edges {
         sqlx::query(

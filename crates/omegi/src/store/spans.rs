@@ -79,8 +79,10 @@ impl Store {
         for chunk in spans.chunks(ROWS_PER_STATEMENT) {
             insert_span_rows(&mut tx, chunk, now).await?;
         }
-        let services: BTreeSet<(i64, &str)> =
-            spans.iter().map(|s| (s.project_id, s.service.as_str())).collect();
+        let services: BTreeSet<(i64, &str)> = spans
+            .iter()
+            .map(|s| (s.project_id, s.service.as_str()))
+            .collect();
         for (project, service) in services {
             sqlx::query(
                 "INSERT INTO services (project_id, name, created_at) VALUES ($1, $2, $3) \
@@ -105,7 +107,8 @@ impl Store {
 
     /// Every stored span of a trace.
     pub async fn trace_spans(&self, project: i64, trace: &str) -> Result<Vec<SpanRecord>> {
-        let sql = format!("SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2");
+        let sql =
+            format!("SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2");
         let rows: Vec<SpanRow> = sqlx::query_as(&sql)
             .bind(project)
             .bind(trace)

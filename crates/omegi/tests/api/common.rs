@@ -13,6 +13,7 @@ use sqlx::Connection;
 
 pub struct TestServer {
     pub base: String,
+    pub grpc: String,
     pub database: Database,
     server: Option<Server>,
     _dir: tempfile::TempDir,
@@ -22,7 +23,10 @@ pub struct TestServer {
 pub fn test_config(dir: &std::path::Path) -> Config {
     let args = ServeArgs {
         http_addr: Some("127.0.0.1:0".parse().unwrap()),
+        grpc_addr: Some("127.0.0.1:0".parse().unwrap()),
         data_dir: Some(dir.to_path_buf()),
+        trace_settle: Some(Duration::from_millis(200)),
+        trace_max_wait: Some(Duration::from_secs(3)),
         ..Default::default()
     };
     Config::load(args).unwrap()
@@ -66,6 +70,7 @@ impl TestServer {
         let server = Server::start(config).await.unwrap();
         TestServer {
             base: format!("http://{}", server.http_addr),
+            grpc: format!("http://{}", server.grpc_addr),
             database,
             server: Some(server),
             _dir: dir,

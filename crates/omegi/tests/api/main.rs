@@ -6,5 +6,7 @@ mod bad_input;
 mod cli;
 mod common;
 mod github;
+mod ingest;
+mod otlp;
 mod projects;
 mod tokens;
