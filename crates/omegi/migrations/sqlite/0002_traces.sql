@@ -32,6 +32,9 @@ CREATE TABLE traces (
     version           BIGINT NOT NULL,
     assembled_version BIGINT NOT NULL DEFAULT 0,
     claimed_until     BIGINT NOT NULL DEFAULT 0,
+    -- How many times an assembler claimed the trace: once per settled version when nodes
+    -- share the work correctly.
+    claims            BIGINT NOT NULL DEFAULT 0,
     span_count        BIGINT NOT NULL DEFAULT 0,
     start_ns          BIGINT,
     end_ns            BIGINT,

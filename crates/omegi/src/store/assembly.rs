@@ -52,12 +52,14 @@ impl Store {
         .await?)
     }
 
-    /// Claims a trace for `lease_ms`; false when another worker holds it or it changed.
+    /// Claims a trace for `lease_ms`; false when another worker holds it, already assembled
+    /// it, or it changed since it was found due.
     /// The conditional update is atomic on both back-ends, so exactly one claimer wins.
     pub async fn claim_trace(&self, t: &DueTrace, now: Millis, lease_ms: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE traces SET claimed_until = $1 \
-             WHERE project_id = $2 AND trace_id = $3 AND version = $4 AND claimed_until < $5",
+            "UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+             WHERE project_id = $2 AND trace_id = $3 AND version = $4 \
+               AND version > assembled_version AND claimed_until < $5",
         )
         .bind(now + lease_ms)
         .bind(t.project_id)

@@ -229,3 +229,77 @@ impl Api {
         s["id"].as_i64().unwrap()
     }
 }
+
+/// A database URL for a test to look into storage directly.
+pub fn database_url(database: &Database) -> String {
+    match database {
+        Database::Sqlite { path } => format!("sqlite://{}", path.display()),
+        Database::Postgres { url } => url.clone(),
+    }
+}
+
+/// `omegi serve` as a separate process (for crash tests), and its HTTP base URL.
+pub struct Process {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Process {
+    pub async fn spawn(database: &Database, extra: &[&str]) -> Process {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_omegi"));
+        cmd.args([
+            "serve",
+            "--http-addr",
+            &format!("127.0.0.1:{port}"),
+            "--grpc-addr",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .env("OMEGI_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+        match database {
+            Database::Sqlite { path } => cmd.arg("--data-dir").arg(path.parent().unwrap()),
+            Database::Postgres { url } => cmd.args(["--database-url", url]),
+        };
+        let child = cmd.spawn().unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while !reqwest::get(format!("{base}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(std::time::Instant::now() < deadline, "omegi did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Process { child, base }
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// SIGKILL: no shutdown code runs.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -5,6 +5,7 @@ mod accounts;
 mod bad_input;
 mod cli;
 mod common;
+mod durability;
 mod github;
 mod ingest;
 mod otlp;
