@@ -46,3 +46,10 @@ stop_postgres() {
     "${PG_STOP[@]}" >/dev/null 2>&1 || true
     rm -rf "$PG_DIR"
 }
+
+# Creates (or updates) a virtualenv at $1 with the requirements file $2.
+python_venv() {
+    python3 -m venv --help >/dev/null 2>&1 || need_debian_packages python3-venv
+    [ -x "$1/bin/python" ] || python3 -m venv "$1"
+    "$1/bin/pip" install -q --disable-pip-version-check -r "$2"
+}

@@ -13,6 +13,10 @@ step "PostgreSQL on loopback"
 start_postgres
 export OMEGI_TEST_PG_BIN="$PG_BIN"
 
+step "OpenTelemetry Python SDK for the client tests"
+python_venv target/test-venv crates/omegi/tests/clients/requirements.txt
+export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
+
 step "format and lint"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

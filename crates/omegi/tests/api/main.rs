@@ -10,4 +10,5 @@ mod github;
 mod ingest;
 mod otlp;
 mod projects;
+mod sdk_clients;
 mod tokens;
