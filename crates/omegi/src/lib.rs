@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod http;
 pub mod ingest;
+pub mod live;
 pub mod model;
 pub mod pipeline;
 pub mod server;

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::ingest;
+use crate::live::LiveHub;
 use crate::pipeline::assembler::{self, AssemblerConfig};
 use crate::pipeline::writer::SpanWriter;
 use crate::store::Store;
@@ -65,14 +66,19 @@ impl Server {
             http: client,
             token_use: Default::default(),
             writer,
+            live: LiveHub::default(),
         };
         let (stop, stopped) = watch::channel(false);
+        let live = state.live.clone();
         let assembler = tokio::spawn(assembler::run(
             store.clone(),
             assembler_config,
             stopped.clone(),
-            |project, saved| {
+            move |project, saved| {
                 tracing::debug!(project, ?saved, "trace assembled");
+                if !saved.new_errors.is_empty() || !saved.regressed_errors.is_empty() {
+                    live.notify();
+                }
             },
         ));
         let grpc = tokio::spawn(

@@ -12,7 +12,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, TraceView};
 use crate::pipeline::trace_view::trace_view;
-use crate::store::{ErrorFilter, OccurrenceRow};
+use crate::store::{ErrorFilter, ErrorSort, OccurrenceRow};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,10 +27,34 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct ErrorQuery {
     /// Only this project.
     project: Option<i64>,
+    /// Only this service.
+    service: Option<String>,
     /// `unresolved`, `resolved` or `ignored`.
     status: Option<ErrorStatus>,
-    /// At most this many (1–500, default 100).
+    /// Only this exception type.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    exception_type: Option<String>,
+    /// Text in the exception type or message.
+    q: Option<String>,
+    /// Seen at or after this time (RFC 3339).
+    since: Option<String>,
+    /// First seen at or before this time (RFC 3339).
+    until: Option<String>,
+    /// `last_seen` (default), `first_seen` or `count`; newest or most first.
+    sort: Option<ErrorSort>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// Rows per page (1–500, default 50).
     limit: Option<i64>,
+}
+
+/// One page of the error list.
+#[derive(Serialize, ToSchema)]
+struct ErrorPage {
+    errors: Vec<ErrorGroup>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
 }
 
 fn limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
@@ -41,20 +65,64 @@ fn limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
     }
 }
 
-/// Error groups of the caller's projects, most recently seen first.
+/// RFC 3339 time of a query parameter, in Unix ms.
+pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| ApiError::invalid(field, format!("{value:?} is not an RFC 3339 time ({e})")))
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, i64), ApiError> {
+    cursor
+        .split_once('_')
+        .and_then(|(v, id)| Some((v.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| ApiError::invalid("cursor", "not a cursor this endpoint returned"))
+}
+
+/// Error groups of the caller's projects, filtered, sorted and paged by cursor.
 #[utoipa::path(get, path = "/api/errors", tag = "errors", params(ErrorQuery),
-    responses((status = 200, body = [ErrorGroup]), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, body = ErrorPage),
+        (status = 400, description = "Bad filter value", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 async fn list_errors(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiQuery(q): ApiQuery<ErrorQuery>,
-) -> Result<Json<Vec<ErrorGroup>>, ApiError> {
+) -> Result<Json<ErrorPage>, ApiError> {
+    let sort = q.sort.unwrap_or(ErrorSort::LastSeen);
     let filter = ErrorFilter {
         project: q.project,
+        service: q.service.filter(|s| !s.is_empty()),
         status: q.status,
-        limit: limit(q.limit, 100)?,
+        exception_type: q.exception_type.filter(|s| !s.is_empty()),
+        q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        since: q
+            .since
+            .as_deref()
+            .map(|v| parse_time("since", v))
+            .transpose()?,
+        until: q
+            .until
+            .as_deref()
+            .map(|v| parse_time("until", v))
+            .transpose()?,
+        sort,
+        after: q.cursor.as_deref().map(parse_cursor).transpose()?,
+        limit: limit(q.limit, 50)?,
     };
-    Ok(Json(state.store.errors_for(user.id, &filter).await?))
+    let rows = state.store.errors_for(user.id, &filter).await?;
+    let next_cursor = (rows.len() as i64 == filter.limit)
+        .then(|| {
+            rows.last()
+                .map(|(_, k)| format!("{}_{}", sort.value(k), k.id))
+        })
+        .flatten();
+    Ok(Json(ErrorPage {
+        errors: rows.into_iter().map(|(e, _)| e).collect(),
+        next_cursor,
+    }))
 }
 
 /// An error group with its latest occurrence.
@@ -102,15 +170,16 @@ async fn update_error(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<StatusChange>,
 ) -> Result<Json<ErrorGroup>, ApiError> {
-    state
+    let error = state
         .store
         .error_for(user.id, id)
         .await
         .or_404(format_args!("error {id}"))?;
     state
         .store
-        .set_error_status(id, body.status, user.id, now_ms())
+        .set_error_status(error.project_id, id, body.status, user.id, now_ms())
         .await?;
+    state.live.notify();
     Ok(Json(state.store.error_for(user.id, id).await?))
 }
 

@@ -3,11 +3,13 @@
 
 mod access;
 mod auth;
+mod dashboard;
 pub mod error;
-mod errors;
+pub mod errors;
 mod extract;
 mod health;
 pub mod ingest_token;
+mod live;
 mod projects;
 mod services;
 mod session;
@@ -26,6 +28,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
+use crate::live::LiveHub;
 use crate::pipeline::writer::SpanWriter;
 use crate::store::Store;
 use error::ApiError;
@@ -42,6 +45,7 @@ pub struct AppState {
     pub token_use: Arc<ingest_token::TokenUse>,
     /// Where ingested spans go to be stored.
     pub writer: SpanWriter,
+    pub live: LiveHub,
 }
 
 #[derive(OpenApi)]
@@ -53,6 +57,7 @@ pub struct AppState {
         (name = "users", description = "Accounts"),
         (name = "projects", description = "Projects and members"),
         (name = "services", description = "Services and ingest tokens"),
+        (name = "dashboard", description = "Service map and statistics"),
         (name = "errors", description = "Error groups, occurrences and traces"),
         (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
         (name = "health", description = "Probes"),
@@ -92,6 +97,8 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(projects::router())
         .merge(services::router())
         .merge(errors::router())
+        .merge(live::router())
+        .merge(dashboard::router())
         .merge(ingest_token::router())
         .merge(otlp_router())
         .split_for_parts();

@@ -4,6 +4,7 @@
 
 use sqlx::{Any, FromRow, Transaction};
 
+use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
 use super::{Result, Store};
 use crate::model::Millis;
 use crate::pipeline::assembly::{Assembly, OccurrenceDraft};
@@ -99,6 +100,14 @@ impl Store {
         let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
         save_map(&mut tx, t, a, bucket).await?;
         let saved = save_occurrences(&mut tx, t, &a.occurrences, now).await?;
+        for (kind, ids) in [
+            (ERROR_NEW, &saved.new_errors),
+            (ERROR_REGRESSED, &saved.regressed_errors),
+        ] {
+            for &id in ids {
+                events::record(&mut tx, t.project_id, kind, id, now).await?;
+            }
+        }
         tx.commit().await?;
         Ok(saved)
     }
@@ -175,10 +184,12 @@ async fn save_occurrences(
                 insert_occurrence(tx, t, error_id, d, now).await?;
                 if count == 1 {
                     saved.new_errors.push(error_id);
-                } else if regressed_now {
+                } else if regressed_now && !saved.regressed_errors.contains(&error_id) {
                     saved.regressed_errors.push(error_id);
                 }
-                saved.touched_errors.push(error_id);
+                if !saved.touched_errors.contains(&error_id) {
+                    saved.touched_errors.push(error_id);
+                }
             }
         }
     }

@@ -3,6 +3,9 @@
 
 use sqlx::FromRow;
 
+use super::accounts::escape_like;
+use super::events;
+use super::params::Params;
 use super::{found, Result, Store, StoreError};
 use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Millis};
 
@@ -69,28 +72,122 @@ pub struct OccurrenceRow {
 const OCCURRENCE_COLUMNS: &str =
     "o.id, o.error_id, o.project_id, o.trace_id, o.span_id, o.occurred_at, o.summary, o.log";
 
-/// Filters of the error list.
-#[derive(Default)]
+/// How the error list is ordered; always newest/most first, ties broken by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorSort {
+    LastSeen,
+    FirstSeen,
+    Count,
+}
+
+impl ErrorSort {
+    fn column(self) -> &'static str {
+        match self {
+            ErrorSort::LastSeen => "e.last_seen",
+            ErrorSort::FirstSeen => "e.first_seen",
+            ErrorSort::Count => "e.occurrence_count",
+        }
+    }
+
+    /// The sort value of a row, which a cursor carries.
+    pub fn value(self, e: &ErrorRowKeys) -> i64 {
+        match self {
+            ErrorSort::LastSeen => e.last_seen,
+            ErrorSort::FirstSeen => e.first_seen,
+            ErrorSort::Count => e.occurrence_count,
+        }
+    }
+}
+
+/// The values of a row that orderings and cursors use.
+pub struct ErrorRowKeys {
+    pub id: i64,
+    pub last_seen: i64,
+    pub first_seen: i64,
+    pub occurrence_count: i64,
+}
+
+/// Filters of the error list; every one is optional.
 pub struct ErrorFilter {
     pub project: Option<i64>,
+    pub service: Option<String>,
     pub status: Option<ErrorStatus>,
+    pub exception_type: Option<String>,
+    /// Text in the type or the message (case-insensitive).
+    pub q: Option<String>,
+    /// Seen at or after (last seen), Unix ms.
+    pub since: Option<Millis>,
+    /// Seen at or before (first seen), Unix ms.
+    pub until: Option<Millis>,
+    pub sort: ErrorSort,
+    /// Continue after this (sort value, id).
+    pub after: Option<(i64, i64)>,
     pub limit: i64,
 }
 
 impl Store {
-    pub async fn errors_for(&self, user: i64, f: &ErrorFilter) -> Result<Vec<ErrorGroup>> {
-        let sql = format!(
-            "{ERROR_SELECT} WHERE ($2 = 0 OR e.project_id = $2) AND ($3 = '' OR e.status = $3) \
-             ORDER BY e.last_seen DESC, e.id DESC LIMIT $4"
-        );
-        let rows: Vec<ErrorRow> = sqlx::query_as(&sql)
-            .bind(user)
-            .bind(f.project.unwrap_or(0))
-            .bind(f.status.map(ErrorStatus::as_str).unwrap_or(""))
-            .bind(f.limit)
+    /// One page of the error list. Keyset pagination on (sort value, id) means rows that
+    /// arrive while a user pages do not shift the pages after the cursor.
+    pub async fn errors_for(
+        &self,
+        user: i64,
+        f: &ErrorFilter,
+    ) -> Result<Vec<(ErrorGroup, ErrorRowKeys)>> {
+        let mut p = Params::default();
+        let mut sql = ERROR_SELECT.replacen("$1", &p.int(user), 1);
+        sql.push_str(" WHERE 1 = 1");
+        if let Some(project) = f.project {
+            sql.push_str(&format!(" AND e.project_id = {}", p.int(project)));
+        }
+        if let Some(service) = &f.service {
+            sql.push_str(&format!(" AND e.service = {}", p.text(service)));
+        }
+        if let Some(status) = f.status {
+            sql.push_str(&format!(" AND e.status = {}", p.text(status.as_str())));
+        }
+        if let Some(ty) = &f.exception_type {
+            sql.push_str(&format!(" AND e.exception_type = {}", p.text(ty)));
+        }
+        if let Some(q) = &f.q {
+            let pattern = p.text(format!("%{}%", escape_like(&q.to_lowercase())));
+            sql.push_str(&format!(
+                " AND (lower(e.exception_type) LIKE {pattern} ESCAPE '\\' \
+                 OR lower(e.message) LIKE {pattern} ESCAPE '\\')"
+            ));
+        }
+        if let Some(since) = f.since {
+            sql.push_str(&format!(" AND e.last_seen >= {}", p.int(since)));
+        }
+        if let Some(until) = f.until {
+            sql.push_str(&format!(" AND e.first_seen <= {}", p.int(until)));
+        }
+        let col = f.sort.column();
+        if let Some((value, id)) = f.after {
+            let (v, i) = (p.int(value), p.int(id));
+            sql.push_str(&format!(
+                " AND ({col} < {v} OR ({col} = {v} AND e.id < {i}))"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {col} DESC, e.id DESC LIMIT {}",
+            p.int(f.limit)
+        ));
+        let rows: Vec<ErrorRow> = sqlx::query_as_with(&sql, p.into_args())
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(ErrorGroup::from).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let keys = ErrorRowKeys {
+                    id: r.id,
+                    last_seen: r.last_seen,
+                    first_seen: r.first_seen,
+                    occurrence_count: r.occurrence_count,
+                };
+                (ErrorGroup::from(r), keys)
+            })
+            .collect())
     }
 
     /// The group if `user` is a member of its project.
@@ -104,13 +201,16 @@ impl Store {
         found(row).map(ErrorGroup::from)
     }
 
+    /// Changes a group's status and records the change for live clients.
     pub async fn set_error_status(
         &self,
+        project: i64,
         id: i64,
         status: ErrorStatus,
         by: i64,
         now: Millis,
     ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
              regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END WHERE id = $4",
@@ -119,11 +219,13 @@ impl Store {
         .bind(now)
         .bind(by)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        events::record(&mut tx, project, events::ERROR_STATUS, id, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 

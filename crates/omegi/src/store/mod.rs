@@ -4,7 +4,10 @@
 
 mod accounts;
 mod assembly;
+mod dashboard;
 mod errors;
+pub mod events;
+mod params;
 mod projects;
 mod spans;
 mod tokens;
@@ -18,7 +21,8 @@ use crate::config::Database;
 
 pub use accounts::NewUser;
 pub use assembly::{DueTrace, Saved};
-pub use errors::{ErrorFilter, OccurrenceRow};
+pub use dashboard::{MapData, StatsData};
+pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRow};
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

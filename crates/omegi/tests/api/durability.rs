@@ -60,7 +60,7 @@ async fn spans_acknowledged_before_a_sigkill_are_assembled_after_restart() {
     .expect(StatusCode::OK);
     wait_for_errors(&api, 1).await;
     let errors =
-        crate::otlp::wait_until(&api, "/api/errors", |v| v[0]["occurrence_count"] == 5).await;
+        crate::otlp::wait_errors(&api, |v| !v.is_empty() && v[0]["occurrence_count"] == 5).await;
     assert_eq!(errors[0]["exception_type"], "OutOfStock");
     for trace in 1..=5 {
         let t = api
@@ -84,8 +84,8 @@ async fn two_servers_sharing_a_database_assemble_each_trace_once() {
             .await
             .expect(StatusCode::OK);
     }
-    let errors = crate::otlp::wait_until(&s.api, "/api/errors", |v| {
-        v[0]["occurrence_count"] == traces.len()
+    let errors = crate::otlp::wait_errors(&s.api, |v| {
+        !v.is_empty() && v[0]["occurrence_count"] == traces.len()
     })
     .await;
     assert_eq!(errors.len(), 1);

@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use crate::common::TestServer;
 use crate::otlp::{
-    checkout, post, post_proto, request, setup, span, throws, trace_hex, wait_for_errors,
-    wait_until,
+    checkout, post, post_proto, request, setup, span, throws, trace_hex, wait_errors,
+    wait_for_errors,
 };
 
 /// Checks the one error a checkout trace produces: the deepest exception, with its flow,
@@ -188,8 +188,8 @@ async fn a_late_span_updates_the_occurrence() {
     post_proto(&t, &s.token, &request(vec![("inventory", vec![deepest])]))
         .await
         .expect(StatusCode::OK);
-    let errors = wait_until(&s.api, "/api/errors", |v| {
-        v[0]["exception_type"] == "OutOfStock"
+    let errors = wait_errors(&s.api, |v| {
+        !v.is_empty() && v[0]["exception_type"] == "OutOfStock"
     })
     .await;
     assert_eq!(
@@ -229,8 +229,8 @@ async fn a_hundred_occurrences_of_one_failure_are_one_error_and_two_failures_two
     post_proto(&t, &s.token, &request(vec![("cart", batch)]))
         .await
         .expect(StatusCode::OK);
-    let errors = wait_until(&s.api, "/api/errors", |v| {
-        v.as_array().is_some_and(|a| {
+    let errors = wait_errors(&s.api, |v| {
+        Some(v).is_some_and(|a| {
             a.len() == 2
                 && a.iter()
                     .map(|e| e["occurrence_count"].as_i64().unwrap())
@@ -287,7 +287,7 @@ async fn a_resolved_error_reopens_on_a_new_occurrence() {
     post_proto(&t, &s.token, &request(checkout(11)))
         .await
         .expect(StatusCode::OK);
-    let errors = wait_until(&s.api, "/api/errors", |v| v[0]["occurrence_count"] == 2).await;
+    let errors = wait_errors(&s.api, |v| !v.is_empty() && v[0]["occurrence_count"] == 2).await;
     assert_eq!(errors[0]["id"], id);
     assert_eq!(errors[0]["status"], "unresolved");
     assert_eq!(errors[0]["regressed"], true);

@@ -208,10 +208,16 @@ pub async fn post_proto(t: &TestServer, token: &str, req: &ExportTraceServiceReq
 
 /// Polls the error list until it has `n` errors (or fails after 15 s).
 pub async fn wait_for_errors(api: &Api, n: usize) -> Vec<Value> {
-    wait_until(api, "/api/errors", |v| {
-        v.as_array().is_some_and(|a| a.len() == n)
+    wait_errors(api, |e| e.len() == n).await
+}
+
+/// Polls the error list until `ok` holds for its rows; returns them.
+pub async fn wait_errors(api: &Api, ok: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let page = wait_until(api, "/api/errors?limit=500", |v| {
+        v["errors"].as_array().is_some_and(|e| ok(e))
     })
-    .await
+    .await;
+    page[0]["errors"].as_array().unwrap().clone()
 }
 
 /// Polls `path` until `ok` holds for its answer.

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::TestServer;
-use crate::otlp::{setup, wait_until};
+use crate::otlp::{setup, wait_errors};
 
 /// The venv `scripts/test.sh` installs the Python SDK into.
 fn python() -> String {
@@ -35,10 +35,7 @@ async fn assert_sdk_checkout(
     ty: &str,
     flow: Value,
 ) -> Value {
-    let errors = wait_until(api, "/api/errors", |v| {
-        v.as_array().is_some_and(|a| !a.is_empty())
-    })
-    .await;
+    let errors = wait_errors(api, |v| !v.is_empty()).await;
     assert_eq!(errors.len(), 1, "{errors:?}");
     let e = &errors[0];
     assert_eq!(e["exception_type"], ty);

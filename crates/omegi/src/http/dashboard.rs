@@ -1,0 +1,280 @@
+//! What the dashboard draws: the service-flow map and error statistics.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::access;
+use super::error::{ApiError, ErrorBody};
+use super::errors::parse_time;
+use super::extract::{ApiPath, ApiQuery, CurrentUser};
+use super::AppState;
+use crate::model::{now_ms, rfc3339};
+use crate::store::MapData;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(service_map))
+        .routes(routes!(stats))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct Range {
+    /// Start (RFC 3339); default 24 hours before `until`.
+    since: Option<String>,
+    /// End (RFC 3339); default now.
+    until: Option<String>,
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+impl Range {
+    fn resolve(&self) -> Result<(i64, i64), ApiError> {
+        let until = match &self.until {
+            Some(v) => parse_time("until", v)?,
+            None => now_ms(),
+        };
+        let since = match &self.since {
+            Some(v) => parse_time("since", v)?,
+            None => until - DAY_MS,
+        };
+        if since > until {
+            return Err(ApiError::invalid("since", "must not be after until"));
+        }
+        Ok((since, until))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct ServiceMap {
+    nodes: Vec<MapNode>,
+    edges: Vec<MapEdge>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct MapNode {
+    /// The service name (or, for untraced peers such as databases, the peer's name).
+    id: String,
+    kind: Option<String>,
+    /// Whether the service sends spans (registered or seen), or is only called.
+    traced: bool,
+    requests: i64,
+    errors: i64,
+    /// Some error of this service is unresolved: drawn red.
+    unresolved: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct MapEdge {
+    caller: String,
+    callee: String,
+    calls: i64,
+    errors: i64,
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+/// Services as nodes and calls between them as edges, over a time range.
+#[utoipa::path(get, path = "/api/projects/{id}/service-map", tag = "dashboard",
+    params(("id" = i64, Path, description = "Project id"), Range),
+    responses((status = 200, body = ServiceMap), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn service_map(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(range): ApiQuery<Range>,
+) -> Result<Json<ServiceMap>, ApiError> {
+    access::member(&state, &user, id).await?;
+    let (since, until) = range.resolve()?;
+    let data = state.store.service_map(id, since, until).await?;
+    let mut nodes: BTreeMap<String, MapNode> = BTreeMap::new();
+    for name in data.services.keys() {
+        node(&mut nodes, &data, name, true);
+    }
+    for (name, (requests, errors)) in &data.traffic {
+        let n = node(&mut nodes, &data, name, true);
+        n.requests = *requests;
+        n.errors = *errors;
+    }
+    let mut edges = Vec::new();
+    for ((caller, callee), (calls, errors, durations)) in &data.edges {
+        let (calls, errors, mut durations) = (*calls, *errors, durations.clone());
+        node(&mut nodes, &data, caller, true);
+        let peer = node(&mut nodes, &data, callee, false);
+        if !peer.traced {
+            peer.requests += calls;
+            peer.errors += errors;
+        }
+        durations.sort_unstable();
+        edges.push(MapEdge {
+            caller: caller.clone(),
+            callee: callee.clone(),
+            calls,
+            errors,
+            p50_ms: percentile(&durations, 0.50),
+            p95_ms: percentile(&durations, 0.95),
+        });
+    }
+    Ok(Json(ServiceMap {
+        nodes: nodes.into_values().collect(),
+        edges,
+    }))
+}
+
+/// The node of `name`, added on first mention.
+fn node<'a>(
+    nodes: &'a mut BTreeMap<String, MapNode>,
+    data: &MapData,
+    name: &str,
+    traced: bool,
+) -> &'a mut MapNode {
+    let n = nodes.entry(name.to_string()).or_insert_with(|| MapNode {
+        id: name.to_string(),
+        kind: data.services.get(name).cloned().flatten(),
+        traced,
+        requests: 0,
+        errors: 0,
+        unresolved: data.unresolved.iter().any(|s| s == name),
+    });
+    n.traced |= traced;
+    n
+}
+
+/// Nearest-rank percentile of sorted microseconds, in milliseconds.
+fn percentile(sorted_us: &[i64], q: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((q * sorted_us.len() as f64).ceil() as usize).clamp(1, sorted_us.len());
+    sorted_us[rank - 1] as f64 / 1000.0
+}
+
+#[derive(Deserialize, IntoParams)]
+struct StatsQuery {
+    /// One project; default all of the caller's projects.
+    project: Option<i64>,
+    since: Option<String>,
+    until: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Stats {
+    since: String,
+    until: String,
+    /// Size of each timeline bucket, chosen from the range.
+    bucket_seconds: i64,
+    /// Occurrences per bucket, every bucket of the range present.
+    timeline: Vec<TimelinePoint>,
+    by_service: Vec<Count>,
+    by_type: Vec<Count>,
+    unresolved: i64,
+    resolved: i64,
+    ignored: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TimelinePoint {
+    start: String,
+    occurrences: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Count {
+    name: String,
+    occurrences: i64,
+}
+
+/// Bucket sizes a chart reads well with; the smallest giving at most 60 buckets is used.
+const BUCKETS_S: &[i64] = &[
+    60,
+    300,
+    900,
+    1800,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    7 * 86_400,
+];
+
+fn bucket_ms(range_ms: i64) -> i64 {
+    let s = BUCKETS_S
+        .iter()
+        .copied()
+        .find(|s| range_ms / (s * 1000) <= 60)
+        .unwrap_or(30 * 86_400);
+    s * 1000
+}
+
+/// Errors over time, by service and by type, and error groups by status.
+#[utoipa::path(get, path = "/api/stats", tag = "dashboard", params(StatsQuery),
+    responses((status = 200, body = Stats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn stats(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<StatsQuery>,
+) -> Result<Json<Stats>, ApiError> {
+    if let Some(project) = q.project {
+        access::member(&state, &user, project).await?;
+    }
+    let (since, until) = Range {
+        since: q.since,
+        until: q.until,
+    }
+    .resolve()?;
+    let bucket = bucket_ms(until - since);
+    let data = state
+        .store
+        .stats(user.id, q.project, since, until, bucket)
+        .await?;
+    let buckets = (until - since) / bucket + 1;
+    let timeline = (0..buckets)
+        .map(|i| TimelinePoint {
+            start: rfc3339(since + i * bucket),
+            occurrences: data
+                .timeline
+                .iter()
+                .find(|(b, _)| *b == i)
+                .map_or(0, |(_, n)| *n),
+        })
+        .collect();
+    let count = |rows: Vec<(String, i64)>| {
+        rows.into_iter()
+            .map(|(name, occurrences)| Count { name, occurrences })
+            .collect()
+    };
+    let status = |s: &str| {
+        data.by_status
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    Ok(Json(Stats {
+        since: rfc3339(since),
+        until: rfc3339(until),
+        bucket_seconds: bucket / 1000,
+        unresolved: status("unresolved"),
+        resolved: status("resolved"),
+        ignored: status("ignored"),
+        timeline,
+        by_service: count(data.by_service),
+        by_type: count(data.by_type),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn buckets_fit_the_range() {
+        assert_eq!(super::bucket_ms(3600 * 1000), 60_000);
+        assert_eq!(super::bucket_ms(24 * 3600 * 1000), 1800 * 1000);
+        assert_eq!(super::percentile(&[1000, 2000, 3000, 4000], 0.5), 2.0);
+        assert_eq!(super::percentile(&[1000, 2000, 3000, 4000], 0.95), 4.0);
+    }
+}

@@ -1,0 +1,112 @@
+//! `GET /api/events`: Server-Sent Events for the signed-in user.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream};
+use tokio::sync::watch;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::CurrentUser;
+use super::AppState;
+use crate::model::User;
+
+/// How often a stream looks for events written by other nodes.
+const POLL: Duration = Duration::from_secs(1);
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
+}
+
+struct Cursor {
+    state: AppState,
+    user: User,
+    after: i64,
+    ready: VecDeque<Event>,
+    wake: watch::Receiver<u64>,
+}
+
+/// Live error events of the caller's projects: `error.new`, `error.regressed` and
+/// `error.status`, each with the error row as JSON data and the event id. Send
+/// `Last-Event-ID` to receive what was missed while disconnected. Comments keep the
+/// connection open through proxies.
+#[utoipa::path(get, path = "/api/events", tag = "errors",
+    params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event")),
+    responses(
+        (status = 200, description = "text/event-stream", content_type = "text/event-stream"),
+        (status = 401, body = ErrorBody),
+    ))]
+async fn events(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let after = match resume {
+        Some(id) => id,
+        None => state.store.last_event_id().await?,
+    };
+    let cursor = Cursor {
+        wake: state.live.subscribe(),
+        state,
+        user,
+        after,
+        ready: VecDeque::new(),
+    };
+    let stream = stream::unfold(cursor, |mut c| async move {
+        loop {
+            if let Some(event) = c.ready.pop_front() {
+                return Some((Ok(event), c));
+            }
+            c.fetch().await;
+            if c.ready.is_empty() {
+                tokio::select! {
+                    _ = c.wake.changed() => {}
+                    _ = tokio::time::sleep(POLL) => {}
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}
+
+impl Cursor {
+    /// Reads the next events the user may see; errors are logged and retried on the next poll.
+    async fn fetch(&mut self) {
+        let rows = match self
+            .state
+            .store
+            .events_for(self.user.id, self.after, 100)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("reading live events failed: {e}");
+                return;
+            }
+        };
+        for row in rows {
+            self.after = row.id;
+            // The row as it is now; a group deleted meanwhile is skipped.
+            if let Ok(error) = self.state.store.error_for(self.user.id, row.error_id).await {
+                let data = serde_json::to_string(&error).unwrap_or_default();
+                self.ready.push_back(
+                    Event::default()
+                        .id(row.id.to_string())
+                        .event(row.kind)
+                        .data(data),
+                );
+            }
+        }
+    }
+}

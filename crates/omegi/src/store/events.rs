@@ -1,0 +1,72 @@
+//! The event log behind live updates (SSE).
+
+use sqlx::{Any, FromRow, Transaction};
+
+use super::{Result, Store};
+use crate::model::Millis;
+
+pub const ERROR_NEW: &str = "error.new";
+pub const ERROR_REGRESSED: &str = "error.regressed";
+pub const ERROR_STATUS: &str = "error.status";
+
+/// How long events are kept for clients that reconnect.
+const KEEP_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(Clone, Debug, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub kind: String,
+    pub error_id: i64,
+}
+
+pub(super) async fn record(
+    tx: &mut Transaction<'_, Any>,
+    project: i64,
+    kind: &str,
+    error: i64,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO events (project_id, kind, error_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(project)
+    .bind(kind)
+    .bind(error)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The newest event id, where a client without `Last-Event-ID` starts.
+    pub async fn last_event_id(&self) -> Result<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Events after `after` in projects `user` is a member of, oldest first.
+    pub async fn events_for(&self, user: i64, after: i64, limit: i64) -> Result<Vec<EventRow>> {
+        Ok(sqlx::query_as(
+            "SELECT v.id, v.kind, v.error_id FROM events v JOIN project_members m \
+             ON m.project_id = v.project_id AND m.user_id = $1 \
+             WHERE v.id > $2 ORDER BY v.id LIMIT $3",
+        )
+        .bind(user)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Drops events older than a day.
+    pub async fn prune_events(&self, now: Millis) -> Result<()> {
+        sqlx::query("DELETE FROM events WHERE created_at < $1")
+            .bind(now - KEEP_MS)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

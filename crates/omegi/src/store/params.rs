@@ -1,0 +1,36 @@
+//! Numbered parameters for queries whose WHERE clause depends on the filters given. sqlx's
+//! `QueryBuilder` writes `?` for the Any driver, which PostgreSQL does not accept, so this
+//! numbers `$1, $2, …` itself.
+
+use sqlx::any::AnyArguments;
+use sqlx::Arguments;
+
+#[derive(Default)]
+pub struct Params {
+    args: AnyArguments<'static>,
+    count: usize,
+}
+
+impl Params {
+    /// Binds `value` and returns its placeholder.
+    pub fn int(&mut self, value: i64) -> String {
+        self.args.add(value).expect("binding an i64 cannot fail");
+        self.next()
+    }
+
+    pub fn text(&mut self, value: impl Into<String>) -> String {
+        self.args
+            .add(value.into())
+            .expect("binding a string cannot fail");
+        self.next()
+    }
+
+    fn next(&mut self) -> String {
+        self.count += 1;
+        format!("${}", self.count)
+    }
+
+    pub fn into_args(self) -> AnyArguments<'static> {
+        self.args
+    }
+}
