@@ -28,7 +28,10 @@ async fn main() {
     .unwrap();
     let server = Server::start(config.clone()).await.unwrap();
     let base = format!("http://{}", server.http_addr);
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     http.post(format!("{base}/api/auth/signup"))
         .json(&json!({"username": "bench", "password": "bench-password"}))
         .send()
@@ -60,13 +63,23 @@ async fn main() {
         "/api/errors?q=timeout".to_string(),
         "/api/errors?sort=first_seen&limit=100".to_string(),
     ];
-    println!("{:<55} {:>9} {:>9} {:>9}", "query", "p50 ms", "p95 ms", "max ms");
+    println!(
+        "{:<55} {:>9} {:>9} {:>9}",
+        "query", "p50 ms", "p95 ms", "max ms"
+    );
     for q in &queries {
         let mut times = Vec::with_capacity(RUNS);
         let mut cursor_query = q.clone();
         for i in 0..RUNS {
             let t = Instant::now();
-            let page: serde_json::Value = http.get(format!("{base}{cursor_query}")).send().await.unwrap().json().await.unwrap();
+            let page: serde_json::Value = http
+                .get(format!("{base}{cursor_query}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             times.push(t.elapsed());
             assert!(page["errors"].as_array().is_some(), "{page}");
             // Every fourth request follows the cursor, as scrolling does.
@@ -89,10 +102,18 @@ async fn main() {
 
 /// Writes the errors and occurrences directly, in large transactions.
 async fn seed(path: &std::path::Path, project: i64) {
-    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
     db.execute("PRAGMA synchronous = OFF").await.unwrap();
     let now = chrono::Utc::now().timestamp_millis();
-    let types = ["TimeoutError", "KeyError", "ValueError", "OutOfStock", "ConnectionError"];
+    let types = [
+        "TimeoutError",
+        "KeyError",
+        "ValueError",
+        "OutOfStock",
+        "ConnectionError",
+    ];
     let mut tx = db.begin().await.unwrap();
     for e in 0..ERRORS {
         let last = now - (ERRORS - e) * 1000;
@@ -121,7 +142,18 @@ async fn seed(path: &std::path::Path, project: i64) {
     let placeholders: Vec<String> = (0..ROWS)
         .map(|r| {
             let b = r * 8;
-            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, '[]', ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 8)
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, '[]', ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 8
+            )
         })
         .collect();
     let sql = format!(

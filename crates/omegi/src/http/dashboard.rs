@@ -13,6 +13,7 @@ use super::access;
 use super::error::{ApiError, ErrorBody};
 use super::errors::parse_time;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
+use super::knowledge::NoteStatsView;
 use super::AppState;
 use crate::model::{now_ms, rfc3339};
 use crate::store::MapData;
@@ -175,6 +176,8 @@ struct Stats {
     unresolved: i64,
     resolved: i64,
     ignored: i64,
+    /// The caller's notes: error notes, general notes, links.
+    notes: NoteStatsView,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -265,6 +268,7 @@ async fn stats(
         timeline,
         by_service: count(data.by_service),
         by_type: count(data.by_type),
+        notes: state.store.note_stats(user.id).await?.into(),
     }))
 }
 

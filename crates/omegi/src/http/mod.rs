@@ -3,13 +3,16 @@
 
 mod access;
 mod auth;
+mod comments;
 mod dashboard;
 pub mod error;
 pub mod errors;
 mod extract;
 mod health;
 pub mod ingest_token;
+mod knowledge;
 mod live;
+mod notes;
 mod projects;
 mod services;
 mod session;
@@ -59,6 +62,7 @@ pub struct AppState {
         (name = "services", description = "Services and ingest tokens"),
         (name = "dashboard", description = "Service map and statistics"),
         (name = "errors", description = "Error groups, occurrences and traces"),
+        (name = "notes", description = "The knowledge base: notes, links, tags, comments, graph"),
         (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
         (name = "health", description = "Probes"),
     )
@@ -99,6 +103,9 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(errors::router())
         .merge(live::router())
         .merge(dashboard::router())
+        .merge(notes::router())
+        .merge(comments::router())
+        .merge(knowledge::router())
         .merge(ingest_token::router())
         .merge(otlp_router())
         .split_for_parts();

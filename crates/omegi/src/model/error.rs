@@ -49,6 +49,8 @@ pub struct ErrorGroup {
     pub occurrence_count: i64,
     pub status_changed_at: Option<String>,
     pub status_changed_by: Option<String>,
+    /// Notes attached to this error that the caller can read.
+    pub note_count: i64,
 }
 
 /// One failure in one trace: **summary**, **log** and the **trace** it happened in.

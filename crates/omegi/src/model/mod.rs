@@ -2,11 +2,15 @@
 
 mod account;
 mod error;
+mod note;
 mod project;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
 pub use error::{ErrorGroup, ErrorStatus, Occurrence, SpanView, TraceView};
+pub use note::{
+    normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
+};
 pub use project::{IngestToken, Member, MemberRole, Project, Service, SERVICE_KINDS};
 pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 

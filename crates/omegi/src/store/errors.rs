@@ -25,6 +25,7 @@ struct ErrorRow {
     occurrence_count: i64,
     status_changed_at: Option<i64>,
     status_changed_by: Option<String>,
+    note_count: i64,
 }
 
 impl From<ErrorRow> for ErrorGroup {
@@ -44,6 +45,7 @@ impl From<ErrorRow> for ErrorGroup {
             occurrence_count: r.occurrence_count,
             status_changed_at: r.status_changed_at.map(rfc3339),
             status_changed_by: r.status_changed_by,
+            note_count: r.note_count,
         }
     }
 }
@@ -51,7 +53,9 @@ impl From<ErrorRow> for ErrorGroup {
 /// Error groups visible to member `$1`.
 const ERROR_SELECT: &str = "SELECT e.id, e.project_id, p.name AS project, e.service, \
      e.exception_type, e.message, e.operation, e.status, e.regressed, e.first_seen, e.last_seen, \
-     e.occurrence_count, e.status_changed_at, u.username AS status_changed_by \
+     e.occurrence_count, e.status_changed_at, u.username AS status_changed_by, \
+     (SELECT COUNT(*) FROM notes n WHERE n.error_id = e.id \
+      AND (n.visibility = 'public' OR n.author_id = $1)) AS note_count \
      FROM errors e JOIN projects p ON p.id = e.project_id \
      JOIN project_members m ON m.project_id = e.project_id AND m.user_id = $1 \
      LEFT JOIN users u ON u.id = e.status_changed_by";
@@ -135,7 +139,9 @@ impl Store {
         f: &ErrorFilter,
     ) -> Result<Vec<(ErrorGroup, ErrorRowKeys)>> {
         let mut p = Params::default();
-        let mut sql = ERROR_SELECT.replacen("$1", &p.int(user), 1);
+        // ERROR_SELECT refers to the user as $1, the first parameter.
+        p.int(user);
+        let mut sql = ERROR_SELECT.to_string();
         sql.push_str(" WHERE 1 = 1");
         if let Some(project) = f.project {
             sql.push_str(&format!(" AND e.project_id = {}", p.int(project)));

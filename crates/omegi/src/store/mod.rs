@@ -7,6 +7,8 @@ mod assembly;
 mod dashboard;
 mod errors;
 pub mod events;
+mod note_queries;
+mod notes;
 mod params;
 mod projects;
 mod spans;
@@ -23,6 +25,8 @@ pub use accounts::NewUser;
 pub use assembly::{DueTrace, Saved};
 pub use dashboard::{MapData, StatsData};
 pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRow};
+pub use note_queries::{GraphData, NoteFilter, NoteStats};
+pub use notes::NoteInput;
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

@@ -9,6 +9,7 @@ mod durability;
 mod errors_api;
 mod github;
 mod ingest;
+mod notes;
 mod otlp;
 mod projects;
 mod sdk_clients;

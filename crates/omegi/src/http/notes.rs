@@ -1,0 +1,375 @@
+//! Notes: writing, reading, revisions and links. Only the author changes a note; a note the
+//! caller cannot read (another user's private note) answers 404 everywhere.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ErrorBody, OrNotFound};
+use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::AppState;
+use crate::model::{
+    normalize_tag, now_ms, Note, NoteKind, NoteSummary, Revision, User, Visibility,
+};
+use crate::store::{NoteFilter, NoteInput};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notes, create_note))
+        .routes(routes!(get_note, update_note, delete_note))
+        .routes(routes!(list_revisions))
+        .routes(routes!(get_revision))
+        .routes(routes!(add_link))
+        .routes(routes!(remove_link))
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_BODY: usize = 100_000;
+const MAX_TAGS: usize = 20;
+const MAX_TAG: usize = 50;
+
+#[derive(Deserialize, ToSchema)]
+struct NewNote {
+    /// 1–200 characters.
+    title: String,
+    /// Markdown, at most 100,000 bytes. `[[Other note]]` links to that note.
+    #[serde(default)]
+    body: String,
+    kind: NoteKind,
+    /// The error an error note belongs to (required for `kind: error`).
+    error_id: Option<i64>,
+    /// Optionally the occurrence of that error the note is about.
+    occurrence_id: Option<i64>,
+    #[serde(default)]
+    tags: Vec<String>,
+    /// Default `public`.
+    visibility: Option<Visibility>,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct NoteChange {
+    title: Option<String>,
+    body: Option<String>,
+    kind: Option<NoteKind>,
+    error_id: Option<i64>,
+    occurrence_id: Option<i64>,
+    tags: Option<Vec<String>>,
+    visibility: Option<Visibility>,
+}
+
+/// Checks a note before it is stored; the error names the field.
+async fn validate(state: &AppState, user: &User, mut n: NoteInput) -> Result<NoteInput, ApiError> {
+    n.title = n.title.trim().to_string();
+    if n.title.is_empty() || n.title.chars().count() > MAX_TITLE {
+        return Err(ApiError::invalid(
+            "title",
+            format!("required, at most {MAX_TITLE} characters"),
+        ));
+    }
+    if n.body.len() > MAX_BODY {
+        return Err(ApiError::invalid(
+            "body",
+            format!("at most {MAX_BODY} bytes"),
+        ));
+    }
+    let mut tags: Vec<String> = Vec::new();
+    for tag in n.tags.iter().map(|t| normalize_tag(t)) {
+        if tag.is_empty() || tag.chars().count() > MAX_TAG {
+            return Err(ApiError::invalid(
+                "tags",
+                format!("each tag is 1 to {MAX_TAG} characters"),
+            ));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::invalid(
+            "tags",
+            format!("at most {MAX_TAGS} tags"),
+        ));
+    }
+    n.tags = tags;
+    match (n.kind, n.error_id) {
+        (NoteKind::Error, None) => {
+            return Err(ApiError::invalid(
+                "error_id",
+                "an error note needs the error it belongs to",
+            ))
+        }
+        (NoteKind::General, Some(_)) => {
+            return Err(ApiError::invalid(
+                "error_id",
+                "only error notes belong to an error",
+            ))
+        }
+        (NoteKind::Error, Some(error)) => {
+            state
+                .store
+                .error_for(user.id, error)
+                .await
+                .or_404(format_args!("error {error}"))?;
+            if let Some(occ) = n.occurrence_id {
+                let o = state
+                    .store
+                    .occurrence_for(user.id, occ)
+                    .await
+                    .or_404(format_args!("occurrence {occ}"))?;
+                if o.error_id != error {
+                    return Err(ApiError::invalid(
+                        "occurrence_id",
+                        format!("occurrence {occ} is not of error {error}"),
+                    ));
+                }
+            }
+        }
+        (NoteKind::General, None) => n.occurrence_id = None,
+    }
+    Ok(n)
+}
+
+#[derive(Deserialize, IntoParams)]
+struct NoteQuery {
+    /// Full-text search over title and body; best match first, with snippets.
+    q: Option<String>,
+    tag: Option<String>,
+    /// Author's username.
+    author: Option<String>,
+    kind: Option<NoteKind>,
+    /// Notes of this error.
+    error: Option<i64>,
+    /// 1–500, default 100.
+    limit: Option<i64>,
+}
+
+/// Notes the caller can read, filtered; a text search ranks title matches first.
+#[utoipa::path(get, path = "/api/notes", tag = "notes", params(NoteQuery),
+    responses((status = 200, body = [NoteSummary]), (status = 401, body = ErrorBody)))]
+async fn list_notes(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiQuery(q): ApiQuery<NoteQuery>,
+) -> Result<Json<Vec<NoteSummary>>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
+    }
+    let filter = NoteFilter {
+        q: q.q,
+        tag: q.tag.map(|t| normalize_tag(&t)).filter(|t| !t.is_empty()),
+        author: q.author.filter(|a| !a.is_empty()),
+        kind: q.kind,
+        error: q.error,
+        limit,
+        ..Default::default()
+    };
+    Ok(Json(state.store.search_notes(user.id, &filter).await?))
+}
+
+#[utoipa::path(post, path = "/api/notes", tag = "notes", request_body = NewNote,
+    responses(
+        (status = 201, body = Note),
+        (status = 400, description = "Invalid field", body = ErrorBody),
+        (status = 404, description = "The error is not in the caller's projects", body = ErrorBody),
+    ))]
+async fn create_note(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiJson(body): ApiJson<NewNote>,
+) -> Result<(StatusCode, Json<Note>), ApiError> {
+    let input = NoteInput {
+        title: body.title,
+        body: body.body,
+        kind: body.kind,
+        error_id: body.error_id,
+        occurrence_id: body.occurrence_id,
+        tags: body.tags,
+        visibility: body.visibility.unwrap_or(Visibility::Public),
+    };
+    let input = validate(&state, &user, input).await?;
+    let id = state.store.create_note(user.id, &input, now_ms()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.note_for(user.id, id).await?),
+    ))
+}
+
+/// The note with its body, links, backlinks and unresolved `[[links]]`.
+#[utoipa::path(get, path = "/api/notes/{id}", tag = "notes",
+    params(("id" = i64, Path, description = "Note id")),
+    responses((status = 200, body = Note), (status = 404, body = ErrorBody)))]
+async fn get_note(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Note>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .note_for(user.id, id)
+            .await
+            .or_404(format_args!("note {id}"))?,
+    ))
+}
+
+/// 404 if the caller cannot read the note, 403 if they can but did not write it.
+async fn authored(state: &AppState, user: &User, id: i64) -> Result<(), ApiError> {
+    let author = state
+        .store
+        .note_author(user.id, id)
+        .await
+        .or_404(format_args!("note {id}"))?;
+    if author != user.id {
+        return Err(ApiError::forbidden("only the author changes a note"));
+    }
+    Ok(())
+}
+
+/// Edits a note (author only); the previous version is kept as a revision.
+#[utoipa::path(patch, path = "/api/notes/{id}", tag = "notes", request_body = NoteChange,
+    params(("id" = i64, Path, description = "Note id")),
+    responses(
+        (status = 200, body = Note),
+        (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn update_note(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(change): ApiJson<NoteChange>,
+) -> Result<Json<Note>, ApiError> {
+    authored(&state, &user, id).await?;
+    let current = state.store.note_for(user.id, id).await?;
+    let kind = change.kind.unwrap_or(current.summary.kind);
+    let keeps_error = kind == NoteKind::Error;
+    let input = NoteInput {
+        title: change.title.unwrap_or(current.summary.title),
+        body: change.body.unwrap_or(current.body),
+        kind,
+        error_id: change
+            .error_id
+            .or(current.summary.error_id.filter(|_| keeps_error)),
+        occurrence_id: change
+            .occurrence_id
+            .or(current.summary.occurrence_id.filter(|_| keeps_error)),
+        tags: change.tags.unwrap_or(current.summary.tags),
+        visibility: change.visibility.unwrap_or(current.summary.visibility),
+    };
+    let input = validate(&state, &user, input).await?;
+    state.store.update_note(id, &input, now_ms()).await?;
+    Ok(Json(state.store.note_for(user.id, id).await?))
+}
+
+/// Deletes a note (author only) with its links and comments.
+#[utoipa::path(delete, path = "/api/notes/{id}", tag = "notes",
+    params(("id" = i64, Path, description = "Note id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_note(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    authored(&state, &user, id).await?;
+    state.store.delete_note(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Earlier versions of the note, newest first (each as it was before an edit).
+#[utoipa::path(get, path = "/api/notes/{id}/revisions", tag = "notes",
+    params(("id" = i64, Path, description = "Note id")),
+    responses((status = 200, body = [Revision]), (status = 404, body = ErrorBody)))]
+async fn list_revisions(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<Revision>>, ApiError> {
+    state
+        .store
+        .note_author(user.id, id)
+        .await
+        .or_404(format_args!("note {id}"))?;
+    Ok(Json(state.store.revisions(id).await?))
+}
+
+#[utoipa::path(get, path = "/api/notes/{id}/revisions/{rev}", tag = "notes",
+    params(("id" = i64, Path, description = "Note id"), ("rev" = i64, Path, description = "Revision number")),
+    responses((status = 200, body = Revision), (status = 404, body = ErrorBody)))]
+async fn get_revision(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, rev)): ApiPath<(i64, i64)>,
+) -> Result<Json<Revision>, ApiError> {
+    state
+        .store
+        .note_author(user.id, id)
+        .await
+        .or_404(format_args!("note {id}"))?;
+    let revisions = state.store.revisions(id).await?;
+    revisions
+        .into_iter()
+        .find(|r| r.revision == rev)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format_args!("revision {rev} of note {id}")))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LinkInput {
+    /// The note to link to: one of the caller's or another user's public note.
+    target: i64,
+}
+
+/// Links the note (the caller's) to another note.
+#[utoipa::path(post, path = "/api/notes/{id}/links", tag = "notes", request_body = LinkInput,
+    params(("id" = i64, Path, description = "Note id")),
+    responses(
+        (status = 201, body = Note),
+        (status = 400, description = "A note cannot link to itself", body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "No such note, or a private note of someone else", body = ErrorBody),
+    ))]
+async fn add_link(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<LinkInput>,
+) -> Result<(StatusCode, Json<Note>), ApiError> {
+    authored(&state, &user, id).await?;
+    if body.target == id {
+        return Err(ApiError::invalid("target", "a note cannot link to itself"));
+    }
+    state
+        .store
+        .note_author(user.id, body.target)
+        .await
+        .or_404(format_args!("note {}", body.target))?;
+    state.store.add_link(id, body.target, now_ms()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.note_for(user.id, id).await?),
+    ))
+}
+
+/// Removes the links from the note (the caller's) to `target`.
+#[utoipa::path(delete, path = "/api/notes/{id}/links/{target}", tag = "notes",
+    params(("id" = i64, Path, description = "Note id"), ("target" = i64, Path, description = "Linked note id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_link(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, target)): ApiPath<(i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    authored(&state, &user, id).await?;
+    state
+        .store
+        .remove_link(id, target)
+        .await
+        .or_404(format_args!("link from note {id} to note {target}"))?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,288 @@
+//! Questions asked of the knowledge base: full-text search (SQLite FTS5 or PostgreSQL
+//! full-text, the one place the back-ends need their own SQL), the graph, the notes that may
+//! explain an error, and note statistics.
+
+use sqlx::FromRow;
+
+use super::notes::summary_select;
+use super::params::Params;
+use super::{Backend, Result, Store};
+use crate::model::{NoteKind, NoteSummary};
+
+/// Marks around matches in snippets; replaced by `<mark>` after HTML-escaping.
+pub const MARK_START: char = '\u{27E6}';
+pub const MARK_END: char = '\u{27E7}';
+
+#[derive(Default)]
+pub struct NoteFilter {
+    pub q: Option<String>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub kind: Option<NoteKind>,
+    pub error: Option<i64>,
+    /// Match notes with any word of `q` rather than all of them.
+    pub any_word: bool,
+    /// Leave these notes out.
+    pub exclude: Vec<i64>,
+    pub limit: i64,
+}
+
+/// Words of a search, quoted for FTS5 as prefix terms: `"pool"* "size"*`. Quoting makes any
+/// input safe; an input without words matches nothing.
+fn fts5_query(q: &str, any: bool) -> Option<String> {
+    let terms: Vec<String> = words(q).map(|w| format!("\"{w}\"*")).collect();
+    (!terms.is_empty()).then(|| terms.join(if any { " OR " } else { " " }))
+}
+
+fn words(q: &str) -> impl Iterator<Item = &str> {
+    q.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+}
+
+/// The graph's raw material: visible notes, their links, tags and errors.
+pub struct GraphData {
+    pub notes: Vec<NoteSummary>,
+    pub links: Vec<(i64, i64)>,
+    /// (error id, exception type, status) of errors the viewer may see.
+    pub errors: Vec<(i64, String, String)>,
+}
+
+#[derive(FromRow, Default, Debug)]
+pub struct NoteStats {
+    pub notes: i64,
+    pub error_notes: i64,
+    pub general_notes: i64,
+    /// Links from the viewer's notes to other users' notes.
+    pub links_to_others: i64,
+    /// Links from other users' (visible) notes to the viewer's.
+    pub backlinks_from_others: i64,
+    /// Resolved errors in the viewer's projects that have at least one note.
+    pub resolved_errors_with_notes: i64,
+}
+
+impl Store {
+    /// Notes matching the filters, best match first for a text search (title matches above
+    /// body mentions), else most recently updated first.
+    pub async fn search_notes(&self, viewer: i64, f: &NoteFilter) -> Result<Vec<NoteSummary>> {
+        let mut p = Params::default();
+        let v = p.int(viewer);
+        let mut sql = summary_select(&v);
+        let mut order = "n.updated_at DESC, n.id DESC".to_string();
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            match self.backend() {
+                Backend::Sqlite => {
+                    let Some(m) = fts5_query(q, f.any_word) else {
+                        return Ok(Vec::new());
+                    };
+                    let m = p.text(m);
+                    sql = sql.replacen(
+                        "FROM notes n JOIN users u",
+                        "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid JOIN users u",
+                        1,
+                    );
+                    sql = sql.replacen(
+                        "SELECT n.id,",
+                        &format!("SELECT snippet(notes_fts, -1, '{MARK_START}', '{MARK_END}', '…', 16) AS snippet, n.id,"),
+                        1,
+                    );
+                    sql.push_str(&format!(" AND notes_fts MATCH {m}"));
+                    order = "bm25(notes_fts, 10.0, 1.0), n.id".into();
+                }
+                Backend::Postgres => {
+                    let tsq = if f.any_word {
+                        let any: Vec<&str> = words(q).collect();
+                        if any.is_empty() {
+                            return Ok(Vec::new());
+                        }
+                        format!("to_tsquery('simple', {})", p.text(any.join(" | ")))
+                    } else {
+                        format!("websearch_to_tsquery('simple', {})", p.text(q))
+                    };
+                    sql = sql.replacen(
+                        "SELECT n.id,",
+                        &format!(
+                            "SELECT ts_headline('simple', n.title || ' — ' || n.body, {tsq}, \
+                             'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12') AS snippet, n.id,"
+                        ),
+                        1,
+                    );
+                    sql.push_str(&format!(" AND n.search @@ {tsq}"));
+                    order = format!("ts_rank(n.search, {tsq}) DESC, n.id");
+                }
+            }
+        }
+        if let Some(tag) = &f.tag {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM note_tags g WHERE g.note_id = n.id AND g.tag = {})",
+                p.text(tag.clone())
+            ));
+        }
+        if let Some(author) = &f.author {
+            sql.push_str(&format!(
+                " AND lower(u.username) = lower({})",
+                p.text(author.clone())
+            ));
+        }
+        if let Some(kind) = f.kind {
+            sql.push_str(&format!(" AND n.kind = {}", p.text(kind.as_str())));
+        }
+        if let Some(error) = f.error {
+            sql.push_str(&format!(" AND n.error_id = {}", p.int(error)));
+        }
+        for id in &f.exclude {
+            sql.push_str(&format!(" AND n.id <> {}", p.int(*id)));
+        }
+        sql.push_str(&format!(" ORDER BY {order} LIMIT {}", p.int(f.limit)));
+        self.summaries(sql, p).await
+    }
+}
+
+impl Store {
+    /// The graph of `viewer`'s notes (`mine`: their notes and the notes linked to or from
+    /// them) or of every note they can see, optionally only notes with `tag`.
+    pub async fn note_graph(
+        &self,
+        viewer: i64,
+        mine: bool,
+        tag: Option<&str>,
+    ) -> Result<GraphData> {
+        let mut p = Params::default();
+        let v = p.int(viewer);
+        let mut sql = summary_select(&v);
+        if mine {
+            sql.push_str(&format!(
+                " AND (n.author_id = {v} OR EXISTS (SELECT 1 FROM note_links l JOIN notes o \
+                 ON o.id = CASE WHEN l.source_id = n.id THEN l.target_id ELSE l.source_id END \
+                 WHERE (l.source_id = n.id OR l.target_id = n.id) AND o.author_id = {v}))"
+            ));
+        }
+        if let Some(tag) = tag {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM note_tags g WHERE g.note_id = n.id AND g.tag = {})",
+                p.text(tag)
+            ));
+        }
+        sql.push_str(" ORDER BY n.id LIMIT 5000");
+        let notes = self.summaries(sql, p).await?;
+        let ids: Vec<i64> = notes.iter().map(|n| n.id).collect();
+        let mut links = Vec::new();
+        let mut errors = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut p = Params::default();
+            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let sql = format!(
+                "SELECT DISTINCT source_id, target_id FROM note_links WHERE source_id IN ({}) \
+                 ORDER BY source_id, target_id",
+                list.join(", ")
+            );
+            let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, p.into_args())
+                .fetch_all(&self.pool)
+                .await?;
+            links.extend(rows.into_iter().filter(|(_, t)| ids.contains(t)));
+        }
+        let error_ids: Vec<i64> = notes.iter().filter_map(|n| n.error_id).collect();
+        for chunk in error_ids.chunks(500) {
+            let mut p = Params::default();
+            let v = p.int(viewer);
+            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let sql = format!(
+                "SELECT DISTINCT e.id, e.exception_type, e.status FROM errors e JOIN project_members m \
+                 ON m.project_id = e.project_id AND m.user_id = {v} WHERE e.id IN ({}) ORDER BY e.id",
+                list.join(", ")
+            );
+            errors.extend(
+                sqlx::query_as_with::<_, (i64, String, String), _>(&sql, p.into_args())
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
+        }
+        Ok(GraphData {
+            notes,
+            links,
+            errors,
+        })
+    }
+
+    /// Notes about other errors of `exception_type` in the viewer's projects.
+    pub async fn notes_on_errors_of_type(
+        &self,
+        viewer: i64,
+        error: i64,
+        exception_type: &str,
+        limit: i64,
+    ) -> Result<Vec<NoteSummary>> {
+        let mut p = Params::default();
+        let v = p.int(viewer);
+        let sql = format!(
+            "{} AND n.error_id IN (SELECT e.id FROM errors e JOIN project_members m \
+             ON m.project_id = e.project_id AND m.user_id = {v} \
+             WHERE e.id <> {} AND e.exception_type = {}) ORDER BY n.updated_at DESC LIMIT {}",
+            summary_select(&v),
+            p.int(error),
+            p.text(exception_type),
+            p.int(limit)
+        );
+        self.summaries(sql, p).await
+    }
+
+    pub async fn note_stats(&self, viewer: i64) -> Result<NoteStats> {
+        Ok(sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM notes WHERE author_id = $1) AS notes, \
+             (SELECT COUNT(*) FROM notes WHERE author_id = $1 AND kind = 'error') AS error_notes, \
+             (SELECT COUNT(*) FROM notes WHERE author_id = $1 AND kind = 'general') AS general_notes, \
+             (SELECT COUNT(*) FROM (SELECT DISTINCT l.source_id, l.target_id FROM note_links l \
+               JOIN notes s ON s.id = l.source_id JOIN notes t ON t.id = l.target_id \
+               WHERE s.author_id = $1 AND t.author_id <> $1) x) AS links_to_others, \
+             (SELECT COUNT(*) FROM (SELECT DISTINCT l.source_id, l.target_id FROM note_links l \
+               JOIN notes s ON s.id = l.source_id JOIN notes t ON t.id = l.target_id \
+               WHERE t.author_id = $1 AND s.author_id <> $1 AND s.visibility = 'public') y) \
+               AS backlinks_from_others, \
+             (SELECT COUNT(*) FROM errors e JOIN project_members m ON m.project_id = e.project_id \
+               AND m.user_id = $1 WHERE e.status = 'resolved' AND EXISTS (SELECT 1 FROM notes n \
+               WHERE n.error_id = e.id AND (n.visibility = 'public' OR n.author_id = $1))) \
+               AS resolved_errors_with_notes",
+        )
+        .bind(viewer)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}
+
+/// HTML-escapes a snippet and turns the match marks into `<mark>` elements.
+pub fn mark_html(snippet: &str) -> String {
+    let mut out = String::with_capacity(snippet.len() + 16);
+    for c in snippet.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            MARK_START => out.push_str("<mark>"),
+            MARK_END => out.push_str("</mark>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_input_is_quoted_and_snippets_escaped() {
+        assert_eq!(
+            super::fts5_query("pool \"size\" OR *", false),
+            Some("\"pool\"* \"size\"* \"OR\"*".into())
+        );
+        assert_eq!(
+            super::fts5_query("a b", true),
+            Some("\"a\"* OR \"b\"*".into())
+        );
+        assert_eq!(super::fts5_query("!!", false), None);
+        assert_eq!(
+            super::mark_html("<img src=x onerror=alert(1)> \u{27E6}pool\u{27E7}"),
+            "&lt;img src=x onerror=alert(1)&gt; <mark>pool</mark>"
+        );
+    }
+}

@@ -1,0 +1,510 @@
+//! Notes: writing them (with revisions, tags and `[[wikilinks]]`), links, comments, and
+//! reading them as a given viewer — a private note exists only for its author.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, FromRow, Transaction};
+
+use super::note_queries::mark_html;
+use super::params::Params;
+use super::{found, Result, Store, StoreError};
+use crate::model::{
+    rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
+};
+
+/// What a note is written with.
+pub struct NoteInput {
+    pub title: String,
+    pub body: String,
+    pub kind: NoteKind,
+    pub error_id: Option<i64>,
+    pub occurrence_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub visibility: Visibility,
+}
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    kind: String,
+    visibility: String,
+    author_id: i64,
+    author: String,
+    error_id: Option<i64>,
+    occurrence_id: Option<i64>,
+    revision: i64,
+    created_at: i64,
+    updated_at: i64,
+    link_count: i64,
+    backlink_count: i64,
+    comment_count: i64,
+    /// Present in searches: the matching passage with match marks.
+    #[sqlx(default)]
+    snippet: Option<String>,
+}
+
+/// `n` is visible to the viewer whose id is bound at `viewer`.
+pub(super) fn visible(alias: &str, viewer: &str) -> String {
+    format!("({alias}.visibility = 'public' OR {alias}.author_id = {viewer})")
+}
+
+/// Note summaries as seen by the viewer bound at `v`.
+pub(super) fn summary_select(v: &str) -> String {
+    format!(
+        "SELECT n.id, n.title, n.kind, n.visibility, n.author_id, u.username AS author, n.error_id, \
+         n.occurrence_id, n.revision, n.created_at, n.updated_at, \
+         (SELECT COUNT(DISTINCT l.target_id) FROM note_links l JOIN notes t ON t.id = l.target_id \
+          WHERE l.source_id = n.id AND {tv}) AS link_count, \
+         (SELECT COUNT(DISTINCT l.source_id) FROM note_links l JOIN notes s ON s.id = l.source_id \
+          WHERE l.target_id = n.id AND {sv}) AS backlink_count, \
+         (SELECT COUNT(*) FROM note_comments c WHERE c.note_id = n.id) AS comment_count \
+         FROM notes n JOIN users u ON u.id = n.author_id WHERE {nv}",
+        tv = visible("t", v),
+        sv = visible("s", v),
+        nv = visible("n", v),
+    )
+}
+
+#[derive(FromRow)]
+struct RefRow {
+    id: i64,
+    title: String,
+    author: String,
+    visibility: String,
+    kind: String,
+    label: String,
+}
+
+#[derive(FromRow)]
+struct CommentRow {
+    id: i64,
+    note_id: i64,
+    author_id: i64,
+    author: String,
+    body: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<CommentRow> for Comment {
+    fn from(r: CommentRow) -> Comment {
+        Comment {
+            id: r.id,
+            note_id: r.note_id,
+            author_id: r.author_id,
+            author: r.author,
+            body: r.body,
+            created_at: rfc3339(r.created_at),
+            updated_at: rfc3339(r.updated_at),
+        }
+    }
+}
+
+impl Store {
+    pub async fn create_note(&self, author: i64, input: &NoteInput, now: Millis) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO notes (author_id, title, body, kind, error_id, occurrence_id, visibility, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        )
+        .bind(author)
+        .bind(&input.title)
+        .bind(&input.body)
+        .bind(input.kind.as_str())
+        .bind(input.error_id)
+        .bind(input.occurrence_id)
+        .bind(input.visibility.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        set_tags(&mut tx, id, &input.tags).await?;
+        sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Replaces a note's content, keeping what it was as a revision.
+    pub async fn update_note(&self, id: i64, input: &NoteInput, now: Millis) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let (author, revision): (i64, i64) =
+            sqlx::query_as("SELECT author_id, revision FROM notes WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        sqlx::query(
+            "INSERT INTO note_revisions (note_id, revision, title, body, tags, visibility, saved_at) \
+             SELECT n.id, n.revision, n.title, n.body, $2, n.visibility, $3 FROM notes n WHERE n.id = $1",
+        )
+        .bind(id)
+        .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
+             visibility = $6, revision = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(&input.title)
+        .bind(&input.body)
+        .bind(input.kind.as_str())
+        .bind(input.error_id)
+        .bind(input.occurrence_id)
+        .bind(input.visibility.as_str())
+        .bind(revision + 1)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        set_tags(&mut tx, id, &input.tags).await?;
+        sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a note with its links both ways, comments, tags and revisions.
+    pub async fn delete_note(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM notes WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The note's author, for edit rights; NotFound if the viewer cannot see it.
+    pub async fn note_author(&self, viewer: i64, id: i64) -> Result<i64> {
+        let sql = format!(
+            "SELECT n.author_id FROM notes n WHERE n.id = $2 AND {}",
+            visible("n", "$1")
+        );
+        let author: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(viewer)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        found(author)
+    }
+
+    /// Summaries for the ids in `where_sql` (a condition on `n`), as the viewer sees them.
+    pub(super) async fn summaries(&self, sql: String, p: Params) -> Result<Vec<NoteSummary>> {
+        let rows: Vec<SummaryRow> = sqlx::query_as_with(&sql, p.into_args())
+            .fetch_all(&self.pool)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut tags = self.tags_of_notes(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NoteSummary {
+                tags: tags.remove(&r.id).unwrap_or_default(),
+                id: r.id,
+                title: r.title,
+                kind: NoteKind::parse(&r.kind),
+                visibility: Visibility::parse(&r.visibility),
+                author_id: r.author_id,
+                author: r.author,
+                error_id: r.error_id,
+                occurrence_id: r.occurrence_id,
+                revision: r.revision,
+                created_at: rfc3339(r.created_at),
+                updated_at: rfc3339(r.updated_at),
+                link_count: r.link_count,
+                backlink_count: r.backlink_count,
+                comment_count: r.comment_count,
+                snippet_html: r.snippet.as_deref().map(mark_html),
+            })
+            .collect())
+    }
+
+    async fn tags_of_notes(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+        let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let mut p = Params::default();
+            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let sql = format!(
+                "SELECT note_id, tag FROM note_tags WHERE note_id IN ({}) ORDER BY tag",
+                list.join(", ")
+            );
+            let rows: Vec<(i64, String)> = sqlx::query_as_with(&sql, p.into_args())
+                .fetch_all(&self.pool)
+                .await?;
+            for (id, tag) in rows {
+                map.entry(id).or_default().push(tag);
+            }
+        }
+        Ok(map)
+    }
+
+    /// A whole note as `viewer` sees it: links and backlinks only to notes they can see.
+    pub async fn note_for(&self, viewer: i64, id: i64) -> Result<Note> {
+        let mut p = Params::default();
+        let v = p.int(viewer);
+        let sql = format!("{} AND n.id = {}", summary_select(&v), p.int(id));
+        let summary = found(self.summaries(sql, p).await?.pop())?;
+        let body: String = sqlx::query_scalar("SELECT body FROM notes WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let links = self.note_refs(viewer, id, true).await?;
+        let backlinks = self.note_refs(viewer, id, false).await?;
+        let linked_labels: Vec<String> = sqlx::query_scalar(
+            "SELECT label FROM note_links WHERE source_id = $1 AND kind = 'wikilink'",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let unresolved_links = wikilinks(&body)
+            .into_iter()
+            .filter(|l| !linked_labels.iter().any(|k| k.eq_ignore_ascii_case(l)))
+            .collect();
+        Ok(Note {
+            summary,
+            body,
+            links,
+            backlinks,
+            unresolved_links,
+        })
+    }
+
+    async fn note_refs(&self, viewer: i64, id: i64, outgoing: bool) -> Result<Vec<NoteRef>> {
+        let (near, far) = if outgoing {
+            ("source_id", "target_id")
+        } else {
+            ("target_id", "source_id")
+        };
+        let sql = format!(
+            "SELECT o.id, o.title, u.username AS author, o.visibility, l.kind, l.label \
+             FROM note_links l JOIN notes o ON o.id = l.{far} JOIN users u ON u.id = o.author_id \
+             WHERE l.{near} = $2 AND {} ORDER BY lower(o.title), l.kind",
+            visible("o", "$1")
+        );
+        let rows: Vec<RefRow> = sqlx::query_as(&sql)
+            .bind(viewer)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| NoteRef {
+                id: r.id,
+                title: r.title,
+                author: r.author,
+                visibility: Visibility::parse(&r.visibility),
+                label: (r.kind == "wikilink").then_some(r.label),
+                via: r.kind,
+            })
+            .collect())
+    }
+
+    /// Adds a hand-made link; adding it again changes nothing.
+    pub async fn add_link(&self, source: i64, target: i64, now: Millis) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
+             VALUES ($1, $2, 'manual', '', $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(source)
+        .bind(target)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes every link from `source` to `target`; NotFound if there was none.
+    pub async fn remove_link(&self, source: i64, target: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM note_links WHERE source_id = $1 AND target_id = $2")
+            .bind(source)
+            .bind(target)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn revisions(&self, note: i64) -> Result<Vec<Revision>> {
+        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT revision, title, body, tags, visibility, saved_at FROM note_revisions \
+             WHERE note_id = $1 ORDER BY revision DESC",
+        )
+        .bind(note)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(revision, title, body, tags, visibility, saved_at)| Revision {
+                    revision,
+                    title,
+                    body,
+                    tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    visibility: Visibility::parse(&visibility),
+                    saved_at: rfc3339(saved_at),
+                },
+            )
+            .collect())
+    }
+
+    pub async fn comments(&self, note: i64) -> Result<Vec<Comment>> {
+        let rows: Vec<CommentRow> = sqlx::query_as(
+            "SELECT c.id, c.note_id, c.author_id, u.username AS author, c.body, c.created_at, \
+             c.updated_at FROM note_comments c JOIN users u ON u.id = c.author_id \
+             WHERE c.note_id = $1 ORDER BY c.id",
+        )
+        .bind(note)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Comment::from).collect())
+    }
+
+    pub async fn add_comment(
+        &self,
+        note: i64,
+        author: i64,
+        body: &str,
+        now: Millis,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO note_comments (note_id, author_id, body, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(note)
+        .bind(author)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// A comment with the note it is on, if `viewer` can see that note.
+    pub async fn comment_for(&self, viewer: i64, id: i64) -> Result<Comment> {
+        let sql = format!(
+            "SELECT c.id, c.note_id, c.author_id, u.username AS author, c.body, c.created_at, \
+             c.updated_at FROM note_comments c JOIN users u ON u.id = c.author_id \
+             JOIN notes n ON n.id = c.note_id WHERE c.id = $2 AND {}",
+            visible("n", "$1")
+        );
+        let row: Option<CommentRow> = sqlx::query_as(&sql)
+            .bind(viewer)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        found(row).map(Comment::from)
+    }
+
+    pub async fn update_comment(&self, id: i64, body: &str, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE note_comments SET body = $1, updated_at = $2 WHERE id = $3")
+            .bind(body)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_comment(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM note_comments WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Tags of the notes `viewer` can see, with how many notes carry each.
+    pub async fn tags_for(&self, viewer: i64) -> Result<Vec<(String, i64)>> {
+        let sql = format!(
+            "SELECT t.tag, COUNT(*) AS n FROM note_tags t JOIN notes n ON n.id = t.note_id \
+             WHERE {} GROUP BY t.tag ORDER BY n DESC, t.tag",
+            visible("n", "$1")
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(viewer)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
+async fn tags_of(tx: &mut Transaction<'_, Any>, note: i64) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT tag FROM note_tags WHERE note_id = $1 ORDER BY tag")
+            .bind(note)
+            .fetch_all(&mut **tx)
+            .await?,
+    )
+}
+
+async fn set_tags(tx: &mut Transaction<'_, Any>, note: i64, tags: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM note_tags WHERE note_id = $1")
+        .bind(note)
+        .execute(&mut **tx)
+        .await?;
+    for tag in tags {
+        sqlx::query("INSERT INTO note_tags (note_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(note)
+            .bind(tag)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes the note's wikilinks match the `[[labels]]` of its body. A label already linked
+/// keeps its link — so renaming the target does not break it — and a new label links to the
+/// note of that title the author can link to (their own first). Labels gone from the body
+/// lose their link.
+async fn sync_wikilinks(
+    tx: &mut Transaction<'_, Any>,
+    note: i64,
+    author: i64,
+    body: &str,
+    now: Millis,
+) -> Result<()> {
+    let labels = wikilinks(body);
+    let existing: Vec<String> = sqlx::query_scalar(
+        "SELECT label FROM note_links WHERE source_id = $1 AND kind = 'wikilink'",
+    )
+    .bind(note)
+    .fetch_all(&mut **tx)
+    .await?;
+    for old in &existing {
+        if !labels.iter().any(|l| l.eq_ignore_ascii_case(old)) {
+            sqlx::query(
+                "DELETE FROM note_links WHERE source_id = $1 AND kind = 'wikilink' AND label = $2",
+            )
+            .bind(note)
+            .bind(old)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    for label in labels {
+        if existing.iter().any(|l| l.eq_ignore_ascii_case(&label)) {
+            continue;
+        }
+        let sql = format!(
+            "SELECT n.id FROM notes n WHERE lower(n.title) = lower($1) AND n.id <> $2 AND {} \
+             ORDER BY CASE WHEN n.author_id = $3 THEN 0 ELSE 1 END, n.id LIMIT 1",
+            visible("n", "$3")
+        );
+        let target: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(&label)
+            .bind(note)
+            .bind(author)
+            .fetch_optional(&mut **tx)
+            .await?;
+        if let Some(target) = target {
+            sqlx::query(
+                "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
+                 VALUES ($1, $2, 'wikilink', $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(note)
+            .bind(target)
+            .bind(&label)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
