@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 step "system packages"
-need_debian_packages postgresql
+need_debian_packages postgresql chromium
+command -v npm >/dev/null || need_debian_packages nodejs npm
 
 step "PostgreSQL on loopback"
 start_postgres
@@ -16,6 +17,9 @@ export OMEGI_TEST_PG_BIN="$PG_BIN"
 step "OpenTelemetry Python SDK for the client tests"
 python_venv target/test-venv crates/omegi/tests/clients/requirements.txt
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
+
+step "web UI: install, type check, lint, unit tests"
+(cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test)
 
 step "format and lint"
 cargo fmt --all --check
@@ -26,5 +30,8 @@ cargo test --workspace --locked
 
 step "API tests against PostgreSQL"
 OMEGI_TEST_POSTGRES_URL="$PG_URL" cargo test --workspace --locked --test api
+
+step "web UI end to end in Chromium"
+(cd web && OMEGI_BIN="$PWD/../target/debug/omegi" npm run e2e)
 
 step "all tests passed"

@@ -10,3 +10,4 @@ pub mod model;
 pub mod pipeline;
 pub mod server;
 pub mod store;
+pub mod web;

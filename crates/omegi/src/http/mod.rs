@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
             }),
         )
         .route("/api/{*rest}", axum::routing::any(unknown_endpoint))
+        .fallback(crate::web::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(TraceLayer::new_for_http())

@@ -15,3 +15,4 @@ mod projects;
 mod sdk_clients;
 mod sse;
 mod tokens;
+mod web_ui;

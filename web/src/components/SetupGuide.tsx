@@ -1,0 +1,58 @@
+import { useState } from "react";
+
+/** Ready-to-paste configuration for sending a service's traces to this Omegi. */
+export function SetupGuide({ service, token }: { service: string; token: string }) {
+  const origin = window.location.origin;
+  const host = window.location.hostname;
+  const [tab, setTab] = useState<"python" | "java" | "otel" | "collector">("python");
+  const text: Record<typeof tab, string> = {
+    python: `pip install ./agents/python        # from the Omegi repository
+export OMEGI_SERVICE_NAME=${service}
+export OMEGI_ENDPOINT=${origin}
+export OMEGI_TOKEN=${token}
+export OMEGI_TRACE_PACKAGES=myapp      # your own packages, traced method by method
+omegi-run python app.py                # or: omegi-run gunicorn app:app`,
+    java: `# Omegi's own Java agent is not released yet. Until it is, the OpenTelemetry Java
+# agent sends the same traces (without Omegi's method-level spans):
+export OTEL_SERVICE_NAME=${service}
+export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${origin}/v1/traces
+export OTEL_EXPORTER_OTLP_TRACES_HEADERS="authorization=Bearer ${token}"
+java -javaagent:opentelemetry-javaagent.jar -jar app.jar`,
+    otel: `# Any OpenTelemetry SDK, OTLP over HTTP
+export OTEL_SERVICE_NAME=${service}
+export OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf
+export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${origin}/v1/traces
+export OTEL_EXPORTER_OTLP_TRACES_HEADERS="authorization=Bearer ${token}"
+
+# or OTLP over gRPC (port 4317 by default)
+export OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc
+export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://${host}:4317
+export OTEL_EXPORTER_OTLP_TRACES_HEADERS="x-omegi-token=${token}"`,
+    collector: `# OpenTelemetry Collector: forward traces to Omegi
+exporters:
+  otlphttp/omegi:
+    traces_endpoint: ${origin}/v1/traces
+    headers:
+      authorization: "Bearer ${token}"
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlphttp/omegi]`,
+  };
+  return (
+    <div className="guide" data-testid="setup-guide">
+      <div className="tabs">
+        {(["python", "java", "otel", "collector"] as const).map((t) => (
+          <button key={t} type="button" className={tab === t ? "active" : ""} onClick={() => setTab(t)}>
+            {{ python: "Python agent", java: "Java agent", otel: "OpenTelemetry SDK", collector: "Collector" }[t]}
+          </button>
+        ))}
+      </div>
+      <pre>{text[tab]}</pre>
+      <button className="ghost small" onClick={() => navigator.clipboard?.writeText(text[tab])}>Copy</button>
+    </div>
+  );
+}

@@ -1,0 +1,26 @@
+import { useEffect, useState } from "react";
+import { Link } from "react-router-dom";
+import { useLive, type LiveEvent } from "../live";
+
+/** A toast for each new or regressed error, gone after eight seconds. */
+export function Toasts() {
+  const { events } = useLive();
+  const [shown, setShown] = useState<LiveEvent[]>([]);
+  const last = events[events.length - 1];
+  useEffect(() => {
+    if (!last || last.kind === "error.status") return;
+    setShown((s) => [...s, last]);
+    const t = setTimeout(() => setShown((s) => s.filter((e) => e !== last)), 8000);
+    return () => clearTimeout(t);
+  }, [last]);
+  return (
+    <div className="toasts">
+      {shown.map((e) => (
+        <Link key={e.id} to={`/errors/${e.error.id}`} className="toast" data-testid="toast">
+          <strong>{e.kind === "error.new" ? "New error" : "Regression"}</strong> in {e.error.service}:{" "}
+          {e.error.exception_type} — {e.error.message}
+        </Link>
+      ))}
+    </div>
+  );
+}
