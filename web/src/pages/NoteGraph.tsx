@@ -46,7 +46,8 @@ export function NoteGraphPage({ user }: { user: User }) {
 function ForceGraph({ graph, onChange }: { graph: Graph; onChange: () => void }) {
   const navigate = useNavigate();
   const [, setTick] = useState(0);
-  const [zoom, setZoom] = useState(1);
+  // Small graphs start zoomed in so their labels are readable.
+  const [zoom, setZoom] = useState(() => (graph.nodes.length < 12 ? 1.8 : graph.nodes.length < 40 ? 1.3 : 1));
   const [selected, setSelected] = useState<string[]>([]);
   const [message, setMessage] = useState("");
   const sim = useRef<{ nodes: Node[]; edges: Edge[] } | null>(null);
