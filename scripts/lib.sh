@@ -47,9 +47,13 @@ stop_postgres() {
     rm -rf "$PG_DIR"
 }
 
-# Creates (or updates) a virtualenv at $1 with the requirements file $2.
+# Creates (or updates) a virtualenv at $1 with the requirements files that follow.
 python_venv() {
+    local venv=$1
+    shift
     python3 -m venv --help >/dev/null 2>&1 || need_debian_packages python3-venv
-    [ -x "$1/bin/python" ] || python3 -m venv "$1"
-    "$1/bin/pip" install -q --disable-pip-version-check -r "$2"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    local args=()
+    for r in "$@"; do args+=(-r "$r"); done
+    "$venv/bin/pip" install -q --disable-pip-version-check "${args[@]}"
 }

@@ -14,8 +14,8 @@ step "PostgreSQL on loopback"
 start_postgres
 export OMEGI_TEST_PG_BIN="$PG_BIN"
 
-step "OpenTelemetry Python SDK for the client tests"
-python_venv target/test-venv crates/omegi/tests/clients/requirements.txt
+step "OpenTelemetry Python SDK for the client tests, and the Python agent"
+python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
 
 step "web UI: install, type check, lint, unit tests"
@@ -30,6 +30,9 @@ cargo test --workspace --locked
 
 step "API tests against PostgreSQL"
 OMEGI_TEST_POSTGRES_URL="$PG_URL" cargo test --workspace --locked --test api
+
+step "Python agent against a real omegi"
+(cd agents/python && OMEGI_BIN="$PWD/../../target/debug/omegi" "$OMEGI_TEST_PYTHON" -m pytest -q)
 
 step "web UI end to end in Chromium"
 (cd web && OMEGI_BIN="$PWD/../target/debug/omegi" npm run e2e)

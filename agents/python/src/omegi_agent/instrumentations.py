@@ -1,0 +1,38 @@
+"""The standard OpenTelemetry instrumentations for the libraries that are installed: server
+spans for Flask, FastAPI/Starlette and Django; client spans for requests, httpx and urllib3.
+Each comes with an extra of this package (``omegi-agent[flask]``…)."""
+
+import importlib
+import importlib.util
+
+from .log import logger
+
+#: library module -> (instrumentation module, instrumentor class)
+KNOWN = {
+    "flask": ("opentelemetry.instrumentation.flask", "FlaskInstrumentor"),
+    "fastapi": ("opentelemetry.instrumentation.fastapi", "FastAPIInstrumentor"),
+    "django": ("opentelemetry.instrumentation.django", "DjangoInstrumentor"),
+    "requests": ("opentelemetry.instrumentation.requests", "RequestsInstrumentor"),
+    "httpx": ("opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),
+    "urllib3": ("opentelemetry.instrumentation.urllib3", "URLLib3Instrumentor"),
+}
+
+
+def install() -> list:
+    """Instruments every known library that is importable and has its instrumentation
+    installed; returns the names of those instrumented."""
+    done = []
+    for library, (module, cls) in KNOWN.items():
+        if importlib.util.find_spec(library) is None:
+            continue
+        try:
+            instrumentor = getattr(importlib.import_module(module), cls)()
+        except ImportError:
+            continue  # the library is there, its instrumentation extra is not
+        try:
+            if not instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.instrument()
+            done.append(library)
+        except Exception as exc:  # never let an instrumentation break the application
+            logger.warning("could not instrument %s: %s", library, exc)
+    return done

@@ -1,0 +1,30 @@
+"""The agent speaks through one logger, and says each problem once."""
+
+import logging
+import threading
+
+logger = logging.getLogger("omegi_agent")
+if not logger.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("omegi-agent: %(levelname)s: %(message)s"))
+    logger.addHandler(_handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+
+_said = set()
+_lock = threading.Lock()
+
+
+def warn_once(key: str, message: str) -> None:
+    """Logs `message` as a warning the first time `key` is seen."""
+    with _lock:
+        if key in _said:
+            return
+        _said.add(key)
+    logger.warning(message)
+
+
+def forget(key: str) -> None:
+    """Lets `key` be warned about again (after the problem went away)."""
+    with _lock:
+        _said.discard(key)

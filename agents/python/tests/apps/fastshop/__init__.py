@@ -1,0 +1,1 @@
+"""An async shop (FastAPI) for the agent's tests."""
