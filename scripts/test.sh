@@ -16,6 +16,7 @@ export OMEGI_TEST_PG_BIN="$PG_BIN"
 
 step "OpenTelemetry Python SDK for the client tests, and the Python agent"
 python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt
+target/test-venv/bin/pip install -q --disable-pip-version-check -e "agents/python[flask,fastapi,requests,httpx,urllib3]"
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
 
 step "web UI: install, type check, lint, unit tests"

@@ -41,7 +41,7 @@ def test_a_failure_three_calls_deep_becomes_an_omegi_error_with_its_trace(omegi)
     stack = detail["latest"]["log"]["stacktrace"]
     assert "Traceback" in stack and "raise OutOfStock" in stack
     # The whole path, in the order Python prints it, and none of the agent's frames.
-    order = [stack.index(f"in {fn}") for fn in ("checkout", "place_order", "reserve", "check")]
+    order = [stack.index(f", in {fn}\n") for fn in ("checkout", "place_order", "reserve", "check")]
     assert order == sorted(order), stack
     assert "omegi_agent" not in stack
     summary = detail["latest"]["summary"]
