@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::extract::CurrentUser;
 use super::AppState;
-use crate::model::User;
+use crate::model::{now_ms, User};
 
 /// How often a stream looks for events written by other nodes.
 const POLL: Duration = Duration::from_secs(1);
@@ -25,10 +25,17 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
 }
 
+/// How far back a stream looks again for events that committed late.
+const LATE_COMMIT_MS: i64 = 5_000;
+
 struct Cursor {
     state: AppState,
     user: User,
     after: i64,
+    /// The stream's starting point; nothing at or below it is sent.
+    floor: i64,
+    /// Ids sent recently, so looking back sends nothing twice.
+    sent: VecDeque<i64>,
     ready: VecDeque<Event>,
     wake: watch::Receiver<u64>,
 }
@@ -61,6 +68,8 @@ async fn events(
         state,
         user,
         after,
+        floor: after,
+        sent: VecDeque::new(),
         ready: VecDeque::new(),
     };
     let stream = stream::unfold(cursor, |mut c| async move {
@@ -83,10 +92,11 @@ async fn events(
 impl Cursor {
     /// Reads the next events the user may see; errors are logged and retried on the next poll.
     async fn fetch(&mut self) {
+        let recent = now_ms() - LATE_COMMIT_MS;
         let rows = match self
             .state
             .store
-            .events_for(self.user.id, self.after, 100)
+            .events_for(self.user.id, self.after, recent, 200)
             .await
         {
             Ok(rows) => rows,
@@ -96,7 +106,15 @@ impl Cursor {
             }
         };
         for row in rows {
-            self.after = row.id;
+            // Ids up to where the client started were delivered before (Last-Event-ID).
+            if row.id <= self.floor || self.sent.contains(&row.id) {
+                continue;
+            }
+            self.after = self.after.max(row.id);
+            self.sent.push_back(row.id);
+            if self.sent.len() > 1000 {
+                self.sent.pop_front();
+            }
             // The row as it is now; a group deleted meanwhile is skipped.
             if let Ok(error) = self.state.store.error_for(self.user.id, row.error_id).await {
                 let data = serde_json::to_string(&error).unwrap_or_default();

@@ -47,15 +47,25 @@ impl Store {
         Ok(id.unwrap_or(0))
     }
 
-    /// Events after `after` in projects `user` is a member of, oldest first.
-    pub async fn events_for(&self, user: i64, after: i64, limit: i64) -> Result<Vec<EventRow>> {
+    /// Events after `after`, and any written since `recent_since` (ids are handed out at
+    /// insert but become visible at commit, so on PostgreSQL a lower id can appear after a
+    /// higher one was read; the caller skips the ones it already sent), in projects `user`
+    /// is a member of, oldest first.
+    pub async fn events_for(
+        &self,
+        user: i64,
+        after: i64,
+        recent_since: Millis,
+        limit: i64,
+    ) -> Result<Vec<EventRow>> {
         Ok(sqlx::query_as(
             "SELECT v.id, v.kind, v.error_id FROM events v JOIN project_members m \
              ON m.project_id = v.project_id AND m.user_id = $1 \
-             WHERE v.id > $2 ORDER BY v.id LIMIT $3",
+             WHERE v.id > $2 OR v.created_at >= $3 ORDER BY v.id LIMIT $4",
         )
         .bind(user)
         .bind(after)
+        .bind(recent_since)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?)

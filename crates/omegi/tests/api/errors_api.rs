@@ -487,3 +487,37 @@ async fn statistics_count_errors_over_time_by_service_type_and_status() {
         .await
         .expect_error(StatusCode::BAD_REQUEST, "invalid_field");
 }
+
+#[tokio::test]
+async fn a_user_on_one_node_hears_of_changes_made_on_another() {
+    let a = TestServer::start().await;
+    let database = a.database.clone();
+    let b = TestServer::start_with(|c| c.database = database.clone()).await;
+    let s = setup(&a).await;
+    post_proto(&a, &s.token, &request(checkout(1)))
+        .await
+        .expect(StatusCode::OK);
+    let id = wait_for_errors(&s.api, 1).await[0]["id"].clone();
+    // The same user, signed in on node B.
+    let on_b = b.client();
+    on_b.post(
+        "/api/auth/login",
+        json!({"username": "alice", "password": "password-of-alice"}),
+    )
+    .await
+    .expect(StatusCode::OK);
+    let mut live = SseStream::open(&on_b, None).await;
+    // Node A changes the error; B has no in-process wake-up for it and finds it by polling.
+    s.api
+        .patch(&format!("/api/errors/{id}"), json!({"status": "resolved"}))
+        .await
+        .expect(StatusCode::OK);
+    let event = live
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the change made on node A");
+    assert_eq!(
+        (event.event.as_str(), &event.data["status"]),
+        ("error.status", &json!("resolved"))
+    );
+}

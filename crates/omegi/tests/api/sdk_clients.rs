@@ -7,7 +7,7 @@ use opentelemetry::trace::{
     Span as _, SpanKind, Status, TraceContextExt, Tracer, TracerProvider as _,
 };
 use opentelemetry::KeyValue;
-use opentelemetry_otlp::{WithExportConfig, WithHttpConfig, WithTonicConfig};
+use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig, WithTonicConfig};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 use reqwest::StatusCode;
@@ -164,7 +164,14 @@ fn rust_checkout(exporters: Vec<(&'static str, opentelemetry_otlp::SpanExporter)
     trace_id
 }
 
-async fn rust_sdk(grpc: bool) {
+#[derive(Clone, Copy, PartialEq)]
+enum Transport {
+    HttpProtobuf,
+    HttpJson,
+    Grpc,
+}
+
+async fn rust_sdk(transport: Transport) {
     let t = TestServer::start().await;
     let s = setup(&t).await;
     let (base, grpc_url, token) = (t.base.clone(), t.grpc.clone(), s.token.clone());
@@ -174,7 +181,7 @@ async fn rust_sdk(grpc: bool) {
         let exporters = ["gateway", "orders", "inventory"]
             .into_iter()
             .map(|service| {
-                let exporter = if grpc {
+                let exporter = if transport == Transport::Grpc {
                     let mut md = tonic::metadata::MetadataMap::new();
                     md.insert("x-omegi-token", token.parse().unwrap());
                     opentelemetry_otlp::SpanExporter::builder()
@@ -183,8 +190,13 @@ async fn rust_sdk(grpc: bool) {
                         .with_metadata(md)
                         .build()
                 } else {
+                    let protocol = match transport {
+                        Transport::HttpJson => Protocol::HttpJson,
+                        _ => Protocol::HttpBinary,
+                    };
                     opentelemetry_otlp::SpanExporter::builder()
                         .with_http()
+                        .with_protocol(protocol)
                         .with_endpoint(format!("{base}/v1/traces"))
                         .with_headers(HashMap::from([(
                             "authorization".into(),
@@ -218,10 +230,15 @@ async fn rust_sdk(grpc: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rust_otlp_exporter_over_http_protobuf() {
-    rust_sdk(false).await;
+    rust_sdk(Transport::HttpProtobuf).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_otlp_exporter_over_http_json() {
+    rust_sdk(Transport::HttpJson).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rust_otlp_exporter_over_grpc() {
-    rust_sdk(true).await;
+    rust_sdk(Transport::Grpc).await;
 }
