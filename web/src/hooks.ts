@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
+import { useSearchParams } from "react-router-dom";
 
 /** Loads `load()` on mount and whenever `deps` change; `reload` loads again in place. */
 export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; reload: () => void } {
@@ -18,4 +19,20 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { data, error, reload: useCallback(() => setTick((t) => t + 1), []) };
+}
+
+/** The URL's query parameters and a setter for one of them (empty removes it), so filters
+ * live in the URL and can be shared. */
+export function useUrlFilters(): [URLSearchParams, (key: string, value: string) => void] {
+  const [params, setParams] = useSearchParams();
+  const set = useCallback(
+    (key: string, value: string) => {
+      const next = new URLSearchParams(params);
+      if (value) next.set(key, value);
+      else next.delete(key);
+      setParams(next, { replace: true });
+    },
+    [params, setParams],
+  );
+  return [params, set];
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import { api, type ErrorGroup, type ErrorStatus } from "../api";
-import { useData } from "../hooks";
+import { useData, useUrlFilters } from "../hooks";
 import { ago } from "../util";
 
 /** Error rows with resolve/ignore buttons; `selected` is the keyboard cursor. */
@@ -44,7 +44,7 @@ export function ErrorRows({ rows, onChange, selected }: { rows: ErrorGroup[]; on
 const FILTERS = ["q", "status", "service", "project", "sort"] as const;
 
 export function ErrorList() {
-  const [params, setParams] = useSearchParams();
+  const [params, setFilter] = useUrlFilters();
   const navigate = useNavigate();
   const filters = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? undefined]));
   const key = params.toString();
@@ -58,12 +58,6 @@ export function ErrorList() {
     if (!more.cursor) return;
     const page = await api.errors({ ...filters, limit: 50, cursor: more.cursor });
     setMore((m) => ({ rows: [...m.rows, ...page.errors], cursor: page.next_cursor }));
-  };
-  const setFilter = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    setParams(next, { replace: true });
   };
   const onKey = useCallback(
     (e: KeyboardEvent) => {

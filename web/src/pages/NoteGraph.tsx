@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from "react";
-import { useNavigate, useSearchParams } from "react-router-dom";
+import { useNavigate } from "react-router-dom";
 import { forceCenter, forceCollide, forceLink, forceManyBody, forceSimulation, type SimulationLinkDatum, type SimulationNodeDatum } from "d3-force";
 import { api, type Graph, type GraphEdge, type GraphNode, type User } from "../api";
-import { useData } from "../hooks";
+import { useData, useUrlFilters } from "../hooks";
 
 type Node = GraphNode & SimulationNodeDatum;
 type Edge = SimulationLinkDatum<Node> & { kind: GraphEdge["kind"]; key: string };
@@ -11,17 +11,11 @@ const W = 900, H = 600;
 
 export function NoteGraphPage({ user }: { user: User }) {
   void user;
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlFilters();
   const scope = params.get("scope") === "all" ? "all" : "mine";
   const tag = params.get("tag") ?? "";
   const graph = useData(() => api.graph(scope, tag || undefined), [scope, tag]);
   const tags = useData(() => api.tags(), []);
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    setParams(next, { replace: true });
-  };
   return (
     <div>
       <header className="page-head">

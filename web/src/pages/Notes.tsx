@@ -1,19 +1,13 @@
-import { Link, useSearchParams } from "react-router-dom";
+import { Link } from "react-router-dom";
 import { api, type User } from "../api";
-import { useData } from "../hooks";
+import { useData, useUrlFilters } from "../hooks";
 import { ago } from "../util";
 
 export function NotesPage({ user }: { user: User }) {
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlFilters();
   const filters = { q: params.get("q") ?? undefined, tag: params.get("tag") ?? undefined, author: params.get("author") ?? undefined, kind: params.get("kind") ?? undefined };
   const notes = useData(() => api.notes(filters), [params.toString()]);
   const tags = useData(() => api.tags(), []);
-  const set = (k: string, v: string) => {
-    const next = new URLSearchParams(params);
-    if (v) next.set(k, v);
-    else next.delete(k);
-    setParams(next, { replace: true });
-  };
   return (
     <div className="notes-page">
       <header className="page-head">

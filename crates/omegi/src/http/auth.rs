@@ -49,11 +49,25 @@ pub fn validate_account(username: &str, password: &str) -> Result<(), ApiError> 
     check_password(password).map_err(|m| ApiError::invalid("password", m))
 }
 
-/// Hashes on the blocking pool: argon2id takes tens of milliseconds by design.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+/// Creates an account with a password, after checking both; the password is hashed on the
+/// blocking pool because argon2id takes tens of milliseconds by design.
+pub async fn create_local_account(
+    state: &AppState,
+    username: &str,
+    password: String,
+    admin: bool,
+) -> Result<User, ApiError> {
+    validate_account(username, &password)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
         .await
-        .map_err(ApiError::internal)
+        .map_err(ApiError::internal)?;
+    let new = NewUser {
+        username,
+        password_hash: Some(&hash),
+        github_id: None,
+        admin,
+    };
+    Ok(state.store.create_user(new, now_ms()).await?)
 }
 
 /// Starts a session for `user` and answers `status` with the user and the session cookie.
@@ -106,20 +120,7 @@ async fn signup(
             "sign-up is closed on this server; ask an admin to create your account",
         ));
     }
-    validate_account(&body.username, &body.password)?;
-    let hash = hash_password(body.password).await?;
-    let user = state
-        .store
-        .create_user(
-            NewUser {
-                username: &body.username,
-                password_hash: Some(&hash),
-                github_id: None,
-                admin: false,
-            },
-            now_ms(),
-        )
-        .await?;
+    let user = create_local_account(&state, &body.username, body.password, false).await?;
     signed_in(&state, &headers, user, StatusCode::CREATED).await
 }
 

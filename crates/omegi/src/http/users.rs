@@ -9,12 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{hash_password, validate_account};
+use super::auth::create_local_account;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::model::{now_ms, User};
-use crate::store::NewUser;
+use crate::model::User;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(search_users, create_user))
@@ -61,19 +60,6 @@ async fn create_user(
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     caller.require_admin()?;
-    validate_account(&body.username, &body.password)?;
-    let hash = hash_password(body.password).await?;
-    let user = state
-        .store
-        .create_user(
-            NewUser {
-                username: &body.username,
-                password_hash: Some(&hash),
-                github_id: None,
-                admin: body.admin,
-            },
-            now_ms(),
-        )
-        .await?;
+    let user = create_local_account(&state, &body.username, body.password, body.admin).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
