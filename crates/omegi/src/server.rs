@@ -27,6 +27,7 @@ pub struct Server {
     http: JoinHandle<std::io::Result<()>>,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     assembler: JoinHandle<()>,
+    maintenance: JoinHandle<()>,
     writer: JoinHandle<()>,
 }
 
@@ -81,6 +82,7 @@ impl Server {
                 }
             },
         ));
+        let maintenance = tokio::spawn(maintain(store.clone(), stopped.clone()));
         let grpc = tokio::spawn(
             tonic::transport::Server::builder()
                 .add_service(ingest::grpc::service(state.clone()))
@@ -103,6 +105,7 @@ impl Server {
             http,
             grpc,
             assembler,
+            maintenance,
             writer: writer_task,
         })
     }
@@ -114,6 +117,7 @@ impl Server {
         self.http.await??;
         self.grpc.await??;
         self.assembler.await?;
+        self.maintenance.await?;
         self.writer.abort();
         self.store.close().await;
         Ok(())
@@ -123,6 +127,19 @@ impl Server {
     pub async fn wait(&mut self) -> anyhow::Result<()> {
         (&mut self.http).await??;
         Ok(())
+    }
+}
+
+/// Housekeeping every few minutes: drops live events older than a day.
+async fn maintain(store: Store, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = store.prune_events(crate::model::now_ms()).await {
+            tracing::warn!("pruning old live events failed: {e}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = stopped.wait_for(|stop| *stop) => return,
+        }
     }
 }
 
