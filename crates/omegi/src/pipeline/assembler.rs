@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::assembly::assemble;
 use crate::model::now_ms;
-use crate::store::{DueTrace, Saved, Store, StoreError};
+use crate::store::{Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]
 pub struct AssemblerConfig {
@@ -49,7 +49,8 @@ pub async fn run(
     }
 }
 
-/// One round over due traces; returns how many were assembled.
+/// One round over due traces: claim them together, assemble each from its stored spans,
+/// save them together. Returns how many were assembled.
 async fn pass(
     store: &Store,
     cfg: AssemblerConfig,
@@ -58,19 +59,39 @@ async fn pass(
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
     let due = store.due_traces(now_ms(), settle, max_wait, BATCH).await?;
-    let mut done = 0;
-    for trace in due {
-        if store.claim_trace(&trace, now_ms(), LEASE_MS).await? {
-            let saved = assemble_one(store, &trace).await?;
-            on_saved(trace.project_id, saved);
-            done += 1;
-        }
+    if due.is_empty() {
+        return Ok(0);
     }
-    Ok(done)
-}
-
-async fn assemble_one(store: &Store, trace: &DueTrace) -> Result<Saved, StoreError> {
-    let spans = store.trace_spans(trace.project_id, &trace.trace_id).await?;
-    let assembly = assemble(spans);
-    store.save_assembly(trace, &assembly, now_ms()).await
+    let claimed = store.claim_traces(&due, now_ms(), LEASE_MS).await?;
+    let mut assembled = Vec::with_capacity(claimed.len());
+    for trace in claimed {
+        let spans = store.trace_spans(trace.project_id, &trace.trace_id).await?;
+        assembled.push((trace, assemble(spans)));
+    }
+    let saved = match store.save_assemblies(&assembled, now_ms()).await {
+        Ok(saved) => saved,
+        // One bad trace must not hold up the others: save them one by one.
+        Err(e) => {
+            tracing::warn!(
+                "saving {} assemblies together failed ({e}); saving them one by one",
+                assembled.len()
+            );
+            let mut saved = Vec::new();
+            for item in assembled {
+                match store
+                    .save_assemblies(std::slice::from_ref(&item), now_ms())
+                    .await
+                {
+                    Ok(s) => saved.extend(s),
+                    Err(e) => tracing::error!("assembling trace {} failed: {e}", item.0.trace_id),
+                }
+            }
+            saved
+        }
+    };
+    let n = saved.len();
+    for (project, s) in saved {
+        on_saved(project, s);
+    }
+    Ok(n)
 }

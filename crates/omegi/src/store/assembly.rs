@@ -53,64 +53,100 @@ impl Store {
         .await?)
     }
 
-    /// Claims a trace for `lease_ms`; false when another worker holds it, already assembled
-    /// it, or it changed since it was found due.
-    /// The conditional update is atomic on both back-ends, so exactly one claimer wins.
-    pub async fn claim_trace(&self, t: &DueTrace, now: Millis, lease_ms: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE traces SET claimed_until = $1, claims = claims + 1 \
-             WHERE project_id = $2 AND trace_id = $3 AND version = $4 \
-               AND version > assembled_version AND claimed_until < $5",
-        )
-        .bind(now + lease_ms)
-        .bind(t.project_id)
-        .bind(&t.trace_id)
-        .bind(t.version)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Saves an assembly of `t` atomically. Occurrences are keyed by (trace, span), so saving
-    /// a re-assembled trace updates them instead of counting them twice; occurrences that no
-    /// longer exist (a late span moved the cause deeper) are removed from their group.
-    pub async fn save_assembly(&self, t: &DueTrace, a: &Assembly, now: Millis) -> Result<Saved> {
+    /// Claims traces for `lease_ms`, all in one transaction; returns those this worker won.
+    /// A trace is lost when another worker holds it, already assembled it, or it changed
+    /// since it was found due. Each conditional update is atomic on both back-ends, so one
+    /// claimer wins; rows are taken in key order so two nodes never deadlock.
+    pub async fn claim_traces(
+        &self,
+        due: &[DueTrace],
+        now: Millis,
+        lease_ms: i64,
+    ) -> Result<Vec<DueTrace>> {
+        let mut sorted: Vec<&DueTrace> = due.iter().collect();
+        sorted.sort_by(|a, b| (a.project_id, &a.trace_id).cmp(&(b.project_id, &b.trace_id)));
         let mut tx = self.pool.begin().await?;
-        let marked = sqlx::query(
-            "UPDATE traces SET assembled_version = $1, claimed_until = 0, span_count = $2, \
-                start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7 \
-             WHERE project_id = $8 AND trace_id = $9 AND assembled_version < $1",
-        )
-        .bind(t.version)
-        .bind(a.span_count)
-        .bind(a.start_ns)
-        .bind(a.end_ns)
-        .bind(&a.root_service)
-        .bind(&a.root_name)
-        .bind(a.occurrences.len() as i64)
-        .bind(t.project_id)
-        .bind(&t.trace_id)
-        .execute(&mut *tx)
-        .await?;
-        if marked.rows_affected() == 0 {
-            // A newer assembly of this trace was saved meanwhile; this one is stale.
-            return Ok(Saved::default());
-        }
-        let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
-        save_map(&mut tx, t, a, bucket).await?;
-        let saved = save_occurrences(&mut tx, t, &a.occurrences, now).await?;
-        for (kind, ids) in [
-            (ERROR_NEW, &saved.new_errors),
-            (ERROR_REGRESSED, &saved.regressed_errors),
-        ] {
-            for &id in ids {
-                events::record(&mut tx, t.project_id, kind, id, now).await?;
+        let mut won = Vec::new();
+        for t in sorted {
+            let done = sqlx::query(
+                "UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+                 WHERE project_id = $2 AND trace_id = $3 AND version = $4 \
+                   AND version > assembled_version AND claimed_until < $5",
+            )
+            .bind(now + lease_ms)
+            .bind(t.project_id)
+            .bind(&t.trace_id)
+            .bind(t.version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                won.push(t.clone());
             }
         }
         tx.commit().await?;
-        Ok(saved)
+        Ok(won)
     }
+
+    /// Saves assemblies in one transaction (one durable commit for the batch). Occurrences
+    /// are keyed by (trace, span), so saving a re-assembled trace updates them instead of
+    /// counting them twice; occurrences that no longer exist (a late span moved the cause
+    /// deeper) are removed from their group. A trace whose newer assembly was saved
+    /// meanwhile is skipped.
+    pub async fn save_assemblies(
+        &self,
+        items: &[(DueTrace, Assembly)],
+        now: Millis,
+    ) -> Result<Vec<(i64, Saved)>> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for (t, a) in items {
+            if let Some(saved) = save_one(&mut tx, t, a, now).await? {
+                out.push((t.project_id, saved));
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+async fn save_one(
+    tx: &mut Transaction<'_, Any>,
+    t: &DueTrace,
+    a: &Assembly,
+    now: Millis,
+) -> Result<Option<Saved>> {
+    let marked = sqlx::query(
+        "UPDATE traces SET assembled_version = $1, claimed_until = 0, span_count = $2, \
+            start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7 \
+         WHERE project_id = $8 AND trace_id = $9 AND assembled_version < $1",
+    )
+    .bind(t.version)
+    .bind(a.span_count)
+    .bind(a.start_ns)
+    .bind(a.end_ns)
+    .bind(&a.root_service)
+    .bind(&a.root_name)
+    .bind(a.occurrences.len() as i64)
+    .bind(t.project_id)
+    .bind(&t.trace_id)
+    .execute(&mut **tx)
+    .await?;
+    if marked.rows_affected() == 0 {
+        return Ok(None);
+    }
+    let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
+    save_map(tx, t, a, bucket).await?;
+    let saved = save_occurrences(tx, t, &a.occurrences, now).await?;
+    for (kind, ids) in [
+        (ERROR_NEW, &saved.new_errors),
+        (ERROR_REGRESSED, &saved.regressed_errors),
+    ] {
+        for &id in ids {
+            events::record(tx, t.project_id, kind, id, now).await?;
+        }
+    }
+    Ok(Some(saved))
 }
 
 async fn save_map(

@@ -98,8 +98,9 @@ impl Store {
         for s in spans {
             *traces.entry((s.project_id, &s.trace_id)).or_default() |= s.is_root();
         }
-        for ((project, trace), has_root) in traces {
-            mark_pending(&mut tx, project, trace, has_root, now).await?;
+        let traces: Vec<_> = traces.into_iter().collect();
+        for chunk in traces.chunks(ROWS_PER_STATEMENT) {
+            mark_pending(&mut tx, chunk, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -151,32 +152,46 @@ async fn insert_span_rows(
     Ok(())
 }
 
-/// Records that a trace got spans: it becomes (or stays) pending. A trace that was already
-/// assembled is re-opened, and its wait starts again.
+/// Records that traces got spans: each becomes (or stays) pending. A trace that was already
+/// assembled is re-opened, and its wait starts again. One statement for the chunk; the keys
+/// are distinct, as a multi-row upsert requires.
 async fn mark_pending(
     tx: &mut Transaction<'_, Any>,
-    project: i64,
-    trace: &str,
-    has_root: bool,
+    traces: &[((i64, &str), bool)],
     now: Millis,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO traces (project_id, trace_id, first_received_at, last_received_at, \
-                             pending_since, has_root, version) \
-         VALUES ($1, $2, $3, $3, $3, $4, 1) \
+    let rows: Vec<String> = (0..traces.len())
+        .map(|r| {
+            let b = r * 4;
+            format!(
+                "(${}, ${}, ${}, ${3}, ${3}, ${3}, 1)",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO traces (project_id, trace_id, has_root, first_received_at, \
+                             last_received_at, pending_since, version) VALUES {} \
          ON CONFLICT (project_id, trace_id) DO UPDATE SET \
            last_received_at = excluded.last_received_at, \
            pending_since = CASE WHEN traces.version = traces.assembled_version \
                            THEN excluded.pending_since ELSE traces.pending_since END, \
            has_root = CASE WHEN excluded.has_root = 1 THEN 1 ELSE traces.has_root END, \
            version = traces.version + 1",
-    )
-    .bind(project)
-    .bind(trace)
-    .bind(now)
-    .bind(i64::from(has_root))
-    .execute(&mut **tx)
-    .await?;
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for ((project, trace), has_root) in traces {
+        q = q
+            .bind(*project)
+            .bind(*trace)
+            .bind(i64::from(*has_root))
+            .bind(now);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 
