@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { useData } from "../hooks";
@@ -8,13 +8,19 @@ import { Timeline } from "../components/Timeline";
 import { ErrorRows } from "./ErrorList";
 import { ago } from "../util";
 
+const HOUR = 3600 * 1000;
+const RANGES: Record<string, number> = { "1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR, "30d": 30 * 24 * HOUR };
+
 export function Dashboard() {
   const [params, setParams] = useSearchParams();
   const { events, markSeen } = useLive();
   const projects = useData(() => api.projects(), []);
   const chosen = Number(params.get("project")) || projects.data?.[0]?.id;
-  const map = useData(() => (chosen ? api.serviceMap(chosen) : Promise.resolve(null)), [chosen]);
-  const stats = useData(() => api.stats(chosen), [chosen]);
+  const range = params.get("range") ?? "24h";
+  // Fixed when the range is chosen, so live refreshes keep the same window start.
+  const since = useMemo(() => new Date(Date.now() - (RANGES[range] ?? RANGES["24h"])).toISOString(), [range]);
+  const map = useData(() => (chosen ? api.serviceMap(chosen, since) : Promise.resolve(null)), [chosen, since]);
+  const stats = useData(() => api.stats(chosen, since), [chosen, since]);
   const latest = useData(() => api.errors({ project: chosen, limit: 8 }), [chosen]);
   const lastEvent = events[events.length - 1];
   const { reload: reloadMap } = map, { reload: reloadStats } = stats, { reload: reloadLatest } = latest;
@@ -39,9 +45,14 @@ export function Dashboard() {
     <div className="dashboard">
       <header className="page-head">
         <h1>Dashboard</h1>
-        <select value={chosen ?? ""} onChange={(e) => setParams({ project: e.target.value })} aria-label="Project" data-testid="project-switcher">
-          {projects.data?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
-        </select>
+        <div className="actions">
+          <select value={range} onChange={(e) => setParams({ project: String(chosen ?? ""), range: e.target.value })} aria-label="Time range">
+            {Object.keys(RANGES).map((r) => <option key={r} value={r}>Last {r}</option>)}
+          </select>
+          <select value={chosen ?? ""} onChange={(e) => setParams({ project: e.target.value, range })} aria-label="Project" data-testid="project-switcher">
+            {projects.data?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        </div>
       </header>
       <section className="card wide">
         <h2>Service flow</h2>

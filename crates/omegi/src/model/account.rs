@@ -21,6 +21,13 @@ pub enum UserRole {
 }
 
 impl UserRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Admin => "admin",
+            UserRole::User => "user",
+        }
+    }
+
     pub fn parse(s: &str) -> UserRole {
         if s == "admin" {
             UserRole::Admin
