@@ -120,6 +120,7 @@ impl Store {
         .await?;
         set_tags(&mut tx, id, &input.tags).await?;
         sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
+        link_waiting_notes(&mut tx, id, author, input, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -159,6 +160,7 @@ impl Store {
         .await?;
         set_tags(&mut tx, id, &input.tags).await?;
         sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
+        link_waiting_notes(&mut tx, id, author, input, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -500,6 +502,60 @@ async fn sync_wikilinks(
             )
             .bind(note)
             .bind(target)
+            .bind(&label)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Links notes that were waiting for this one: their body has `[[title]]` with no link for
+/// it yet (written before this note existed or had this title). Only where the source's
+/// author could have linked it: the note is public, or both are theirs.
+async fn link_waiting_notes(
+    tx: &mut Transaction<'_, Any>,
+    note: i64,
+    author: i64,
+    input: &NoteInput,
+    now: Millis,
+) -> Result<()> {
+    let pattern = format!(
+        "%[[%{}%",
+        super::accounts::escape_like(&input.title.to_lowercase())
+    );
+    let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, author_id, body FROM notes WHERE id <> $1 AND lower(body) LIKE $2 ESCAPE '\\'",
+    )
+    .bind(note)
+    .bind(pattern)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (source, source_author, body) in candidates {
+        if input.visibility == Visibility::Private && source_author != author {
+            continue;
+        }
+        let Some(label) = wikilinks(&body)
+            .into_iter()
+            .find(|l| l.eq_ignore_ascii_case(&input.title))
+        else {
+            continue;
+        };
+        let linked: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM note_links WHERE source_id = $1 AND kind = 'wikilink' AND lower(label) = lower($2)",
+        )
+        .bind(source)
+        .bind(&label)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if linked.is_none() {
+            sqlx::query(
+                "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
+                 VALUES ($1, $2, 'wikilink', $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(source)
+            .bind(note)
             .bind(&label)
             .bind(now)
             .execute(&mut **tx)

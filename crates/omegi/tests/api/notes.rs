@@ -635,14 +635,7 @@ async fn the_graph_of_a_seeded_knowledge_base_has_exactly_its_nodes_and_edges() 
     let b1 = general(&bob, "B1", "", &["ops"], "public").await;
     let b2 = general(&bob, "B2", "unrelated", &[], "public").await;
     let _b3 = general(&bob, "B3", "[[A2]]", &[], "private").await;
-    // A2 was saved before B1 existed: its [[B1]] resolves once A2 is saved again.
-    alice
-        .patch(
-            &format!("/api/notes/{a2}"),
-            json!({"body": "see [[A1]] and [[B1]]!"}),
-        )
-        .await
-        .expect(StatusCode::OK);
+    // A2 was written before B1 existed: its [[B1]] was linked when B1 was created.
 
     let g = alice.get("/api/notes/graph").await.expect(StatusCode::OK);
     let mut nodes: Vec<(String, usize)> = g["nodes"]
@@ -869,4 +862,37 @@ async fn note_statistics_count_links_across_users() {
         ),
         (json!(1), json!(1))
     );
+}
+
+#[tokio::test]
+async fn a_wikilink_written_before_its_note_exists_links_when_the_note_is_created() {
+    let t = TestServer::start().await;
+    let alice = t.user("alice").await;
+    let bob = t.user("bob").await;
+    let early = general(&alice, "Early", "waiting for [[Later note]]", &[], "public").await;
+    let before = alice
+        .get(&format!("/api/notes/{early}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(before["unresolved_links"], json!(["Later note"]));
+    // Bob's private note of that title is not Alice's to link to.
+    general(&bob, "Later note", "secret", &[], "private").await;
+    let still = alice
+        .get(&format!("/api/notes/{early}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(still["unresolved_links"], json!(["Later note"]));
+    let later = general(&bob, "later NOTE", "public one", &[], "public").await;
+    let after = alice
+        .get(&format!("/api/notes/{early}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(after["unresolved_links"], json!([]));
+    assert_eq!(after["links"][0]["id"], later);
+    assert_eq!(after["links"][0]["label"], "Later note");
+    let target = bob
+        .get(&format!("/api/notes/{later}"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(target["backlinks"][0]["id"], early);
 }
