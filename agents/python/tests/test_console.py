@@ -32,3 +32,12 @@ def test_kafka_is_named_once_and_the_other_exporters_still_run():
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("OMEGI_EXPORTER=kafka is not available yet") == 1
     assert "shop.stock.check" in out.stderr
+
+
+def test_the_applications_own_sitecustomize_still_runs():
+    env = agent_env(None, OMEGI_SERVICE_NAME="console-demo", OMEGI_EXPORTER="console")
+    env["PYTHONPATH"] = f"{APPS}:{APPS / 'site'}"
+    probe = "import builtins, omegi_agent.setup as s; print(getattr(builtins, 'APP_SITECUSTOMIZE_RAN', False), s._provider is not None)"
+    out = subprocess.run([omegi_run(), "python", "-c", probe], env=env, cwd=APPS, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True"], "both the agent and the app's sitecustomize ran"
