@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, OrNotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, TraceView};
 use crate::pipeline::trace_view::trace_view;
@@ -57,14 +57,6 @@ struct ErrorPage {
     next_cursor: Option<String>,
 }
 
-fn limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
-    match requested {
-        None => Ok(default),
-        Some(n) if (1..=500).contains(&n) => Ok(n),
-        Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 500")),
-    }
-}
-
 /// RFC 3339 time of a query parameter, in Unix ms.
 pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
     chrono::DateTime::parse_from_rfc3339(value)
@@ -110,7 +102,7 @@ async fn list_errors(
             .transpose()?,
         sort,
         after: q.cursor.as_deref().map(parse_cursor).transpose()?,
-        limit: limit(q.limit, 50)?,
+        limit: page_limit(q.limit, 50)?,
     };
     let rows = state.store.errors_for(user.id, &filter).await?;
     let next_cursor = (rows.len() as i64 == filter.limit)
@@ -203,7 +195,10 @@ async fn list_occurrences(
         .error_for(user.id, id)
         .await
         .or_404(format_args!("error {id}"))?;
-    let rows = state.store.occurrences(id, limit(q.limit, 50)?).await?;
+    let rows = state
+        .store
+        .occurrences(id, page_limit(q.limit, 50)?)
+        .await?;
     Ok(Json(
         rows.into_iter().map(OccurrenceListItem::from).collect(),
     ))

@@ -81,3 +81,12 @@ impl CurrentUser {
         }
     }
 }
+
+/// The `limit` query parameter of a list: 1–500, `default` when absent.
+pub fn page_limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError> {
+    match requested {
+        None => Ok(default),
+        Some(n) if (1..=500).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 500")),
+    }
+}

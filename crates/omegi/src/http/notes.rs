@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, OrNotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::model::{
     normalize_tag, now_ms, Note, NoteKind, NoteSummary, Revision, User, Visibility,
@@ -155,10 +155,7 @@ async fn list_notes(
     CurrentUser(user): CurrentUser,
     ApiQuery(q): ApiQuery<NoteQuery>,
 ) -> Result<Json<Vec<NoteSummary>>, ApiError> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 500"));
-    }
+    let limit = page_limit(q.limit, 100)?;
     let filter = NoteFilter {
         q: q.q,
         tag: q.tag.map(|t| normalize_tag(&t)).filter(|t| !t.is_empty()),

@@ -4,6 +4,8 @@
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::trace::v1::Span;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::model::{SpanEvent, SpanRecord};
@@ -23,10 +25,12 @@ const MAX_PROBLEMS: usize = 5;
 pub fn spans(owner: &TokenOwner, request: ExportTraceServiceRequest) -> Decoded {
     let mut out = Decoded::default();
     for resource_spans in request.resource_spans {
-        let resource = resource_spans
-            .resource
-            .map(|r| attributes(r.attributes))
-            .unwrap_or_default();
+        let resource: Arc<Map<String, Value>> = Arc::new(
+            resource_spans
+                .resource
+                .map(|r| attributes(r.attributes))
+                .unwrap_or_default(),
+        );
         let service = service_name(&resource)
             .unwrap_or(&owner.service_name)
             .to_string();
@@ -60,7 +64,7 @@ fn service_name(resource: &Map<String, Value>) -> Option<&str> {
 fn record(
     project_id: i64,
     service: &str,
-    resource: &Map<String, Value>,
+    resource: &Arc<Map<String, Value>>,
     span: Span,
 ) -> Result<SpanRecord, String> {
     let trace_id = id_hex(&span.trace_id, 16, "trace_id")?;

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -25,8 +27,9 @@ pub struct SpanRecord {
     pub status_message: String,
     pub attributes: Map<String, Value>,
     pub events: Vec<SpanEvent>,
-    /// Resource attributes (host, process, deployment environment, SDK).
-    pub resource: Map<String, Value>,
+    /// Resource attributes (host, process, deployment environment, SDK), shared by every
+    /// span of the same export batch rather than copied into each.
+    pub resource: Arc<Map<String, Value>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

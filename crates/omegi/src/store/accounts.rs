@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::params::escape_like;
 use super::{conflict, found, Result, Store};
 use crate::model::{rfc3339, Millis, User, UserRole};
 
@@ -166,16 +167,4 @@ impl Store {
             .await?;
         Ok(())
     }
-}
-
-/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
-pub(crate) fn escape_like(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -22,8 +22,6 @@ pub struct DueTrace {
 pub struct Saved {
     pub new_errors: Vec<i64>,
     pub regressed_errors: Vec<i64>,
-    /// Errors that got at least one new occurrence.
-    pub touched_errors: Vec<i64>,
 }
 
 /// Minute buckets for the service map.
@@ -222,9 +220,6 @@ async fn save_occurrences(
                     saved.new_errors.push(error_id);
                 } else if regressed_now && !saved.regressed_errors.contains(&error_id) {
                     saved.regressed_errors.push(error_id);
-                }
-                if !saved.touched_errors.contains(&error_id) {
-                    saved.touched_errors.push(error_id);
                 }
             }
         }

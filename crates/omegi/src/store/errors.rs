@@ -3,9 +3,8 @@
 
 use sqlx::FromRow;
 
-use super::accounts::escape_like;
 use super::events;
-use super::params::Params;
+use super::params::{escape_like, Params};
 use super::{found, Result, Store, StoreError};
 use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Millis};
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::note_queries::mark_html;
-use super::params::Params;
+use super::params::{escape_like, Params};
 use super::{found, Result, Store, StoreError};
 use crate::model::{
     rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
@@ -496,16 +496,7 @@ async fn sync_wikilinks(
             .fetch_optional(&mut **tx)
             .await?;
         if let Some(target) = target {
-            sqlx::query(
-                "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
-                 VALUES ($1, $2, 'wikilink', $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(note)
-            .bind(target)
-            .bind(&label)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            insert_wikilink(tx, note, target, &label, now).await?;
         }
     }
     Ok(())
@@ -521,10 +512,7 @@ async fn link_waiting_notes(
     input: &NoteInput,
     now: Millis,
 ) -> Result<()> {
-    let pattern = format!(
-        "%[[%{}%",
-        super::accounts::escape_like(&input.title.to_lowercase())
-    );
+    let pattern = format!("%[[%{}%", escape_like(&input.title.to_lowercase()));
     let candidates: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT id, author_id, body FROM notes WHERE id <> $1 AND lower(body) LIKE $2 ESCAPE '\\'",
     )
@@ -550,17 +538,29 @@ async fn link_waiting_notes(
         .fetch_optional(&mut **tx)
         .await?;
         if linked.is_none() {
-            sqlx::query(
-                "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
-                 VALUES ($1, $2, 'wikilink', $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(source)
-            .bind(note)
-            .bind(&label)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            insert_wikilink(tx, source, note, &label, now).await?;
         }
     }
+    Ok(())
+}
+
+/// Records that `[[label]]` in `source`'s body links to `target`.
+async fn insert_wikilink(
+    tx: &mut Transaction<'_, Any>,
+    source: i64,
+    target: i64,
+    label: &str,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
+         VALUES ($1, $2, 'wikilink', $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(source)
+    .bind(target)
+    .bind(label)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! Numbered parameters for queries whose WHERE clause depends on the filters given. sqlx's
+//! Query-building helpers. Numbered parameters for queries whose WHERE clause depends on the filters given. sqlx's
 //! `QueryBuilder` writes `?` for the Any driver, which PostgreSQL does not accept, so this
 //! numbers `$1, $2, …` itself.
 
@@ -33,4 +33,16 @@ impl Params {
     pub fn into_args(self) -> AnyArguments<'static> {
         self.args
     }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

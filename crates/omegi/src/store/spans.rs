@@ -51,7 +51,7 @@ impl From<SpanRow> for SpanRecord {
             status_message: r.status_message,
             attributes: serde_json::from_str(&r.attributes).unwrap_or_default(),
             events: serde_json::from_str(&r.events).unwrap_or_default(),
-            resource: serde_json::from_str(&r.resource).unwrap_or_default(),
+            resource: std::sync::Arc::new(serde_json::from_str(&r.resource).unwrap_or_default()),
         }
     }
 }
@@ -131,8 +131,18 @@ async fn insert_span_rows(
          ON CONFLICT (project_id, trace_id, span_id) DO NOTHING",
         placeholders(spans.len(), SPAN_COLUMN_COUNT)
     );
+    // Spans of one export share their resource: serialise it once per run of equal ones.
+    let mut resource: Option<(&std::sync::Arc<_>, String)> = None;
     let mut q = sqlx::query(&sql);
     for s in spans {
+        let json = match &resource {
+            Some((r, json)) if std::sync::Arc::ptr_eq(r, &s.resource) => json.clone(),
+            _ => {
+                let json = serde_json::to_string(&*s.resource).unwrap_or_default();
+                resource = Some((&s.resource, json.clone()));
+                json
+            }
+        };
         q = q
             .bind(s.project_id)
             .bind(&s.trace_id)
@@ -147,7 +157,7 @@ async fn insert_span_rows(
             .bind(&s.status_message)
             .bind(serde_json::to_string(&s.attributes).unwrap_or_default())
             .bind(serde_json::to_string(&s.events).unwrap_or_default())
-            .bind(serde_json::to_string(&s.resource).unwrap_or_default())
+            .bind(json)
             .bind(now);
     }
     q.execute(&mut **tx).await?;
