@@ -2,6 +2,13 @@
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Commands run when the script exits, last registered first.
+EXIT_HOOKS=()
+on_exit() {
+    EXIT_HOOKS=("$*" "${EXIT_HOOKS[@]}")
+    trap 'for hook in "${EXIT_HOOKS[@]}"; do eval "$hook"; done' EXIT
+}
+
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -37,7 +44,7 @@ start_postgres() {
     "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o \
         "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null
     PG_STOP=("${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
-    trap 'stop_postgres' EXIT
+    on_exit stop_postgres
     PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') at $PG_URL"
 }

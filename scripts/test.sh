@@ -9,15 +9,27 @@ source scripts/lib.sh
 step "system packages"
 need_debian_packages postgresql chromium
 command -v npm >/dev/null || need_debian_packages nodejs npm
+command -v java >/dev/null || need_debian_packages openjdk-17-jdk-headless
+command -v mvn >/dev/null || need_debian_packages maven
 
 step "PostgreSQL on loopback"
 start_postgres
 export OMEGI_TEST_PG_BIN="$PG_BIN"
 
+step "Apache Kafka broker on loopback (KRaft, jars from Maven Central)"
+source scripts/kafka/kafka.sh
+start_kafka
+on_exit stop_kafka
+export OMEGI_TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
+
 step "OpenTelemetry Python SDK for the client tests, and the Python agent"
-python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt
+python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt \
+    agents/java/tests/requirements.txt
 target/test-venv/bin/pip install -q --disable-pip-version-check -e "agents/python[flask,fastapi,requests,httpx,urllib3]"
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
+
+step "Java agent: Maven build with the extension's unit tests"
+scripts/build-java-agent.sh
 
 step "web UI: install, type check, lint, unit tests"
 (cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test)
@@ -34,6 +46,9 @@ OMEGI_TEST_POSTGRES_URL="$PG_URL" cargo test --workspace --locked --test api
 
 step "Python agent against a real omegi"
 (cd agents/python && OMEGI_BIN="$PWD/../../target/debug/omegi" "$OMEGI_TEST_PYTHON" -m pytest -q)
+
+step "Java agent against a real omegi: Spring Boot, Python ⇄ Java traces, exporters, Kafka"
+(cd agents/java/tests && OMEGI_BIN="$PWD/../../../target/debug/omegi" "$OMEGI_TEST_PYTHON" -m pytest -q)
 
 step "web UI end to end in Chromium"
 (cd web && OMEGI_BIN="$PWD/../target/debug/omegi" npm run e2e)

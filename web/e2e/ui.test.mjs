@@ -45,6 +45,12 @@ test("sign up, then create a project, a service and an ingest token", async () =
   assert.match(token, /^omg_[A-Za-z0-9]{43}$/);
   await page.getByRole("button", { name: "setup guide" }).click();
   await page.getByTestId("setup-guide").getByText(`OMEGI_TOKEN=${token}`).waitFor();
+  await page.getByRole("button", { name: "Java agent" }).click();
+  const java = await page.getByTestId("setup-guide").locator("pre").textContent();
+  assert.match(java, /java -javaagent:omegi-agent\.jar -jar app\.jar/);
+  assert.match(java, new RegExp(`OMEGI_TOKEN=${token}`));
+  assert.match(java, /JAVA_TOOL_OPTIONS="-javaagent:/);
+  await page.getByRole("button", { name: "Python agent" }).click();
   await shots(page, "settings");
 });
 

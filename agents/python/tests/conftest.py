@@ -2,87 +2,25 @@
 
 import contextlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 HERE = Path(__file__).parent
 APPS = HERE / "apps"
-ROOT = HERE.parents[2]
+sys.path.insert(0, str(HERE.parents[1] / "testkit"))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check, timeout=20.0, what="condition"):
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-class Omegi:
-    def __init__(self, base: str):
-        self.base = base
-        self.http = requests.Session()
-
-    def api(self, method, path, **kw):
-        r = self.http.request(method, f"{self.base}{path}", timeout=10, **kw)
-        assert r.status_code < 400, f"{method} {path}: {r.status_code} {r.text}"
-        return r.json() if r.content else None
-
-    def errors(self, **params):
-        return self.api("GET", "/api/errors", params={"limit": 500, **params})["errors"]
-
-    def wait_error(self, exception_type: str, service: str):
-        return wait_until(
-            lambda: next((e for e in self.errors(service=service) if e["exception_type"] == exception_type), None),
-            what=f"error {exception_type} in {service}",
-        )
+from omegi_testkit import Omegi, free_port, reachable, running_omegi, wait_until  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
 def omegi():
-    binary = os.environ.get("OMEGI_BIN") or str(ROOT / "target" / "debug" / "omegi")
-    assert Path(binary).exists(), f"build omegi first (cargo build), or set OMEGI_BIN: {binary}"
-    data = tempfile.mkdtemp(prefix="omegi-agent-test-")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", "--trace-settle", "300ms"],
-        env={**os.environ, "OMEGI_LOG": "warn"},
-    )
-    server = Omegi(f"http://127.0.0.1:{port}")
-    wait_until(lambda: _ok(f"{server.base}/readyz"), what="omegi to start")
-    server.api("POST", "/api/auth/signup", json={"username": "agent-tester", "password": "agent-tester-pw"})
-    server.project = server.api("POST", "/api/projects", json={"name": "python-shop"})["id"]
-    service = server.api("POST", f"/api/projects/{server.project}/services", json={"name": "shop-web", "kind": "python"})
-    server.token = server.api("POST", f"/api/projects/{server.project}/services/{service['id']}/tokens")["secret"]
-    yield server
-    proc.terminate()
-    proc.wait(10)
-    shutil.rmtree(data, ignore_errors=True)
-
-
-def _ok(url):
-    try:
-        return requests.get(url, timeout=1).ok
-    except requests.RequestException:
-        return False
+    with running_omegi(project="python-shop", service="shop-web", kind="python") as server:
+        yield server
 
 
 def agent_env(omegi=None, **extra) -> dict:
@@ -115,7 +53,7 @@ def running(args, env, port):
         return log.read()
 
     try:
-        wait_until(lambda: proc.poll() is not None or _ok(f"{base}/health"), what=f"{args} to start")
+        wait_until(lambda: proc.poll() is not None or reachable(f"{base}/health"), what=f"{args} to start")
         assert proc.poll() is None, stderr()
         yield base, stderr
     finally:

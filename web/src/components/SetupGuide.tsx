@@ -12,13 +12,21 @@ export OMEGI_ENDPOINT=${origin}
 export OMEGI_TOKEN=${token}
 export OMEGI_TRACE_PACKAGES=myapp      # your own packages, traced method by method
 omegi-run python app.py                # or: omegi-run gunicorn app:app`,
-    java: `# Omegi's own Java agent is not released yet. Until it is, the OpenTelemetry Java
-# agent sends the same traces (without Omegi's method-level spans):
-export OTEL_SERVICE_NAME=${service}
-export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
-export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${origin}/v1/traces
-export OTEL_EXPORTER_OTLP_TRACES_HEADERS="authorization=Bearer ${token}"
-java -javaagent:opentelemetry-javaagent.jar -jar app.jar`,
+    java: `# Omegi's Java agent: the OpenTelemetry Java agent with Omegi's extension inside.
+# Build it once from the Omegi repository (Maven + JDK 17):
+#   scripts/build-java-agent.sh   ->   agents/java/agent/target/omegi-agent.jar
+export OMEGI_SERVICE_NAME=${service}
+export OMEGI_ENDPOINT=${origin}
+export OMEGI_TOKEN=${token}
+export OMEGI_TRACE_PACKAGES=com.example.shop   # your own packages, traced method by method
+java -javaagent:omegi-agent.jar -jar app.jar
+
+# Spring Boot (mvn spring-boot:run, a container, an IDE): the JVM picks the agent up from
+JAVA_TOOL_OPTIONS="-javaagent:/path/to/omegi-agent.jar"
+
+# Already running the stock OpenTelemetry agent? Add only Omegi's extension to it:
+java -javaagent:opentelemetry-javaagent.jar \\
+     -Dotel.javaagent.extensions=omegi-extension.jar -jar app.jar`,
     otel: `# Any OpenTelemetry SDK, OTLP over HTTP
 export OTEL_SERVICE_NAME=${service}
 export OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf
