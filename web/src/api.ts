@@ -20,7 +20,7 @@ export type SpanView = {
   offset_us: number; duration_us: number; status: "unset" | "ok" | "error"; status_message: string;
   attributes: Record<string, unknown>; events: SpanEvent[]; on_failing_path: boolean; failing: boolean;
 };
-export type TraceView = { trace_id: string; project_id: number; start_ns: number; duration_us: number; span_count: number; services: string[]; spans: SpanView[] };
+export type TraceView = { trace_id: string; project_id: number; start_ns: number; duration_us: number; span_count: number; truncated: string | null; services: string[]; spans: SpanView[] };
 export type Summary = {
   exception_type: string; message: string; service: string; timestamp: string; trace_id: string; span_id: string;
   operation: Record<string, string | number | null>; environment: Record<string, unknown>; flow: string[];

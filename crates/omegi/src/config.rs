@@ -47,6 +47,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_INGEST_QUEUE", value_name = "SPANS")]
     pub ingest_queue: Option<usize>,
 
+    /// Most spans of one trace that are assembled and shown; beyond it spans are still stored,
+    /// and the trace is assembled from its earliest spans and marked truncated. [default: 10000]
+    #[arg(long, env = "OMEGI_MAX_SPANS_PER_TRACE", value_name = "SPANS")]
+    pub max_spans_per_trace: Option<usize>,
+
     /// Directory of the embedded SQLite database. [default: ./omegi-data]
     #[arg(long, env = "OMEGI_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -111,6 +116,7 @@ struct FileConfig {
     #[serde(default, deserialize_with = "de_duration")]
     trace_max_wait: Option<Duration>,
     ingest_queue: Option<usize>,
+    max_spans_per_trace: Option<usize>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     signup: Option<Signup>,
@@ -150,6 +156,7 @@ pub struct Config {
     pub trace_settle: Duration,
     pub trace_max_wait: Duration,
     pub ingest_queue: usize,
+    pub max_spans_per_trace: usize,
     pub database: Database,
     pub signup: Signup,
     /// As configured; [`crate::http::AppState::public_url`] holds the effective one.
@@ -192,6 +199,13 @@ impl Config {
                 "--trace-max-wait: must not be shorter than --trace-settle ({})",
                 humantime::format_duration(trace_settle)
             ));
+        }
+        let max_spans_per_trace = a
+            .max_spans_per_trace
+            .or(f.max_spans_per_trace)
+            .unwrap_or(10_000);
+        if max_spans_per_trace == 0 {
+            return Err("--max-spans-per-trace must be at least 1".into());
         }
         let ingest_queue = a.ingest_queue.or(f.ingest_queue).unwrap_or(200_000);
         if ingest_queue == 0 {
@@ -264,6 +278,7 @@ impl Config {
             trace_settle,
             trace_max_wait,
             ingest_queue,
+            max_spans_per_trace,
             database,
             signup: a.signup.or(f.signup).unwrap_or(Signup::Open),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),

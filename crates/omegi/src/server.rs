@@ -59,6 +59,7 @@ impl Server {
         let assembler_config = AssemblerConfig {
             settle: config.trace_settle,
             max_wait: config.trace_max_wait,
+            max_spans: config.max_spans_per_trace,
         };
         let state = AppState {
             store: store.clone(),

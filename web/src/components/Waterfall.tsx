@@ -11,6 +11,7 @@ export function Waterfall({ trace }: { trace: TraceView }) {
       <div className="legend">
         {trace.services.map((s) => <span key={s}><i style={{ background: serviceColor(s) }} />{s}</span>)}
       </div>
+      {trace.truncated && <p className="muted" data-testid="trace-truncated">This trace is large: {trace.truncated}.</p>}
       {trace.spans.map((s) => (
         <div key={s.span_id}>
           <button

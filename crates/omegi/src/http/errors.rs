@@ -244,11 +244,21 @@ async fn get_occurrence(
 }
 
 async fn occurrence(state: &AppState, row: OccurrenceRow) -> Result<Occurrence, ApiError> {
-    let spans = state
+    let (spans, stored) = state
         .store
-        .trace_spans(row.project_id, &row.trace_id)
+        .trace_spans(
+            row.project_id,
+            &row.trace_id,
+            state.config.max_spans_per_trace,
+        )
         .await?;
-    let trace = trace_view(row.project_id, &row.trace_id, spans, Some(&row.span_id));
+    let trace = trace_view(
+        row.project_id,
+        &row.trace_id,
+        spans,
+        stored,
+        Some(&row.span_id),
+    );
     Ok(Occurrence {
         id: row.id,
         error_id: row.error_id,
@@ -282,6 +292,9 @@ async fn get_trace(
     let project = *projects
         .first()
         .ok_or_else(|| ApiError::not_found(format_args!("trace {trace_id}")))?;
-    let spans = state.store.trace_spans(project, &trace_id).await?;
-    Ok(Json(trace_view(project, &trace_id, spans, None)))
+    let (spans, stored) = state
+        .store
+        .trace_spans(project, &trace_id, state.config.max_spans_per_trace)
+        .await?;
+    Ok(Json(trace_view(project, &trace_id, spans, stored, None)))
 }

@@ -79,7 +79,10 @@ pub struct TraceView {
     pub project_id: i64,
     pub start_ns: i64,
     pub duration_us: i64,
+    /// Spans stored for the trace.
     pub span_count: usize,
+    /// Set when the trace has more spans than one view shows (`--max-spans-per-trace`).
+    pub truncated: Option<String>,
     pub services: Vec<String>,
     pub spans: Vec<SpanView>,
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::assembly::assemble;
+use super::assembly::{assemble, Assembly};
 use crate::model::now_ms;
-use crate::store::{Saved, Store, StoreError};
+use crate::store::{DueTrace, Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]
 pub struct AssemblerConfig {
@@ -16,11 +16,16 @@ pub struct AssemblerConfig {
     pub settle: Duration,
     /// Longest wait for a trace, counted from when it became pending.
     pub max_wait: Duration,
+    /// Most spans of one trace that are assembled (the earliest); the rest stay stored.
+    pub max_spans: usize,
 }
 
 /// How long a claim holds; a worker that dies mid-assembly loses its claim after this.
 const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 200;
+/// Assemblies are saved (and so become visible) at least every this many spans, so the
+/// traces claimed after a large one wait for one bounded step, not for the whole batch.
+const SAVE_EVERY_SPANS: usize = 20_000;
 
 /// Runs until `stop` changes. `on_saved` hears about every saved assembly (for live updates).
 pub async fn run(
@@ -63,14 +68,41 @@ async fn pass(
         return Ok(0);
     }
     let claimed = store.claim_traces(&due, now_ms(), LEASE_MS).await?;
-    let mut assembled = Vec::with_capacity(claimed.len());
+    let mut saved = 0;
+    let mut chunk = Vec::new();
+    let mut chunk_spans = 0;
     for trace in claimed {
-        let spans = store.trace_spans(trace.project_id, &trace.trace_id).await?;
-        assembled.push((trace, assemble(spans)));
+        let (spans, stored) = store
+            .trace_spans(trace.project_id, &trace.trace_id, cfg.max_spans)
+            .await?;
+        chunk_spans += spans.len();
+        // Assembly is CPU work (linear, bounded by max_spans): off the async workers, so
+        // ingestion and the API keep answering meanwhile.
+        match tokio::task::spawn_blocking(move || assemble(spans, stored)).await {
+            Ok(assembly) => chunk.push((trace, assembly)),
+            Err(e) => tracing::error!("assembling trace {} failed: {e}", trace.trace_id),
+        }
+        if chunk_spans >= SAVE_EVERY_SPANS {
+            saved += save(store, std::mem::take(&mut chunk), on_saved).await;
+            chunk_spans = 0;
+        }
+    }
+    saved += save(store, chunk, on_saved).await;
+    Ok(saved)
+}
+
+/// Saves assemblies together, or one by one when that fails, so one bad trace does not hold
+/// up the others. Returns how many were saved.
+async fn save(
+    store: &Store,
+    assembled: Vec<(DueTrace, Assembly)>,
+    on_saved: &impl Fn(i64, Saved),
+) -> usize {
+    if assembled.is_empty() {
+        return 0;
     }
     let saved = match store.save_assemblies(&assembled, now_ms()).await {
         Ok(saved) => saved,
-        // One bad trace must not hold up the others: save them one by one.
         Err(e) => {
             tracing::warn!(
                 "saving {} assemblies together failed ({e}); saving them one by one",
@@ -93,5 +125,5 @@ async fn pass(
     for (project, s) in saved {
         on_saved(project, s);
     }
-    Ok(n)
+    n
 }

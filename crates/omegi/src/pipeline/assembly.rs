@@ -11,6 +11,7 @@ use crate::model::{rfc3339, SpanRecord};
 
 /// Everything assembly derives from a trace.
 pub struct Assembly {
+    /// Spans stored for the trace (more than were assembled when it was truncated).
     pub span_count: i64,
     pub start_ns: i64,
     pub end_ns: i64,
@@ -19,6 +20,8 @@ pub struct Assembly {
     pub edges: Vec<Edge>,
     pub services: Vec<ServiceStat>,
     pub occurrences: Vec<OccurrenceDraft>,
+    /// Why the trace was assembled from only part of it, in words; None when whole.
+    pub truncated: Option<String>,
 }
 
 /// Calls from one service to another within the trace.
@@ -62,21 +65,41 @@ pub struct OccurrenceDraft {
 /// traces with thousands of identical calls.
 const MAX_DURATIONS: usize = 256;
 
-pub fn assemble(spans: Vec<SpanRecord>) -> Assembly {
+/// Most error occurrences one trace records: a trace whose every span fails is one incident,
+/// not ten thousand, and each occurrence costs a row and a path.
+pub const MAX_OCCURRENCES: usize = 100;
+
+/// Assembles a trace from `spans`, the earliest of the `stored` spans it has (all of them
+/// unless it is larger than the per-trace limit). Linear in the spans, whatever the shape.
+pub fn assemble(spans: Vec<SpanRecord>, stored: usize) -> Assembly {
     let tree = TraceTree::build(spans);
     let root = tree.root();
+    let mut causes = causes(&tree);
+    let mut truncated = Vec::new();
+    if stored > tree.spans.len() {
+        truncated.push(format!(
+            "assembled from the earliest {} of its {stored} spans",
+            tree.spans.len()
+        ));
+    }
+    if causes.len() > MAX_OCCURRENCES {
+        truncated.push(format!(
+            "{} of its {} failures recorded",
+            MAX_OCCURRENCES,
+            causes.len()
+        ));
+        causes.truncate(MAX_OCCURRENCES);
+    }
     Assembly {
-        span_count: tree.spans.len() as i64,
+        span_count: stored.max(tree.spans.len()) as i64,
         start_ns: tree.spans.iter().map(|s| s.start_ns).min().unwrap_or(0),
         end_ns: tree.spans.iter().map(|s| s.end_ns).max().unwrap_or(0),
         root_service: root.map(|s| s.service.clone()),
         root_name: root.map(|s| s.name.clone()),
         edges: edges(&tree),
         services: services(&tree),
-        occurrences: causes(&tree)
-            .into_iter()
-            .map(|i| occurrence(&tree, i))
-            .collect(),
+        occurrences: causes.into_iter().map(|i| occurrence(&tree, i)).collect(),
+        truncated: (!truncated.is_empty()).then(|| truncated.join("; ")),
     }
 }
 
@@ -152,29 +175,36 @@ fn services(tree: &TraceTree) -> Vec<ServiceStat> {
 /// The spans that are the cause of a failure. A span that recorded an exception is a cause
 /// unless a span below it recorded one too (the exception propagated up to it). A span that
 /// only has status ERROR is a cause when no span above or below it recorded an exception and
-/// no failing span is below it.
+/// no failing span is below it. Linear: one pass up the tree, one pass down.
 fn causes(tree: &TraceTree) -> Vec<usize> {
     let n = tree.spans.len();
-    let throws: Vec<usize> = (0..n)
-        .filter(|&i| tree.spans[i].exception().is_some())
-        .collect();
-    let failing: Vec<usize> = (0..n).filter(|&i| tree.spans[i].is_error()).collect();
-    let mut causes: Vec<usize> = throws
-        .iter()
-        .copied()
-        .filter(|&i| !throws.iter().any(|&d| tree.is_ancestor(i, d)))
-        .collect();
-    for &i in &failing {
-        let related_throw = throws
-            .iter()
-            .any(|&t| t == i || tree.is_ancestor(i, t) || tree.is_ancestor(t, i));
-        let failing_below = failing.iter().any(|&d| tree.is_ancestor(i, d));
-        if !related_throw && !failing_below {
-            causes.push(i);
+    let throws: Vec<bool> = tree.spans.iter().map(|s| s.exception().is_some()).collect();
+    let failing: Vec<bool> = tree.spans.iter().map(SpanRecord::is_error).collect();
+    // Whether a span strictly below i throws / fails, children before parents.
+    let mut throw_below = vec![false; n];
+    let mut fail_below = vec![false; n];
+    for &i in tree.preorder.iter().rev() {
+        if let Some(p) = tree.parent[i] {
+            throw_below[p] |= throws[i] || throw_below[i];
+            fail_below[p] |= failing[i] || fail_below[i];
         }
     }
-    causes.sort_unstable();
-    causes
+    // Whether a span strictly above i throws, parents before children.
+    let mut throw_above = vec![false; n];
+    for &i in &tree.preorder {
+        if let Some(p) = tree.parent[i] {
+            throw_above[i] = throws[p] || throw_above[p];
+        }
+    }
+    (0..n)
+        .filter(|&i| {
+            if throws[i] {
+                !throw_below[i]
+            } else {
+                failing[i] && !throw_above[i] && !throw_below[i] && !fail_below[i]
+            }
+        })
+        .collect()
 }
 
 fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
@@ -350,7 +380,7 @@ mod tests {
 
     #[test]
     fn a_propagated_failure_is_one_occurrence_at_its_deepest_exception() {
-        let a = assemble(checkout_trace());
+        let a = assemble(checkout_trace(), 0);
         assert_eq!(a.occurrences.len(), 1);
         let o = &a.occurrences[0];
         assert_eq!(o.exception_type, "OutOfStock");
@@ -374,7 +404,7 @@ mod tests {
 
     #[test]
     fn edges_join_services_that_call_each_other() {
-        let a = assemble(checkout_trace());
+        let a = assemble(checkout_trace(), 0);
         let pairs: Vec<_> = a
             .edges
             .iter()
@@ -396,7 +426,7 @@ mod tests {
             throws(span("3", Some("1"), "api", 2), "ValueError"),
             failed(span("4", Some("1"), "api", 3)),
         ];
-        let types: Vec<_> = assemble(spans)
+        let types: Vec<_> = assemble(spans, 0)
             .occurrences
             .into_iter()
             .map(|o| o.exception_type)
@@ -409,7 +439,7 @@ mod tests {
         let mut s = failed(span("1", None, "api", 0));
         s.attributes
             .insert("http.response.status_code".into(), 503.into());
-        let o = &assemble(vec![s]).occurrences[0];
+        let o = &assemble(vec![s], 0).occurrences[0];
         assert_eq!(o.exception_type, "HTTP 503");
         assert_eq!(o.message, "op-1");
     }
@@ -420,7 +450,54 @@ mod tests {
         db.kind = "client".into();
         db.attributes
             .insert("db.system".into(), "postgresql".into());
-        let a = assemble(vec![span("1", None, "api", 0), db]);
+        let a = assemble(vec![span("1", None, "api", 0), db], 0);
         assert_eq!(a.edges[0].callee, "postgresql");
+    }
+
+    /// A chain of `n` failing spans, every one of them throwing (worst case for the old
+    /// ancestor test inside nested loops).
+    fn throwing_chain(n: usize) -> Vec<SpanRecord> {
+        (0..n)
+            .map(|i| {
+                let parent = (i > 0).then(|| format!("s{}", i - 1));
+                throws(
+                    span(&format!("s{i}"), parent.as_deref(), "api", i as i64),
+                    "Boom",
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_40000_span_chain_of_exceptions_is_one_occurrence_at_the_bottom() {
+        let a = assemble(throwing_chain(40_000), 40_000);
+        assert_eq!(a.occurrences.len(), 1);
+        assert_eq!(a.occurrences[0].span_id, "s39999");
+        assert_eq!(a.occurrences[0].path.len(), 40_000);
+        assert_eq!(a.truncated, None);
+    }
+
+    #[test]
+    fn a_trace_assembled_from_part_of_its_spans_says_so() {
+        let a = assemble(throwing_chain(100), 250);
+        assert_eq!(a.span_count, 250);
+        assert_eq!(
+            a.truncated.as_deref(),
+            Some("assembled from the earliest 100 of its 250 spans")
+        );
+    }
+
+    #[test]
+    fn a_trace_records_at_most_max_occurrences_and_says_how_many_failed() {
+        let mut spans = vec![span("root", None, "api", 0)];
+        spans.extend(
+            (0..500).map(|i| throws(span(&format!("c{i}"), Some("root"), "api", 1 + i), "Boom")),
+        );
+        let a = assemble(spans, 501);
+        assert_eq!(a.occurrences.len(), MAX_OCCURRENCES);
+        assert_eq!(
+            a.truncated.as_deref(),
+            Some("100 of its 500 failures recorded")
+        );
     }
 }

@@ -4,13 +4,18 @@ use super::tree::TraceTree;
 use crate::model::{SpanRecord, SpanView, TraceView, STATUS_ERROR, STATUS_OK};
 
 /// Spans in depth-first order (children by start time), `failing` and its ancestors marked.
+/// `spans` are the earliest of the `stored` spans of the trace; a view of fewer says so.
 pub fn trace_view(
     project_id: i64,
     trace_id: &str,
     spans: Vec<SpanRecord>,
+    stored: usize,
     failing: Option<&str>,
 ) -> TraceView {
     let tree = TraceTree::build(spans);
+    let shown = tree.spans.len();
+    let truncated =
+        (stored > shown).then(|| format!("showing the earliest {shown} of its {stored} spans"));
     let start_ns = tree.spans.iter().map(|s| s.start_ns).min().unwrap_or(0);
     let end_ns = tree
         .spans
@@ -66,7 +71,8 @@ pub fn trace_view(
         project_id,
         start_ns,
         duration_us: (end_ns - start_ns).max(0) / 1000,
-        span_count: tree.spans.len(),
+        span_count: stored.max(shown),
+        truncated,
         services,
         spans,
     }

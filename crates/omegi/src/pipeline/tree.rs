@@ -12,9 +12,16 @@ pub struct TraceTree {
     pub children: Vec<Vec<usize>>,
     /// Top-level spans: the root, or several when no root arrived.
     pub roots: Vec<usize>,
+    /// Every span once, depth first (each parent before its children, children by start).
+    pub preorder: Vec<usize>,
+    /// Where span i's subtree begins and ends in `preorder`: ancestry in constant time.
+    enter: Vec<usize>,
+    exit: Vec<usize>,
 }
 
 impl TraceTree {
+    /// Builds the tree in time linear in the spans (after sorting them), whatever its shape:
+    /// a 40,000-span chain costs what 40,000 siblings cost.
     pub fn build(mut spans: Vec<SpanRecord>) -> TraceTree {
         spans.sort_by(|a, b| a.start_ns.cmp(&b.start_ns).then(a.span_id.cmp(&b.span_id)));
         let index: HashMap<&str, usize> = spans
@@ -23,40 +30,36 @@ impl TraceTree {
             .map(|(i, s)| (s.span_id.as_str(), i))
             .collect();
         let root = spans.iter().position(SpanRecord::is_root);
-        let mut parent = vec![None; spans.len()];
-        let mut roots = Vec::new();
-        for (i, span) in spans.iter().enumerate() {
-            let p = match &span.parent_span_id {
-                Some(pid) => index
-                    .get(pid.as_str())
-                    .copied()
-                    .or(root)
-                    .filter(|p| *p != i),
-                None => None,
-            };
-            match p {
-                Some(p) => parent[i] = Some(p),
-                None => roots.push(i),
-            }
-        }
-        // A span that is its own ancestor (ids reused by a broken client) becomes a root.
-        for i in 0..spans.len() {
-            let mut seen = 0;
-            let mut at = parent[i];
-            while let Some(p) = at {
-                seen += 1;
-                if seen > spans.len() {
-                    parent[i] = None;
-                    roots.push(i);
-                    break;
-                }
-                at = parent[p];
-            }
-        }
+        let mut parent: Vec<Option<usize>> = spans
+            .iter()
+            .enumerate()
+            .map(|(i, span)| {
+                let pid = span.parent_span_id.as_deref()?;
+                index.get(pid).copied().or(root).filter(|p| *p != i)
+            })
+            .collect();
         let mut children = vec![Vec::new(); spans.len()];
         for (i, p) in parent.iter().enumerate() {
             if let Some(p) = p {
                 children[*p].push(i);
+            }
+        }
+        let mut roots: Vec<usize> = (0..spans.len()).filter(|&i| parent[i].is_none()).collect();
+        let mut walk = Walk::new(spans.len());
+        for &r in &roots {
+            walk.visit(r, &children);
+        }
+        // What no walk reached hangs in a cycle (ids reused by a broken client): the earliest
+        // span of each cycle becomes a root, which breaks it. (Indexed: the loop body changes
+        // `parent` and `children` as it goes.)
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..spans.len() {
+            if walk.enter[i] == usize::MAX {
+                if let Some(p) = parent[i].take() {
+                    children[p].retain(|&c| c != i);
+                }
+                roots.push(i);
+                walk.visit(i, &children);
             }
         }
         TraceTree {
@@ -64,6 +67,9 @@ impl TraceTree {
             parent,
             children,
             roots,
+            preorder: walk.order,
+            enter: walk.enter,
+            exit: walk.exit,
         }
     }
 
@@ -81,14 +87,9 @@ impl TraceTree {
 
     /// Whether `ancestor` is above `i` in the tree.
     pub fn is_ancestor(&self, ancestor: usize, i: usize) -> bool {
-        let mut at = self.parent[i];
-        while let Some(p) = at {
-            if p == ancestor {
-                return true;
-            }
-            at = self.parent[p];
-        }
-        false
+        ancestor != i
+            && self.enter[ancestor] <= self.enter[i]
+            && self.exit[i] <= self.exit[ancestor]
     }
 
     /// The span that started the trace: the true root if it arrived, else the earliest.
@@ -97,6 +98,41 @@ impl TraceTree {
             .iter()
             .find(|s| s.is_root())
             .or_else(|| self.roots.first().map(|&i| &self.spans[i]))
+    }
+}
+
+/// An iterative depth-first walk (no recursion: a chain may be tens of thousands deep).
+struct Walk {
+    order: Vec<usize>,
+    enter: Vec<usize>,
+    exit: Vec<usize>,
+}
+
+impl Walk {
+    fn new(n: usize) -> Walk {
+        Walk {
+            order: Vec::with_capacity(n),
+            enter: vec![usize::MAX; n],
+            exit: vec![usize::MAX; n],
+        }
+    }
+
+    fn visit(&mut self, top: usize, children: &[Vec<usize>]) {
+        let mut stack = vec![(top, 0usize)];
+        self.enter[top] = self.order.len();
+        self.order.push(top);
+        while let Some((node, next)) = stack.last_mut() {
+            let node = *node;
+            if let Some(&c) = children[node].get(*next) {
+                *next += 1;
+                self.enter[c] = self.order.len();
+                self.order.push(c);
+                stack.push((c, 0));
+            } else {
+                self.exit[node] = self.order.len();
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -142,6 +178,38 @@ mod tests {
         assert_eq!(path, ["a", "b", "c"]);
         let x = t.spans.iter().position(|s| s.span_id == "x").unwrap();
         assert_eq!(t.parent[x].map(name), Some("a"));
+    }
+
+    #[test]
+    fn a_cycle_of_parent_ids_is_broken_at_its_earliest_span() {
+        let t = TraceTree::build(vec![
+            span("a", None, 1),
+            span("x", Some("z"), 2),
+            span("y", Some("x"), 3),
+            span("z", Some("y"), 4),
+        ]);
+        let x = t.spans.iter().position(|s| s.span_id == "x").unwrap();
+        let z = t.spans.iter().position(|s| s.span_id == "z").unwrap();
+        assert_eq!(t.roots.len(), 2);
+        assert_eq!(t.parent[x], None);
+        assert!(t.is_ancestor(x, z) && !t.is_ancestor(z, x));
+        assert_eq!(t.preorder.len(), 4);
+    }
+
+    #[test]
+    fn ancestry_and_order_hold_in_a_chain_deeper_than_any_stack() {
+        let n = 100_000;
+        let spans = (0..n)
+            .map(|i| {
+                let parent = (i > 0).then(|| format!("s{}", i - 1));
+                span(&format!("s{i}"), parent.as_deref(), i as i64)
+            })
+            .collect();
+        let t = TraceTree::build(spans);
+        assert_eq!(t.path_to(n - 1).len(), n);
+        assert!(t.is_ancestor(0, n - 1) && !t.is_ancestor(n - 1, 0));
+        assert!(!t.is_ancestor(5, 5));
+        assert_eq!(t.preorder, (0..n).collect::<Vec<_>>());
     }
 
     #[test]

@@ -116,7 +116,8 @@ async fn save_one(
 ) -> Result<Option<Saved>> {
     let marked = sqlx::query(
         "UPDATE traces SET assembled_version = $1, claimed_until = 0, span_count = $2, \
-            start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7 \
+            start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7, \
+            truncated = $10 \
          WHERE project_id = $8 AND trace_id = $9 AND assembled_version < $1",
     )
     .bind(t.version)
@@ -128,6 +129,7 @@ async fn save_one(
     .bind(a.occurrences.len() as i64)
     .bind(t.project_id)
     .bind(&t.trace_id)
+    .bind(&a.truncated)
     .execute(&mut **tx)
     .await?;
     if marked.rows_affected() == 0 {

@@ -108,16 +108,37 @@ impl Store {
         Ok(())
     }
 
-    /// Every stored span of a trace.
-    pub async fn trace_spans(&self, project: i64, trace: &str) -> Result<Vec<SpanRecord>> {
-        let sql =
-            format!("SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2");
+    /// The spans of a trace, at most `limit` of them (the earliest), and how many are stored.
+    /// Bounded so that one enormous trace costs its readers no more than `limit` spans.
+    pub async fn trace_spans(
+        &self,
+        project: i64,
+        trace: &str,
+        limit: usize,
+    ) -> Result<(Vec<SpanRecord>, usize)> {
+        let sql = format!(
+            "SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2 \
+             ORDER BY start_ns, span_id LIMIT $3"
+        );
         let rows: Vec<SpanRow> = sqlx::query_as(&sql)
             .bind(project)
             .bind(trace)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(SpanRecord::from).collect())
+        let stored = if rows.len() < limit {
+            rows.len()
+        } else {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM spans WHERE project_id = $1 AND trace_id = $2",
+            )
+            .bind(project)
+            .bind(trace)
+            .fetch_one(&self.pool)
+            .await?;
+            usize::try_from(n).unwrap_or(usize::MAX)
+        };
+        Ok((rows.into_iter().map(SpanRecord::from).collect(), stored))
     }
 }
 
