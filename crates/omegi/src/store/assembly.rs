@@ -63,7 +63,7 @@ impl Store {
     ) -> Result<Vec<DueTrace>> {
         let mut sorted: Vec<&DueTrace> = due.iter().collect();
         sorted.sort_by(|a, b| (a.project_id, &a.trace_id).cmp(&(b.project_id, &b.trace_id)));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut won = Vec::new();
         for t in sorted {
             let done = sqlx::query(
@@ -96,7 +96,7 @@ impl Store {
         items: &[(DueTrace, Assembly)],
         now: Millis,
     ) -> Result<Vec<(i64, Saved)>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let mut out = Vec::with_capacity(items.len());
         for (t, a) in items {
             if let Some(saved) = save_one(&mut tx, t, a, now).await? {

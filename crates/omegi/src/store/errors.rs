@@ -215,7 +215,7 @@ impl Store {
         by: i64,
         now: Millis,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
              regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END WHERE id = $4",

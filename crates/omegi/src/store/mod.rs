@@ -111,6 +111,18 @@ impl Store {
         self.backend
     }
 
+    /// Begins a transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that read first cannot wait for the lock when it
+    /// later writes (SQLITE_BUSY_SNAPSHOT, code 517, which `busy_timeout` does not cover), so
+    /// concurrent edits failed with "database is locked"; taken up front, the lock is waited
+    /// for like any other.
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -103,7 +103,7 @@ impl From<CommentRow> for Comment {
 
 impl Store {
     pub async fn create_note(&self, author: i64, input: &NoteInput, now: Millis) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO notes (author_id, title, body, kind, error_id, occurrence_id, visibility, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
@@ -127,25 +127,30 @@ impl Store {
 
     /// Replaces a note's content, keeping what it was as a revision.
     pub async fn update_note(&self, id: i64, input: &NoteInput, now: Millis) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        let (author, revision): (i64, i64) =
-            sqlx::query_as("SELECT author_id, revision FROM notes WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+        let mut tx = self.write().await?;
+        // Counting the revision up first locks the note's row (PostgreSQL; SQLite's write
+        // transaction is exclusive anyway), so concurrent edits queue instead of both saving
+        // the same revision number.
+        let (author, revision): (i64, i64) = sqlx::query_as(
+            "UPDATE notes SET revision = revision + 1 WHERE id = $1 RETURNING author_id, revision",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         sqlx::query(
             "INSERT INTO note_revisions (note_id, revision, title, body, tags, visibility, saved_at) \
-             SELECT n.id, n.revision, n.title, n.body, $2, n.visibility, $3 FROM notes n WHERE n.id = $1",
+             SELECT n.id, $4, n.title, n.body, $2, n.visibility, $3 FROM notes n WHERE n.id = $1",
         )
         .bind(id)
         .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
         .bind(now)
+        .bind(revision - 1)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
             "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
-             visibility = $6, revision = $7, updated_at = $8 WHERE id = $9",
+             visibility = $6, updated_at = $7 WHERE id = $8",
         )
         .bind(&input.title)
         .bind(&input.body)
@@ -153,7 +158,6 @@ impl Store {
         .bind(input.error_id)
         .bind(input.occurrence_id)
         .bind(input.visibility.as_str())
-        .bind(revision + 1)
         .bind(now)
         .bind(id)
         .execute(&mut *tx)

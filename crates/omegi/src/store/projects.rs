@@ -71,7 +71,7 @@ fn name_taken(name: &str) -> String {
 impl Store {
     /// Creates a project with `owner` as its first owner.
     pub async fn create_project(&self, name: &str, owner: i64, now: Millis) -> Result<Project> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (name, created_at) VALUES ($1, $2) RETURNING id",
         )
@@ -160,7 +160,7 @@ impl Store {
         role: MemberRole,
         now: Millis,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         if role == MemberRole::Member && self.is_last_owner(&mut tx, project, user).await? {
             return Err(StoreError::Conflict(
                 "a project needs at least one owner; make someone else owner first".into(),
@@ -183,7 +183,7 @@ impl Store {
 
     /// Removes a member; the last owner cannot be removed.
     pub async fn remove_member(&self, project: i64, user: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         if self.is_last_owner(&mut tx, project, user).await? {
             return Err(StoreError::Conflict(
                 "the last owner cannot leave the project; delete it or make someone else owner"

@@ -77,7 +77,7 @@ impl Store {
     /// the services they name, and the pending state of their traces. When this returns Ok
     /// the spans are durable.
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         for chunk in spans.chunks(ROWS_PER_STATEMENT) {
             insert_span_rows(&mut tx, chunk, now).await?;
         }

@@ -62,6 +62,13 @@ impl TestServer {
     }
 
     pub async fn start_with(change: impl FnOnce(&mut Config)) -> TestServer {
+        // The server's log, when a failing test wants it: OMEGI_LOG=warn cargo test ...
+        if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("OMEGI_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
         let dir = tempfile::tempdir().unwrap();
         let mut config = test_config(dir.path());
         config.database = fresh_database(dir.path()).await;

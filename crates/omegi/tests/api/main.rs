@@ -6,6 +6,7 @@ mod assembly_limits;
 mod bad_input;
 mod cli;
 mod common;
+mod concurrency;
 mod durability;
 mod errors_api;
 mod github;
