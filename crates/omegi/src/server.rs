@@ -69,6 +69,7 @@ impl Server {
             token_use: Default::default(),
             writer,
             live: LiveHub::default(),
+            login_limits: Default::default(),
         };
         let (stop, stopped) = watch::channel(false);
         let live = state.live.clone();
@@ -94,9 +95,12 @@ impl Server {
         );
         let (app, _) = http::router(state);
         let http = tokio::spawn(
-            axum::serve(listener, app)
-                .with_graceful_shutdown(wait_for(stopped))
-                .into_future(),
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(wait_for(stopped))
+            .into_future(),
         );
         Ok(Server {
             http_addr,

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
+use super::front_door::{too_many_attempts, ClientAddr};
 use super::session::{cookie_value, session_token, set_cookie, SESSION_COOKIE};
 use super::AppState;
 use crate::auth::{github, password, secret};
@@ -129,12 +130,17 @@ async fn signup(
     responses(
         (status = 200, description = "Signed in (session cookie set)", body = User),
         (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address or for this account from it; see Retry-After", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
+    if let Err(wait) = state.login_limits.attempt(&body.username, address) {
+        return Ok(too_many_attempts(wait));
+    }
     let found = match state.store.user_with_password(&body.username).await {
         Ok(found) => Some(found),
         Err(StoreError::NotFound) => None,

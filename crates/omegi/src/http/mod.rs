@@ -8,6 +8,7 @@ mod dashboard;
 pub mod error;
 pub mod errors;
 mod extract;
+pub mod front_door;
 mod health;
 pub mod ingest_token;
 mod knowledge;
@@ -49,6 +50,8 @@ pub struct AppState {
     /// Where ingested spans go to be stored.
     pub writer: SpanWriter,
     pub live: LiveHub,
+    /// Sign-in attempts per address and per account.
+    pub login_limits: Arc<front_door::LoginLimits>,
 }
 
 #[derive(OpenApi)]
@@ -94,6 +97,7 @@ impl Modify for SessionCookie {
 /// The whole HTTP application, and the OpenAPI document describing it.
 pub fn router(state: AppState) -> (Router, OpenApiDoc) {
     let max_body = state.config.max_body;
+    let public_url = state.public_url.clone();
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
@@ -122,6 +126,10 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .fallback(crate::web::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            front_door::same_origin_writes(public_url.clone(), request, next)
+        }))
+        .layer(axum::middleware::from_fn(front_door::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (app, doc)

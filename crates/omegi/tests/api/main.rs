@@ -9,6 +9,7 @@ mod common;
 mod concurrency;
 mod durability;
 mod errors_api;
+mod front_door;
 mod github;
 mod ingest;
 mod notes;
