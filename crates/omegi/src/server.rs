@@ -70,6 +70,7 @@ impl Server {
             writer,
             live: LiveHub::default(),
             login_limits: Default::default(),
+            services: Default::default(),
         };
         let (stop, stopped) = watch::channel(false);
         let live = state.live.clone();

@@ -50,6 +50,8 @@ pub struct AppState {
     /// Where ingested spans go to be stored.
     pub writer: SpanWriter,
     pub live: LiveHub,
+    /// How fast ingestion may add services to a project.
+    pub services: Arc<crate::ingest::gate::ServiceGate>,
     /// Sign-in attempts per address and per account.
     pub login_limits: Arc<front_door::LoginLimits>,
 }

@@ -287,12 +287,12 @@ async fn list_revisions(
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<Revision>>, ApiError> {
-    state
+    let author = state
         .store
         .note_author(user.id, id)
         .await
         .or_404(format_args!("note {id}"))?;
-    Ok(Json(state.store.revisions(id).await?))
+    Ok(Json(state.store.revisions(id, author == user.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/notes/{id}/revisions/{rev}", tag = "notes",
@@ -303,12 +303,12 @@ async fn get_revision(
     CurrentUser(user): CurrentUser,
     ApiPath((id, rev)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Revision>, ApiError> {
-    state
+    let author = state
         .store
         .note_author(user.id, id)
         .await
         .or_404(format_args!("note {id}"))?;
-    let revisions = state.store.revisions(id).await?;
+    let revisions = state.store.revisions(id, author == user.id).await?;
     revisions
         .into_iter()
         .find(|r| r.revision == rev)

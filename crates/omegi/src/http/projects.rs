@@ -12,7 +12,8 @@ use super::access;
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
-use crate::model::{now_ms, Member, MemberRole, Project};
+use crate::model::{now_ms, Member, MemberRole, Project, User};
+use crate::store::StoreError;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -59,8 +60,25 @@ async fn create_project(
     ApiJson(body): ApiJson<ProjectInput>,
 ) -> Result<(StatusCode, Json<Project>), ApiError> {
     let name = project_name(&body.name)?;
-    let project = state.store.create_project(name, user.id, now_ms()).await?;
-    Ok((StatusCode::CREATED, Json(project)))
+    match state.store.create_project(name, user.id, now_ms()).await {
+        Ok(project) => Ok((StatusCode::CREATED, Json(project))),
+        Err(e) => Err(name_conflict(&state, &user, name, e).await),
+    }
+}
+
+/// Project names are unique on the server; a taken name is named as such only to someone who
+/// can see the project holding it, so nobody learns what projects others have.
+async fn name_conflict(state: &AppState, user: &User, name: &str, e: StoreError) -> ApiError {
+    if !matches!(e, StoreError::Conflict(_)) {
+        return e.into();
+    }
+    match state.store.projects_for(user.id).await {
+        Ok(projects) if projects.iter().any(|p| p.name.eq_ignore_ascii_case(name)) => {
+            ApiError::conflict(format!("you already have a project named {name:?}"))
+        }
+        Ok(_) => ApiError::conflict("that project name is not available; choose another"),
+        Err(e) => e.into(),
+    }
 }
 
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects",
@@ -90,10 +108,10 @@ async fn update_project(
     ApiJson(body): ApiJson<ProjectInput>,
 ) -> Result<Json<Project>, ApiError> {
     access::owner(&state, &user, id).await?;
-    state
-        .store
-        .rename_project(id, project_name(&body.name)?)
-        .await?;
+    let name = project_name(&body.name)?;
+    if let Err(e) = state.store.rename_project(id, name).await {
+        return Err(name_conflict(&state, &user, name, e).await);
+    }
     Ok(Json(access::member(&state, &user, id).await?))
 }
 

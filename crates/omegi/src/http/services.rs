@@ -13,7 +13,7 @@ use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
 use crate::auth::secret;
-use crate::model::{now_ms, IngestToken, Service, SERVICE_KINDS};
+use crate::model::{now_ms, IngestToken, Service, MAX_SERVICE_NAME, SERVICE_KINDS};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -69,8 +69,11 @@ async fn create_service(
 ) -> Result<(StatusCode, Json<Service>), ApiError> {
     access::owner(&state, &user, id).await?;
     let name = body.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::invalid("name", "must be 1 to 200 characters"));
+    if name.is_empty() || name.chars().count() > MAX_SERVICE_NAME {
+        return Err(ApiError::invalid(
+            "name",
+            format!("must be 1 to {MAX_SERVICE_NAME} characters"),
+        ));
     }
     let kind = body.kind.as_deref().filter(|k| !k.is_empty());
     if let Some(kind) = kind {

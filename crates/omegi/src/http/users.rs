@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,7 +13,7 @@ use super::auth::create_local_account;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::model::User;
+use crate::model::{User, UserRole};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(search_users, create_user))
@@ -26,15 +26,48 @@ struct UserSearch {
     q: String,
 }
 
-/// Accounts whose username starts with `q` (at most 20).
+/// An account as a search shows it: what sharing a project needs, the role only to admins.
+#[derive(Serialize, ToSchema)]
+struct UserMatch {
+    id: i64,
+    username: String,
+    /// Shown to admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<UserRole>,
+}
+
+/// Accounts whose username starts with `q` (at most 20), to add as project members. Admins
+/// may leave `q` empty to list accounts, and see their roles.
 #[utoipa::path(get, path = "/api/users", tag = "users", params(UserSearch),
-    responses((status = 200, body = [User]), (status = 401, body = ErrorBody)))]
+    responses(
+        (status = 200, body = [UserMatch]),
+        (status = 400, description = "No search given", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ))]
 async fn search_users(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    CurrentUser(user): CurrentUser,
     ApiQuery(query): ApiQuery<UserSearch>,
-) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(state.store.search_users(query.q.trim(), 20).await?))
+) -> Result<Json<Vec<UserMatch>>, ApiError> {
+    let admin = user.role == UserRole::Admin;
+    let q = query.q.trim();
+    if q.is_empty() && !admin {
+        return Err(ApiError::invalid(
+            "q",
+            "give the start of a username to search for",
+        ));
+    }
+    let found = state.store.search_users(q, 20).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|u| UserMatch {
+                id: u.id,
+                username: u.username,
+                role: admin.then_some(u.role),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

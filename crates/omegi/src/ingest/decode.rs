@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::model::{SpanEvent, SpanRecord};
+use crate::model::{SpanEvent, SpanRecord, MAX_SERVICE_NAME};
 use crate::store::TokenOwner;
 
 /// What a request decoded to.
@@ -22,6 +22,16 @@ pub struct Decoded {
 
 const MAX_PROBLEMS: usize = 5;
 
+impl Decoded {
+    /// Counts `n` rejected spans and keeps the reason (a few distinct reasons at most).
+    pub fn reject(&mut self, n: usize, problem: String) {
+        self.rejected += n as i64;
+        if self.problems.len() < MAX_PROBLEMS && !self.problems.contains(&problem) {
+            self.problems.push(problem);
+        }
+    }
+}
+
 pub fn spans(owner: &TokenOwner, request: ExportTraceServiceRequest) -> Decoded {
     let mut out = Decoded::default();
     for resource_spans in request.resource_spans {
@@ -34,16 +44,23 @@ pub fn spans(owner: &TokenOwner, request: ExportTraceServiceRequest) -> Decoded 
         let service = service_name(&resource)
             .unwrap_or(&owner.service_name)
             .to_string();
+        if service.chars().count() > MAX_SERVICE_NAME {
+            let n: usize = resource_spans
+                .scope_spans
+                .iter()
+                .map(|s| s.spans.len())
+                .sum();
+            out.reject(
+                n,
+                format!("service.name is longer than {MAX_SERVICE_NAME} characters"),
+            );
+            continue;
+        }
         for scope_spans in resource_spans.scope_spans {
             for span in scope_spans.spans {
                 match record(owner.project_id, &service, &resource, span) {
                     Ok(record) => out.spans.push(record),
-                    Err(problem) => {
-                        out.rejected += 1;
-                        if out.problems.len() < MAX_PROBLEMS && !out.problems.contains(&problem) {
-                            out.problems.push(problem);
-                        }
-                    }
+                    Err(problem) => out.reject(1, problem),
                 }
             }
         }

@@ -37,14 +37,21 @@ impl TraceService for GrpcTraces {
         let owner = authenticate(&self.state, token_in(&headers))
             .await
             .map_err(|e| Status::unauthenticated(e.message))?;
-        export(&self.state.writer, &owner, request.into_inner())
-            .await
-            .map(Response::new)
-            .map_err(|e| match e {
-                // UNAVAILABLE is the code OTLP exporters retry with back-off.
-                WriteError::Overloaded | WriteError::Storage(_) | WriteError::Closed => {
-                    Status::unavailable(e.to_string())
-                }
-            })
+        let state = &self.state;
+        export(
+            &state.writer,
+            &state.services,
+            &state.store,
+            &owner,
+            request.into_inner(),
+        )
+        .await
+        .map(Response::new)
+        .map_err(|e| match e {
+            // UNAVAILABLE is the code OTLP exporters retry with back-off.
+            WriteError::Overloaded | WriteError::Storage(_) | WriteError::Closed => {
+                Status::unavailable(e.to_string())
+            }
+        })
     }
 }

@@ -69,9 +69,15 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         Encoding::Json => otlp_json::parse(&bytes)
             .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m))?,
     };
-    let response = export(&state.writer, &owner, request)
-        .await
-        .map_err(retry_later)?;
+    let response = export(
+        &state.writer,
+        &state.services,
+        &state.store,
+        &owner,
+        request,
+    )
+    .await
+    .map_err(retry_later)?;
     Ok(match encoding {
         Encoding::Protobuf => (
             [(

@@ -3,12 +3,14 @@
 //! hand them to the span writer, answering only once the spans are stored.
 
 pub mod decode;
+pub mod gate;
 pub mod grpc;
 pub mod http;
 pub mod otlp_json;
 
 use crate::pipeline::writer::{SpanWriter, WriteError};
-use crate::store::TokenOwner;
+use crate::store::{Store, TokenOwner};
+use gate::ServiceGate;
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
@@ -17,10 +19,15 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 /// success. Errors are only the retryable kind (overload, storage failure).
 pub async fn export(
     writer: &SpanWriter,
+    gate: &ServiceGate,
+    store: &Store,
     owner: &TokenOwner,
     request: ExportTraceServiceRequest,
 ) -> Result<ExportTraceServiceResponse, WriteError> {
-    let decoded = decode::spans(owner, request);
+    let mut decoded = decode::spans(owner, request);
+    gate.admit(store, owner.project_id, &mut decoded)
+        .await
+        .map_err(|e| WriteError::Storage(e.to_string()))?;
     if !decoded.spans.is_empty() {
         writer.write(decoded.spans).await?;
     }

@@ -11,7 +11,9 @@ pub use error::{ErrorGroup, ErrorStatus, Occurrence, SpanView, TraceView};
 pub use note::{
     normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
-pub use project::{IngestToken, Member, MemberRole, Project, Service, SERVICE_KINDS};
+pub use project::{
+    IngestToken, Member, MemberRole, Project, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
+};
 pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 
 /// Unix time in milliseconds; how every timestamp is stored.

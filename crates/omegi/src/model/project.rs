@@ -2,6 +2,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Service kinds the service map draws with their own icon.
+/// Longest service name, in characters, whether created in Settings or named by a span.
+pub const MAX_SERVICE_NAME: usize = 200;
+
 pub const SERVICE_KINDS: &[&str] = &[
     "python", "java", "node", "go", "rust", "dotnet", "ruby", "php", "browser", "gateway",
     "database", "cache", "queue", "external", "other",

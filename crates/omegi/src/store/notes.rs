@@ -329,12 +329,15 @@ impl Store {
         Ok(())
     }
 
-    pub async fn revisions(&self, note: i64) -> Result<Vec<Revision>> {
+    /// A note's earlier versions, newest first. A version saved while the note was private is
+    /// its author's alone, even after the note turned public.
+    pub async fn revisions(&self, note: i64, viewer_is_author: bool) -> Result<Vec<Revision>> {
         let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
             "SELECT revision, title, body, tags, visibility, saved_at FROM note_revisions \
-             WHERE note_id = $1 ORDER BY revision DESC",
+             WHERE note_id = $1 AND ($2 OR visibility = 'public') ORDER BY revision DESC",
         )
         .bind(note)
+        .bind(viewer_is_author)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows

@@ -243,6 +243,16 @@ impl Store {
         Ok(row.into())
     }
 
+    /// The names of a project's services.
+    pub async fn service_names(&self, project: i64) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM services WHERE project_id = $1")
+                .bind(project)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn services(&self, project: i64) -> Result<Vec<Service>> {
         let rows: Vec<ServiceRow> = sqlx::query_as(
             "SELECT id, project_id, name, kind, created_at FROM services \

@@ -14,6 +14,7 @@ mod github;
 mod ingest;
 mod notes;
 mod otlp;
+mod privacy;
 mod projects;
 mod sdk_clients;
 mod sse;
