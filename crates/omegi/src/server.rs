@@ -88,6 +88,9 @@ impl Server {
         let maintenance = tokio::spawn(maintain(store.clone(), stopped.clone()));
         let grpc = tokio::spawn(
             tonic::transport::Server::builder()
+                .layer(tower::util::MapResponseLayer::new(
+                    ingest::grpc::status_for_exporters,
+                ))
                 .add_service(ingest::grpc::service(state.clone()))
                 .serve_with_incoming_shutdown(
                     tonic::transport::server::TcpIncoming::from(grpc_listener),

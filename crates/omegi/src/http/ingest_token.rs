@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header::AUTHORIZATION, HeaderMap};
+use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
 use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -72,12 +72,29 @@ pub async fn authenticate(state: &AppState, token: Option<&str>) -> Result<Token
         Err(StoreError::NotFound) => {
             return Err(ApiError::unauthorized("unknown or revoked ingest token"))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(storage_unavailable(e)),
     };
     if state.token_use.due(owner.token_id) {
-        state.store.touch_token(owner.token_id, now_ms()).await?;
+        state
+            .store
+            .touch_token(owner.token_id, now_ms())
+            .await
+            .map_err(storage_unavailable)?;
     }
     Ok(owner)
+}
+
+/// A token that could not be checked is not a wrong token: 503 with `Retry-After`, which
+/// exporters retry, instead of 401, on which they drop the data.
+fn storage_unavailable(e: StoreError) -> ApiError {
+    tracing::error!("checking an ingest token failed: {e}");
+    let mut err = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "the ingest token cannot be checked right now; retry later",
+    );
+    err.retry_after = Some(5);
+    err
 }
 
 /// The project and service of the request's ingest token.

@@ -143,6 +143,33 @@ fn otlp_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(utoipa_axum::routes!(crate::ingest::http::traces))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
+        .layer(axum::middleware::from_fn(supported_encoding))
+}
+
+/// Refuses a body encoding the decompression layer does not read, with the JSON error body
+/// (the layer itself would answer 415 with an empty body).
+async fn supported_encoding(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let encoding = request
+        .headers()
+        .get(axum::http::header::CONTENT_ENCODING)
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match encoding.as_deref() {
+        None | Some("" | "gzip" | "identity") => next.run(request).await,
+        Some(other) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_encoding",
+            format!("content-encoding {other:?} is not supported: send gzip or no encoding"),
+        )
+        .into_response(),
+    }
 }
 
 async fn unknown_endpoint() -> ApiError {

@@ -10,6 +10,12 @@ use serde_json::Value;
 pub fn parse(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let mut value: Value =
         serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    if !value.is_object() {
+        // serde would read a JSON array as the request's fields in order: refuse it here.
+        return Err(
+            "an OTLP/JSON export request is a JSON object ({\"resourceSpans\": [...]})".into(),
+        );
+    }
     for resource_spans in array_mut(&mut value, "resourceSpans") {
         for scope_spans in array_mut(resource_spans, "scopeSpans") {
             for span in array_mut(scope_spans, "spans") {

@@ -16,6 +16,7 @@ mod notes;
 mod otlp;
 mod privacy;
 mod projects;
+mod protocol;
 mod sdk_clients;
 mod sse;
 mod tokens;
