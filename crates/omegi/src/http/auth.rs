@@ -39,8 +39,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 pub struct Credentials {
     /// 2–40 characters: letters, digits, `-`, `_`, `.`.
+    #[schema(min_length = 2, max_length = 40, pattern = "^[A-Za-z0-9._-]+$")]
     pub username: String,
     /// At least 8 characters.
+    #[schema(min_length = 8)]
     pub password: String,
 }
 
@@ -104,7 +106,7 @@ async fn new_session(
 }
 
 /// Creates an account and signs it in. The first account becomes the admin.
-#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/api/auth/signup", tag = "auth", request_body = Credentials, security(()),
     responses(
         (status = 201, description = "Account created and signed in (session cookie set)", body = User),
         (status = 400, description = "Invalid username or password", body = ErrorBody),
@@ -126,7 +128,7 @@ async fn signup(
 }
 
 /// Signs in with username and password.
-#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials, security(()),
     responses(
         (status = 200, description = "Signed in (session cookie set)", body = User),
         (status = 401, description = "Wrong username or password", body = ErrorBody),
@@ -187,7 +189,7 @@ pub struct Providers {
     pub signup_open: bool,
 }
 
-#[utoipa::path(get, path = "/api/auth/providers", tag = "auth",
+#[utoipa::path(get, path = "/api/auth/providers", tag = "auth", security(()),
     responses((status = 200, body = Providers)))]
 async fn providers(State(state): State<AppState>) -> Json<Providers> {
     Json(Providers {
@@ -211,7 +213,7 @@ fn callback_url(state: &AppState) -> String {
 }
 
 /// Redirects to GitHub's authorize page; the `state` value is kept in a short-lived cookie.
-#[utoipa::path(get, path = "/api/auth/github/login", tag = "auth",
+#[utoipa::path(get, path = "/api/auth/github/login", tag = "auth", security(()),
     responses(
         (status = 303, description = "Redirect to GitHub"),
         (status = 404, description = "GitHub sign-in is not configured", body = ErrorBody),
@@ -234,6 +236,7 @@ async fn github_login(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
@@ -243,7 +246,7 @@ struct CallbackParams {
 
 /// Finishes GitHub sign-in: checks `state`, exchanges the code, signs in (creating the
 /// account on first use) and redirects to the app.
-#[utoipa::path(get, path = "/api/auth/github/callback", tag = "auth", params(CallbackParams),
+#[utoipa::path(get, path = "/api/auth/github/callback", tag = "auth", params(CallbackParams), security(()),
     responses(
         (status = 303, description = "Signed in; redirect to the app"),
         (status = 400, description = "State mismatch, or GitHub reported an error", body = ErrorBody),

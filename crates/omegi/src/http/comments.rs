@@ -25,6 +25,7 @@ const MAX_COMMENT: usize = 20_000;
 #[derive(Deserialize, ToSchema)]
 struct CommentInput {
     /// Markdown, 1–20,000 bytes.
+    #[schema(min_length = 1, max_length = 20000)]
     body: String,
 }
 

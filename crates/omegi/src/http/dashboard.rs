@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Range {
     /// Start (RFC 3339); default 24 hours before `until`.
     since: Option<String>,
@@ -156,6 +157,7 @@ fn percentile(sorted_us: &[i64], q: f64) -> f64 {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
     /// One project; default all of the caller's projects.
     project: Option<i64>,

@@ -27,6 +27,7 @@ pub struct ErrorBody {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ErrorMessage)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `invalid_field`, `not_found`.
     pub code: String,

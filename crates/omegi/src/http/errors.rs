@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ErrorQuery {
     /// Only this project.
     project: Option<i64>,
@@ -176,6 +177,7 @@ async fn update_error(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OccurrenceQuery {
     limit: Option<i64>,
 }
@@ -275,7 +277,11 @@ async fn occurrence(state: &AppState, row: OccurrenceRow) -> Result<Occurrence, 
 /// Any stored trace of the caller's projects, error or not.
 #[utoipa::path(get, path = "/api/traces/{trace_id}", tag = "errors",
     params(("trace_id" = String, Path, description = "Trace id, 32 hex digits")),
-    responses((status = 200, body = TraceView), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = TraceView),
+        (status = 400, description = "Not 32 hexadecimal digits", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 async fn get_trace(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -15,15 +15,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(readyz))
 }
 
+/// What a probe answers: `ok` / `ready`, or `unavailable` with the reason.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct Probe {
+    status: String,
+    error: Option<String>,
+}
+
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200)))]
+#[utoipa::path(get, path = "/healthz", tag = "health", security(()),
+    responses((status = 200, body = Probe)))]
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// The database answers.
-#[utoipa::path(get, path = "/readyz", tag = "health",
-    responses((status = 200), (status = 503, description = "Database unreachable")))]
+#[utoipa::path(get, path = "/readyz", tag = "health", security(()),
+    responses((status = 200, body = Probe), (status = 503, description = "Database unreachable", body = Probe)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),

@@ -46,6 +46,7 @@ async fn tags(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct GraphQuery {
     /// `mine` (default): the caller's notes and the notes linked to or from them; `all`:
     /// every note the caller can read.

@@ -60,6 +60,7 @@ pub struct AppState {
 #[openapi(
     info(title = "Omegi API", description = "Error tracking for distributed systems, with a knowledge base of how errors were solved."),
     modifiers(&SessionCookie),
+    components(schemas(crate::store::ErrorSort)),
     tags(
         (name = "auth", description = "Accounts and sign-in"),
         (name = "users", description = "Accounts"),
@@ -96,6 +97,64 @@ impl Modify for SessionCookie {
     }
 }
 
+/// Documents the error answers every operation of a kind can give, in the one error format,
+/// where its own annotation did not: 401 where a session is needed, 404 where the path names
+/// something, and for a JSON body 400 (not JSON), 413 (too large), 415 (not JSON content
+/// type) and 422 (JSON of the wrong shape).
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, doc: &mut OpenApiDoc) {
+        use utoipa::openapi::path::Operation;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops: [&mut Option<Operation>; 5] = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                let mut add = |status: &str, description: &str| {
+                    if !op.responses.responses.contains_key(status) {
+                        op.responses
+                            .responses
+                            .insert(status.to_string(), error(description).into());
+                    }
+                };
+                if op.security.is_none() {
+                    add("401", "Not signed in");
+                }
+                if path.contains('{') {
+                    add("404", "Not found, or not visible to the caller");
+                }
+                // OTLP (/v1/…) documents its own answers, which OTLP clients act on.
+                if op.request_body.is_some() && !path.starts_with("/v1/") {
+                    add("400", "The body is not JSON");
+                    add("413", "The body is over the size limit");
+                    add("415", "The body is not application/json");
+                    add(
+                        "422",
+                        "JSON of the wrong shape; the message names the field",
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The whole HTTP application, and the OpenAPI document describing it.
 pub fn router(state: AppState) -> (Router, OpenApiDoc) {
     let max_body = state.config.max_body;
@@ -115,6 +174,9 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(ingest_token::router())
         .merge(otlp_router())
         .split_for_parts();
+    // After the merge: the routers' operations are in the document only now.
+    let mut doc = doc;
+    CommonErrors.modify(&mut doc);
     let doc_json = Arc::new(doc.clone());
     let app = api
         .route(

@@ -35,9 +35,11 @@ const MAX_TAG: usize = 50;
 #[derive(Deserialize, ToSchema)]
 struct NewNote {
     /// 1–200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     title: String,
     /// Markdown, at most 100,000 bytes. `[[Other note]]` links to that note.
     #[serde(default)]
+    #[schema(max_length = 100000)]
     body: String,
     kind: NoteKind,
     /// The error an error note belongs to (required for `kind: error`).
@@ -134,6 +136,7 @@ async fn validate(state: &AppState, user: &User, mut n: NoteInput) -> Result<Not
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NoteQuery {
     /// Full-text search over title and body; best match first, with snippets.
     q: Option<String>,

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, ToSchema)]
 struct ProjectInput {
     /// 1–100 characters, unique on this server (case-insensitive).
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
 }
 

@@ -34,6 +34,7 @@ async fn service_kinds() -> Json<&'static [&'static str]> {
 #[derive(Deserialize, ToSchema)]
 struct ServiceInput {
     /// The service's `service.name`, 1–200 characters, unique in the project.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// One of `GET /api/service-kinds`.
     kind: Option<String>,

@@ -13,6 +13,7 @@ mod front_door;
 mod github;
 mod ingest;
 mod notes;
+mod openapi;
 mod otlp;
 mod privacy;
 mod projects;

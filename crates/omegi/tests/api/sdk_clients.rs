@@ -17,7 +17,7 @@ use crate::common::TestServer;
 use crate::otlp::{setup, wait_errors};
 
 /// The venv `scripts/test.sh` installs the Python SDK into.
-fn python() -> String {
+pub fn python() -> String {
     std::env::var("OMEGI_TEST_PYTHON").unwrap_or_else(|_| {
         let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/test-venv/bin/python");
         assert!(
