@@ -47,6 +47,19 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_INGEST_QUEUE", value_name = "SPANS")]
     pub ingest_queue: Option<usize>,
 
+    /// Most HTTP connections served at once; more wait to be accepted. [default: 1024]
+    #[arg(long, env = "OMEGI_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Time a client has to send a request's headers before its connection is closed.
+    /// [default: 10s]
+    #[arg(long, env = "OMEGI_HEADER_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub header_timeout: Option<Duration>,
+
+    /// Longest pause while a client sends a request body; then it gets 408. [default: 10s]
+    #[arg(long, env = "OMEGI_BODY_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub body_timeout: Option<Duration>,
+
     /// Most spans of one trace that are assembled and shown; beyond it spans are still stored,
     /// and the trace is assembled from its earliest spans and marked truncated. [default: 10000]
     #[arg(long, env = "OMEGI_MAX_SPANS_PER_TRACE", value_name = "SPANS")]
@@ -117,6 +130,11 @@ struct FileConfig {
     trace_max_wait: Option<Duration>,
     ingest_queue: Option<usize>,
     max_spans_per_trace: Option<usize>,
+    max_connections: Option<usize>,
+    #[serde(default, deserialize_with = "de_duration")]
+    header_timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "de_duration")]
+    body_timeout: Option<Duration>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     signup: Option<Signup>,
@@ -157,6 +175,9 @@ pub struct Config {
     pub trace_max_wait: Duration,
     pub ingest_queue: usize,
     pub max_spans_per_trace: usize,
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
     pub database: Database,
     pub signup: Signup,
     /// As configured; [`crate::http::AppState::public_url`] holds the effective one.
@@ -206,6 +227,26 @@ impl Config {
             .unwrap_or(10_000);
         if max_spans_per_trace == 0 {
             return Err("--max-spans-per-trace must be at least 1".into());
+        }
+        let max_connections = a.max_connections.or(f.max_connections).unwrap_or(1024);
+        if max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        let header_timeout = a
+            .header_timeout
+            .or(f.header_timeout)
+            .unwrap_or(Duration::from_secs(10));
+        let body_timeout = a
+            .body_timeout
+            .or(f.body_timeout)
+            .unwrap_or(Duration::from_secs(10));
+        for (name, value) in [
+            ("--header-timeout", header_timeout),
+            ("--body-timeout", body_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(format!("{name} must be more than 0"));
+            }
         }
         let ingest_queue = a.ingest_queue.or(f.ingest_queue).unwrap_or(200_000);
         if ingest_queue == 0 {
@@ -279,6 +320,9 @@ impl Config {
             trace_max_wait,
             ingest_queue,
             max_spans_per_trace,
+            max_connections,
+            header_timeout,
+            body_timeout,
             database,
             signup: a.signup.or(f.signup).unwrap_or(Signup::Open),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),

@@ -4,8 +4,6 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use std::future::IntoFuture;
-
 use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -97,15 +95,12 @@ impl Server {
                     wait_for(stopped.clone()),
                 ),
         );
+        let limits = http::serve::ConnectionLimits {
+            max_connections: state.config.max_connections,
+            header_timeout: state.config.header_timeout,
+        };
         let (app, _) = http::router(state);
-        let http = tokio::spawn(
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(wait_for(stopped))
-            .into_future(),
-        );
+        let http = tokio::spawn(http::serve::serve(listener, app, limits, stopped));
         Ok(Server {
             http_addr,
             grpc_addr,

@@ -128,6 +128,9 @@ impl<T> OrNotFound<T> for Result<T, StoreError> {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        if super::front_door::body_timed_out(&r) {
+            return super::front_door::body_timeout();
+        }
         let (code, status) = match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {

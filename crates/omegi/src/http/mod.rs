@@ -15,6 +15,7 @@ mod knowledge;
 mod live;
 mod notes;
 mod projects;
+pub mod serve;
 mod services;
 mod session;
 mod users;
@@ -158,6 +159,7 @@ impl Modify for CommonErrors {
 /// The whole HTTP application, and the OpenAPI document describing it.
 pub fn router(state: AppState) -> (Router, OpenApiDoc) {
     let max_body = state.config.max_body;
+    let body_timeout = state.config.body_timeout;
     let public_url = state.public_url.clone();
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
@@ -190,6 +192,12 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .fallback(crate::web::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            body_timeout,
+        ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            front_door::declared_size(max_body, request, next)
+        }))
         .layer(axum::middleware::from_fn(move |request, next| {
             front_door::same_origin_writes(public_url.clone(), request, next)
         }))

@@ -50,6 +50,8 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         let e = e.into_inner();
         if e.is::<http_body_util::LengthLimitError>() {
             too_large(state.config.max_body)
+        } else if crate::http::front_door::body_timed_out(e.as_ref()) {
+            crate::http::front_door::body_timeout()
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,

@@ -19,6 +19,7 @@ mod privacy;
 mod projects;
 mod protocol;
 mod sdk_clients;
+mod slow_clients;
 mod sse;
 mod tokens;
 mod web_ui;
