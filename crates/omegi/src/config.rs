@@ -90,6 +90,12 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_MAX_BODY", value_name = "SIZE", value_parser = parse_size)]
     pub max_body: Option<usize>,
 
+    /// Export bodies being read and decoded at once, in bytes (an export of unknown size counts
+    /// as --max-body); beyond it exports get 503 / UNAVAILABLE before their body is read.
+    /// [default: 32MiB]
+    #[arg(long, env = "OMEGI_INGEST_INFLIGHT", value_name = "SIZE", value_parser = parse_size)]
+    pub ingest_inflight: Option<usize>,
+
     /// GitHub OAuth app client id; without it GitHub sign-in is off.
     #[arg(long, env = "OMEGI_GITHUB_CLIENT_ID", value_name = "ID")]
     pub github_client_id: Option<String>,
@@ -143,6 +149,8 @@ struct FileConfig {
     session_ttl: Option<Duration>,
     #[serde(default, deserialize_with = "de_size")]
     max_body: Option<usize>,
+    #[serde(default, deserialize_with = "de_size")]
+    ingest_inflight: Option<usize>,
     github_client_id: Option<String>,
     github_client_secret: Option<String>,
     github_authorize_url: Option<String>,
@@ -184,6 +192,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub session_ttl: Duration,
     pub max_body: usize,
+    pub ingest_inflight: usize,
     pub github: Option<GithubConfig>,
 }
 
@@ -291,6 +300,12 @@ impl Config {
         if max_body < 1024 {
             return Err("--max-body: must be at least 1KiB".into());
         }
+        let ingest_inflight = a.ingest_inflight.or(f.ingest_inflight).unwrap_or(32 << 20);
+        if ingest_inflight < max_body {
+            return Err(format!(
+                "--ingest-inflight ({ingest_inflight} bytes) must be at least --max-body ({max_body} bytes)"
+            ));
+        }
         let github = match a.github_client_id.or(f.github_client_id) {
             None => None,
             Some(client_id) => Some(GithubConfig {
@@ -328,6 +343,7 @@ impl Config {
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
             session_ttl,
             max_body,
+            ingest_inflight,
             github,
         })
     }

@@ -59,6 +59,7 @@ impl Server {
             max_wait: config.trace_max_wait,
             max_spans: config.max_spans_per_trace,
         };
+        let budget = crate::ingest::budget::IngestBudget::new(config.ingest_inflight);
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
@@ -69,6 +70,7 @@ impl Server {
             live: LiveHub::default(),
             login_limits: Default::default(),
             services: Default::default(),
+            budget,
         };
         let (stop, stopped) = watch::channel(false);
         let live = state.live.clone();
@@ -89,6 +91,10 @@ impl Server {
                 .layer(tower::util::MapResponseLayer::new(
                     ingest::grpc::status_for_exporters,
                 ))
+                .layer(ingest::grpc::AdmitLayer {
+                    budget: state.budget.clone(),
+                    size: state.config.max_body,
+                })
                 .add_service(ingest::grpc::service(state.clone()))
                 .serve_with_incoming_shutdown(
                     tonic::transport::server::TcpIncoming::from(grpc_listener),

@@ -51,6 +51,8 @@ pub struct AppState {
     /// Where ingested spans go to be stored.
     pub writer: SpanWriter,
     pub live: LiveHub,
+    /// Export bytes being read and decoded at once.
+    pub budget: crate::ingest::budget::IngestBudget,
     /// How fast ingestion may add services to a project.
     pub services: Arc<crate::ingest::gate::ServiceGate>,
     /// Sign-in attempts per address and per account.
@@ -174,7 +176,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(comments::router())
         .merge(knowledge::router())
         .merge(ingest_token::router())
-        .merge(otlp_router())
+        .merge(otlp_router(&state))
         .split_for_parts();
     // After the merge: the routers' operations are in the document only now.
     let mut doc = doc;
@@ -208,12 +210,18 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
 }
 
 /// `/v1/traces`, which accepts gzip-compressed bodies (the size limit applies after
-/// decompression, so a small compressed bomb cannot exhaust memory).
-fn otlp_router() -> OpenApiRouter<AppState> {
+/// decompression, so a small compressed bomb cannot exhaust memory). An export is admitted
+/// into the in-flight budget before its body is read.
+fn otlp_router(state: &AppState) -> OpenApiRouter<AppState> {
+    let budget = state.budget.clone();
+    let max_body = state.config.max_body;
     OpenApiRouter::new()
         .routes(utoipa_axum::routes!(crate::ingest::http::traces))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(axum::middleware::from_fn(supported_encoding))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            crate::ingest::http::admit(budget.clone(), max_body, request, next)
+        }))
 }
 
 /// Refuses a body encoding the decompression layer does not read, with the JSON error body

@@ -11,6 +11,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
+use super::budget::IngestBudget;
 use super::export;
 use crate::http::ingest_token::{authenticate, token_in};
 use crate::http::AppState;
@@ -119,5 +120,72 @@ impl<B: http_body::Body + Unpin> http_body::Body for StatusBody<B> {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+/// Admits each gRPC export into the in-flight budget before its message is read, counting it
+/// as `--max-body` (its size is unknown until read), or answers UNAVAILABLE at once.
+#[derive(Clone)]
+pub struct AdmitLayer {
+    pub budget: IngestBudget,
+    pub size: usize,
+}
+
+impl<S> tower::Layer<S> for AdmitLayer {
+    type Service = Admit<S>;
+
+    fn layer(&self, inner: S) -> Admit<S> {
+        Admit {
+            inner,
+            budget: self.budget.clone(),
+            size: self.size,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Admit<S> {
+    inner: S,
+    budget: IngestBudget,
+    size: usize,
+}
+
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+impl<S, ReqBody, ResBody> tower::Service<axum::http::Request<ReqBody>> for Admit<S>
+where
+    S: tower::Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: axum::http::Request<ReqBody>) -> Self::Future {
+        match self.budget.try_reserve(self.size) {
+            Some(reserved) => {
+                let answer = self.inner.call(request);
+                Box::pin(async move {
+                    let answer = answer.await;
+                    drop(reserved);
+                    answer
+                })
+            }
+            None => {
+                let status = Status::unavailable(
+                    "too many exports are being received at once (--ingest-inflight); retry shortly",
+                );
+                Box::pin(std::future::ready(Ok(status.into_http())))
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
+use super::budget::IngestBudget;
 use super::{export, otlp_json};
 use crate::http::error::ApiError;
 use crate::http::ingest_token::{authenticate, token_in};
@@ -91,6 +92,38 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
             .into_response(),
         Encoding::Json => axum::Json(response).into_response(),
     })
+}
+
+/// Reserves the export's size in the in-flight budget before its body is read, or answers
+/// 503 with `Retry-After` at once. A compressed or unsized body counts as `--max-body`.
+pub async fn admit(
+    budget: IngestBudget,
+    max_body: usize,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = request.headers();
+    let compressed = headers.contains_key(axum::http::header::CONTENT_ENCODING);
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    let size = match declared {
+        Some(n) if !compressed => n.min(max_body),
+        _ => max_body,
+    };
+    match budget.try_reserve(size) {
+        Some(_reserved) => next.run(request).await,
+        None => {
+            let mut err = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "too many exports are being received at once (--ingest-inflight); retry shortly",
+            );
+            err.retry_after = Some(1);
+            err.into_response()
+        }
+    }
 }
 
 fn encoding(headers: &HeaderMap) -> Result<Encoding, ApiError> {

@@ -2,6 +2,7 @@
 //! authenticate by ingest token, decode into [`crate::model::SpanRecord`]s (`decode.rs`) and
 //! hand them to the span writer, answering only once the spans are stored.
 
+pub mod budget;
 pub mod decode;
 pub mod gate;
 pub mod grpc;

@@ -8,7 +8,7 @@ use sqlx::Connection;
 use crate::common::{database_url, fresh_database, Api, Process, TestServer};
 use crate::otlp::{checkout, request, trace_hex, wait_for_errors};
 
-async fn token_for(api: &Api) -> String {
+pub async fn token_for(api: &Api) -> String {
     api.post(
         "/api/auth/signup",
         json!({"username": "alice", "password": "password-1"}),

@@ -15,6 +15,7 @@ mod ingest;
 mod notes;
 mod openapi;
 mod otlp;
+mod overload;
 mod privacy;
 mod projects;
 mod protocol;
