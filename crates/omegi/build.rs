@@ -13,6 +13,7 @@ fn main() {
         "package-lock.json",
         "vite.config.ts",
         "tsconfig.json",
+        "openapi.json",
     ] {
         println!("cargo:rerun-if-changed={}", web.join(input).display());
     }

@@ -1,59 +1,47 @@
 // The typed API client: one function per endpoint the UI uses. Types mirror the server's
 // OpenAPI document (/api/openapi.json).
 
-export type User = { id: number; username: string; role: "admin" | "user"; github: boolean; created_at: string };
-export type Providers = { github: boolean; signup_open: boolean };
-export type Project = { id: number; name: string; created_at: string; role: "owner" | "member"; service_count: number; member_count: number };
-export type Service = { id: number; project_id: number; name: string; kind: string | null; created_at: string };
-export type Member = { user_id: number; username: string; role: "owner" | "member"; added_at: string };
-export type IngestToken = { id: number; service_id: number; prefix: string; created_at: string; last_used_at: string | null };
-export type ErrorStatus = "unresolved" | "resolved" | "ignored";
-export type ErrorGroup = {
-  id: number; project_id: number; project: string; service: string; exception_type: string; message: string;
-  operation: string; status: ErrorStatus; regressed: boolean; first_seen: string; last_seen: string;
-  occurrence_count: number; status_changed_at: string | null; status_changed_by: string | null; note_count: number;
-};
-export type ErrorPage = { errors: ErrorGroup[]; next_cursor: string | null };
-export type SpanEvent = { name: string; time_ns: number; attributes: Record<string, unknown> };
-export type SpanView = {
-  span_id: string; parent_span_id: string | null; depth: number; service: string; name: string; kind: string;
-  offset_us: number; duration_us: number; status: "unset" | "ok" | "error"; status_message: string;
-  attributes: Record<string, unknown>; events: SpanEvent[]; on_failing_path: boolean; failing: boolean;
-};
-export type TraceView = { trace_id: string; project_id: number; start_ns: number; duration_us: number; span_count: number; truncated: string | null; services: string[]; spans: SpanView[] };
-export type Summary = {
-  exception_type: string; message: string; service: string; timestamp: string; trace_id: string; span_id: string;
-  operation: Record<string, string | number | null>; environment: Record<string, unknown>; flow: string[];
-};
-export type Log = { stacktrace: string | null; events: SpanEvent[] };
-export type Occurrence = { id: number; error_id: number; project_id: number; trace_id: string; span_id: string; occurred_at: string; summary: Summary; log: Log; trace: TraceView };
-export type OccurrenceItem = { id: number; trace_id: string; span_id: string; occurred_at: string; summary: Summary };
-export type ErrorDetail = ErrorGroup & { latest: Occurrence };
-export type MapNode = { id: string; kind: string | null; traced: boolean; requests: number; errors: number; unresolved: boolean };
-export type MapEdge = { caller: string; callee: string; calls: number; errors: number; p50_ms: number; p95_ms: number };
-export type ServiceMap = { nodes: MapNode[]; edges: MapEdge[] };
-export type NoteStats = { notes: number; error_notes: number; general_notes: number; links_to_others: number; backlinks_from_others: number; resolved_errors_with_notes: number };
-export type Stats = {
-  since: string; until: string; bucket_seconds: number; timeline: { start: string; occurrences: number }[];
-  by_service: { name: string; occurrences: number }[]; by_type: { name: string; occurrences: number }[];
-  unresolved: number; resolved: number; ignored: number; notes: NoteStats;
-};
-export type NoteKind = "error" | "general";
-export type Visibility = "public" | "private";
-export type NoteSummary = {
-  id: number; title: string; kind: NoteKind; visibility: Visibility; author_id: number; author: string;
-  error_id: number | null; occurrence_id: number | null; tags: string[]; revision: number; created_at: string;
-  updated_at: string; link_count: number; backlink_count: number; comment_count: number; snippet_html?: string;
-};
-export type NoteRef = { id: number; title: string; author: string; visibility: Visibility; via: string; label: string | null };
-export type Note = NoteSummary & { body: string; links: NoteRef[]; backlinks: NoteRef[]; unresolved_links: string[] };
-export type Revision = { revision: number; title: string; body: string; tags: string[]; visibility: Visibility; saved_at: string };
-export type Comment = { id: number; note_id: number; author_id: number; author: string; body: string; created_at: string; updated_at: string };
-export type ErrorNote = { reason: "this_error" | "same_type" | "text_match"; note: NoteSummary };
-export type GraphNode = { id: string; kind: "note" | "tag" | "error"; label: string; degree: number; mine?: boolean; author?: string; detail?: string };
-export type GraphEdge = { source: string; target: string; kind: "link" | "tag" | "error" };
-export type Graph = { nodes: GraphNode[]; edges: GraphEdge[] };
-export type NoteInput = { title: string; body: string; kind: NoteKind; error_id?: number | null; occurrence_id?: number | null; tags: string[]; visibility: Visibility };
+import type { components } from "../generated/api-schema";
+
+// Every type is the server's own, generated from web/openapi.json (npm run api:types), so the
+// build fails when the UI reads a field the API no longer has.
+type Schemas = components["schemas"];
+export type User = Schemas["User"];
+export type Providers = Schemas["Providers"];
+export type Project = Schemas["Project"];
+export type Service = Schemas["Service"];
+export type Member = Schemas["Member"];
+export type IngestToken = Schemas["IngestToken"];
+export type CreatedToken = Schemas["CreatedToken"];
+export type ErrorStatus = Schemas["ErrorStatus"];
+export type ErrorGroup = Schemas["ErrorGroup"];
+export type ErrorPage = Schemas["ErrorPage"];
+export type SpanEvent = Schemas["SpanEvent"];
+export type SpanView = Schemas["SpanView"];
+export type TraceView = Schemas["TraceView"];
+export type Summary = Schemas["Summary"];
+export type Log = Schemas["Log"];
+export type Occurrence = Schemas["Occurrence"];
+export type OccurrenceItem = Schemas["OccurrenceListItem"];
+export type ErrorDetail = Schemas["ErrorDetail"];
+export type MapNode = Schemas["MapNode"];
+export type MapEdge = Schemas["MapEdge"];
+export type ServiceMap = Schemas["ServiceMap"];
+export type NoteStats = Schemas["NoteStatsView"];
+export type Stats = Schemas["Stats"];
+export type NoteKind = Schemas["NoteKind"];
+export type Visibility = Schemas["Visibility"];
+export type NoteSummary = Schemas["NoteSummary"];
+export type NoteRef = Schemas["NoteRef"];
+export type Note = Schemas["Note"];
+export type Revision = Schemas["Revision"];
+export type Comment = Schemas["Comment"];
+export type ErrorNote = Schemas["ErrorNote"];
+export type GraphNode = Schemas["GraphNode"];
+export type GraphEdge = Schemas["GraphEdge"];
+export type Graph = Schemas["Graph"];
+export type NoteInput = Schemas["NewNote"];
+export type TagCount = Schemas["TagCount"];
 
 /** An answer other than 2xx, with the server's error code and message. */
 export class ApiError extends Error {

@@ -57,7 +57,7 @@ export function ErrorList() {
   const loadMore = async () => {
     if (!more.cursor) return;
     const page = await api.errors({ ...filters, limit: 50, cursor: more.cursor });
-    setMore((m) => ({ rows: [...m.rows, ...page.errors], cursor: page.next_cursor }));
+    setMore((m) => ({ rows: [...m.rows, ...page.errors], cursor: page.next_cursor ?? null }));
   };
   const onKey = useCallback(
     (e: KeyboardEvent) => {

@@ -107,6 +107,14 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("resource"),
             StoreError::Conflict(message) => ApiError::conflict(message),
+            StoreError::Corrupt(what) => {
+                tracing::error!("stored data cannot be read: {what}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "corrupt_data",
+                    "stored data could not be read; the server log names it",
+                )
+            }
             other => ApiError::internal(other),
         }
     }

@@ -10,9 +10,9 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, TraceView};
+use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView};
 use crate::pipeline::trace_view::trace_view;
-use crate::store::{ErrorFilter, ErrorSort, OccurrenceRow};
+use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -212,18 +212,17 @@ struct OccurrenceListItem {
     trace_id: String,
     span_id: String,
     occurred_at: String,
-    #[schema(value_type = Object)]
-    summary: serde_json::Value,
+    summary: Summary,
 }
 
-impl From<OccurrenceRow> for OccurrenceListItem {
-    fn from(r: OccurrenceRow) -> Self {
+impl From<OccurrenceRecord> for OccurrenceListItem {
+    fn from(r: OccurrenceRecord) -> Self {
         OccurrenceListItem {
             id: r.id,
             trace_id: r.trace_id,
             span_id: r.span_id,
             occurred_at: rfc3339(r.occurred_at),
-            summary: serde_json::from_str(&r.summary).unwrap_or_default(),
+            summary: r.summary,
         }
     }
 }
@@ -245,7 +244,7 @@ async fn get_occurrence(
     Ok(Json(occurrence(&state, row).await?))
 }
 
-async fn occurrence(state: &AppState, row: OccurrenceRow) -> Result<Occurrence, ApiError> {
+async fn occurrence(state: &AppState, row: OccurrenceRecord) -> Result<Occurrence, ApiError> {
     let (spans, stored) = state
         .store
         .trace_spans(
@@ -268,8 +267,8 @@ async fn occurrence(state: &AppState, row: OccurrenceRow) -> Result<Occurrence, 
         trace_id: row.trace_id,
         span_id: row.span_id,
         occurred_at: rfc3339(row.occurred_at),
-        summary: serde_json::from_str(&row.summary).unwrap_or_default(),
-        log: serde_json::from_str(&row.log).unwrap_or_default(),
+        summary: row.summary,
+        log: row.log,
         trace,
     })
 }

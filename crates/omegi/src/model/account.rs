@@ -28,11 +28,11 @@ impl UserRole {
         }
     }
 
-    pub fn parse(s: &str) -> UserRole {
-        if s == "admin" {
-            UserRole::Admin
-        } else {
-            UserRole::User
+    pub fn parse(s: &str) -> Option<UserRole> {
+        match s {
+            "admin" => Some(UserRole::Admin),
+            "user" => Some(UserRole::User),
+            _ => None,
         }
     }
 }

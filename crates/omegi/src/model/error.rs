@@ -22,11 +22,12 @@ impl ErrorStatus {
         }
     }
 
-    pub fn parse(s: &str) -> ErrorStatus {
+    pub fn parse(s: &str) -> Option<ErrorStatus> {
         match s {
-            "resolved" => ErrorStatus::Resolved,
-            "ignored" => ErrorStatus::Ignored,
-            _ => ErrorStatus::Unresolved,
+            "unresolved" => Some(ErrorStatus::Unresolved),
+            "resolved" => Some(ErrorStatus::Resolved),
+            "ignored" => Some(ErrorStatus::Ignored),
+            _ => None,
         }
     }
 }
@@ -62,14 +63,50 @@ pub struct Occurrence {
     pub trace_id: String,
     pub span_id: String,
     pub occurred_at: String,
-    /// Exception type, message, service, operation, timestamp, environment and the numbered
-    /// flow from the root span to the failing span.
-    #[schema(value_type = Object)]
-    pub summary: Value,
-    /// `stacktrace` as sent, and the failing span's `events` in time order.
-    #[schema(value_type = Object)]
-    pub log: Value,
+    pub summary: Summary,
+    pub log: Log,
     pub trace: TraceView,
+}
+
+/// What failed, where and how the request got there: the **Summary** of an occurrence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Summary {
+    pub exception_type: String,
+    pub message: String,
+    pub service: String,
+    pub operation: Operation,
+    /// When the failing span ended (RFC 3339).
+    pub timestamp: String,
+    pub trace_id: String,
+    pub span_id: String,
+    /// The failing service's resource attributes (host, process, deployment environment).
+    #[schema(value_type = Object)]
+    pub environment: serde_json::Map<String, Value>,
+    /// `1. service: span name`, from the root span to the failing span.
+    pub flow: Vec<String>,
+}
+
+/// The failing operation, from the failing span's name and semantic-convention attributes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Operation {
+    pub name: String,
+    /// `internal`, `server`, `client`, `producer`, `consumer` or `unspecified`.
+    pub kind: String,
+    pub code_function: Option<String>,
+    pub code_namespace: Option<String>,
+    pub code_filepath: Option<String>,
+    pub code_lineno: Option<i64>,
+    pub http_method: Option<String>,
+    pub http_route: Option<String>,
+    pub http_status_code: Option<i64>,
+}
+
+/// The **Log** of an occurrence: the stack trace as sent, and the failing span's events in
+/// time order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Log {
+    pub stacktrace: Option<String>,
+    pub events: Vec<SpanEvent>,
 }
 
 /// A trace as a waterfall: spans in depth-first order with their depth.

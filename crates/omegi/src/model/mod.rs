@@ -7,7 +7,9 @@ mod project;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
-pub use error::{ErrorGroup, ErrorStatus, Occurrence, SpanView, TraceView};
+pub use error::{
+    ErrorGroup, ErrorStatus, Log, Occurrence, Operation, SpanView, Summary, TraceView,
+};
 pub use note::{
     normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };

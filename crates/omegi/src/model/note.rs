@@ -25,11 +25,11 @@ impl NoteKind {
             NoteKind::General => "general",
         }
     }
-    pub fn parse(s: &str) -> NoteKind {
-        if s == "error" {
-            NoteKind::Error
-        } else {
-            NoteKind::General
+    pub fn parse(s: &str) -> Option<NoteKind> {
+        match s {
+            "error" => Some(NoteKind::Error),
+            "general" => Some(NoteKind::General),
+            _ => None,
         }
     }
 }
@@ -41,11 +41,11 @@ impl Visibility {
             Visibility::Private => "private",
         }
     }
-    pub fn parse(s: &str) -> Visibility {
-        if s == "public" {
-            Visibility::Public
-        } else {
-            Visibility::Private
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            _ => None,
         }
     }
 }

@@ -37,11 +37,11 @@ impl MemberRole {
         }
     }
 
-    pub fn parse(s: &str) -> MemberRole {
-        if s == "owner" {
-            MemberRole::Owner
-        } else {
-            MemberRole::Member
+    pub fn parse(s: &str) -> Option<MemberRole> {
+        match s {
+            "owner" => Some(MemberRole::Owner),
+            "member" => Some(MemberRole::Member),
+            _ => None,
         }
     }
 }

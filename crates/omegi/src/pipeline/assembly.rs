@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::fingerprint::fingerprint;
 use super::tree::TraceTree;
-use crate::model::{rfc3339, SpanRecord};
+use crate::model::{rfc3339, Log, Operation, SpanRecord, Summary};
 
 /// Everything assembly derives from a trace.
 pub struct Assembly {
@@ -55,8 +55,8 @@ pub struct OccurrenceDraft {
     pub operation: String,
     /// When the failing span ended, Unix ms.
     pub occurred_at: i64,
-    pub summary: Value,
-    pub log: Value,
+    pub summary: Summary,
+    pub log: Log,
     /// Span ids from the root to the failing span.
     pub path: Vec<String>,
 }
@@ -257,33 +257,34 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
         })
         .collect();
     let occurred_at = span.end_ns.max(span.start_ns) / 1_000_000;
-    let summary = json!({
-        "exception_type": exception_type,
-        "message": message,
-        "service": span.service,
-        "operation": {
-            "name": span.name,
-            "kind": span.kind,
-            "code_function": span.attr_str("code.function"),
-            "code_namespace": span.attr_str("code.namespace"),
-            "code_filepath": span.attr_str("code.filepath"),
-            "code_lineno": span.attributes.get("code.lineno"),
-            "http_method": span.attr_str("http.request.method").or(span.attr_str("http.method")),
-            "http_route": span.attr_str("http.route"),
-            "http_status_code": http_status,
+    let text = |k: &str| span.attr_str(k).map(str::to_string);
+    let summary = Summary {
+        exception_type: exception_type.clone(),
+        message: message.clone(),
+        service: span.service.clone(),
+        operation: Operation {
+            name: span.name.clone(),
+            kind: span.kind.clone(),
+            code_function: text("code.function"),
+            code_namespace: text("code.namespace"),
+            code_filepath: text("code.filepath"),
+            code_lineno: span.attributes.get("code.lineno").and_then(Value::as_i64),
+            http_method: text("http.request.method").or_else(|| text("http.method")),
+            http_route: text("http.route"),
+            http_status_code: http_status,
         },
-        "timestamp": rfc3339(occurred_at),
-        "trace_id": span.trace_id,
-        "span_id": span.span_id,
-        "environment": environment(&span.resource),
-        "flow": flow,
-    });
+        timestamp: rfc3339(occurred_at),
+        trace_id: span.trace_id.clone(),
+        span_id: span.span_id.clone(),
+        environment: environment(&span.resource),
+        flow,
+    };
     let mut events = span.events.clone();
     events.sort_by_key(|e| e.time_ns);
-    let log = json!({
-        "stacktrace": stacktrace,
-        "events": events,
-    });
+    let log = Log {
+        stacktrace: stacktrace.map(str::to_string),
+        events,
+    };
     OccurrenceDraft {
         span_id: span.span_id.clone(),
         fingerprint: fingerprint(
@@ -387,17 +388,19 @@ mod tests {
         assert_eq!(o.service, "inventory");
         assert_eq!(o.path, ["1", "2", "3", "4", "5"]);
         assert_eq!(
-            o.summary["flow"],
-            json!([
+            o.summary.flow,
+            [
                 "1. gateway: op-1",
                 "2. gateway: op-2",
                 "3. orders: op-3",
                 "4. orders: op-4",
                 "5. inventory: op-5"
-            ])
+            ]
         );
-        assert!(o.log["stacktrace"]
-            .as_str()
+        assert!(o
+            .log
+            .stacktrace
+            .as_deref()
             .unwrap()
             .contains("in OutOfStock"));
     }

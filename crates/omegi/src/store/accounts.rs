@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::params::escape_like;
-use super::{conflict, found, Result, Store};
+use super::{conflict, found, stored, Result, Store, StoreError};
 use crate::model::{rfc3339, Millis, User, UserRole};
 
 #[derive(FromRow)]
@@ -15,15 +15,17 @@ struct UserRow {
     created_at: i64,
 }
 
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> User {
-        User {
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<User> {
+        Ok(User {
+            role: stored(UserRole::parse(&r.role), "user role", &r.role)?,
             id: r.id,
             username: r.username,
-            role: UserRole::parse(&r.role),
             github: r.github_id.is_some(),
             created_at: rfc3339(r.created_at),
-        }
+        })
     }
 }
 
@@ -58,7 +60,7 @@ impl Store {
                 "the username {:?} is already taken",
                 new.username
             )))?;
-        Ok(row.into())
+        row.try_into()
     }
 
     pub async fn user(&self, id: i64) -> Result<User> {
@@ -67,7 +69,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        found(row).map(User::from)
+        found(row)?.try_into()
     }
 
     /// The account and its password hash, by case-insensitive username.
@@ -84,7 +86,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         let (user, hash) = found(row)?;
-        Ok((user.into(), hash))
+        Ok((user.try_into()?, hash))
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<User> {
@@ -97,7 +99,7 @@ impl Store {
             .bind(github_id)
             .fetch_optional(&self.pool)
             .await?;
-        found(row).map(User::from)
+        found(row)?.try_into()
     }
 
     /// Accounts whose name starts with `prefix`, for pickers (e.g. adding a member).
@@ -112,7 +114,7 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(User::from).collect())
+        rows.into_iter().map(User::try_from).collect()
     }
 
     pub async fn user_count(&self) -> Result<i64> {
@@ -157,7 +159,7 @@ impl Store {
             .bind(now)
             .fetch_optional(&self.pool)
             .await?;
-        found(row).map(User::from)
+        found(row)?.try_into()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -5,7 +5,7 @@
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
-use super::{Result, Store};
+use super::{encode_error, Result, Store};
 use crate::model::Millis;
 use crate::pipeline::assembly::{Assembly, OccurrenceDraft};
 
@@ -303,8 +303,8 @@ async fn insert_occurrence(
     .bind(&t.trace_id)
     .bind(&d.span_id)
     .bind(d.occurred_at)
-    .bind(d.summary.to_string())
-    .bind(d.log.to_string())
+    .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
+    .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
     .bind(serde_json::to_string(&d.path).unwrap_or_default())
     .bind(now)
     .execute(&mut **tx)
@@ -322,8 +322,8 @@ async fn update_occurrence(
         "UPDATE occurrences SET summary = $1, log = $2, path = $3, occurred_at = $4, \
          updated_at = $5 WHERE id = $6",
     )
-    .bind(d.summary.to_string())
-    .bind(d.log.to_string())
+    .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
+    .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
     .bind(serde_json::to_string(&d.path).unwrap_or_default())
     .bind(d.occurred_at)
     .bind(now)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use sqlx::FromRow;
 
 use super::params::Params;
-use super::{Result, Store};
+use super::{decode_json, Result, Store};
 use crate::model::Millis;
 
 /// Raw material of the service map, aggregated per node and edge.
@@ -76,7 +76,8 @@ impl Store {
             let e = edges.entry((r.caller, r.callee)).or_default();
             e.0 += r.calls;
             e.1 += r.errors;
-            e.2.extend(serde_json::from_str::<Vec<i64>>(&r.durations_us).unwrap_or_default());
+            let durations: Vec<i64> = decode_json(&r.durations_us, "service-map edge durations")?;
+            e.2.extend(durations);
         }
         Ok(MapData {
             services: services.into_iter().collect(),

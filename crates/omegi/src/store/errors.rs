@@ -5,8 +5,8 @@ use sqlx::FromRow;
 
 use super::events;
 use super::params::{escape_like, Params};
-use super::{found, Result, Store, StoreError};
-use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Millis};
+use super::{decode_json, found, stored, Result, Store, StoreError};
+use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Log, Millis, Summary};
 
 #[derive(FromRow)]
 struct ErrorRow {
@@ -27,9 +27,11 @@ struct ErrorRow {
     note_count: i64,
 }
 
-impl From<ErrorRow> for ErrorGroup {
-    fn from(r: ErrorRow) -> ErrorGroup {
-        ErrorGroup {
+impl TryFrom<ErrorRow> for ErrorGroup {
+    type Error = StoreError;
+
+    fn try_from(r: ErrorRow) -> Result<ErrorGroup> {
+        Ok(ErrorGroup {
             id: r.id,
             project_id: r.project_id,
             project: r.project,
@@ -37,7 +39,7 @@ impl From<ErrorRow> for ErrorGroup {
             exception_type: r.exception_type,
             message: r.message,
             operation: r.operation,
-            status: ErrorStatus::parse(&r.status),
+            status: stored(ErrorStatus::parse(&r.status), "error status", &r.status)?,
             regressed: r.regressed != 0,
             first_seen: rfc3339(r.first_seen),
             last_seen: rfc3339(r.last_seen),
@@ -45,7 +47,7 @@ impl From<ErrorRow> for ErrorGroup {
             status_changed_at: r.status_changed_at.map(rfc3339),
             status_changed_by: r.status_changed_by,
             note_count: r.note_count,
-        }
+        })
     }
 }
 
@@ -59,17 +61,45 @@ const ERROR_SELECT: &str = "SELECT e.id, e.project_id, p.name AS project, e.serv
      JOIN project_members m ON m.project_id = e.project_id AND m.user_id = $1 \
      LEFT JOIN users u ON u.id = e.status_changed_by";
 
-/// An occurrence as stored; the trace is read from the spans.
-#[derive(FromRow)]
-pub struct OccurrenceRow {
+/// An occurrence as stored, its Summary and Log decoded; the trace is read from the spans.
+pub struct OccurrenceRecord {
     pub id: i64,
     pub error_id: i64,
     pub project_id: i64,
     pub trace_id: String,
     pub span_id: String,
     pub occurred_at: i64,
-    pub summary: String,
-    pub log: String,
+    pub summary: Summary,
+    pub log: Log,
+}
+
+#[derive(FromRow)]
+struct OccurrenceRow {
+    id: i64,
+    error_id: i64,
+    project_id: i64,
+    trace_id: String,
+    span_id: String,
+    occurred_at: i64,
+    summary: String,
+    log: String,
+}
+
+impl TryFrom<OccurrenceRow> for OccurrenceRecord {
+    type Error = StoreError;
+
+    fn try_from(r: OccurrenceRow) -> Result<OccurrenceRecord> {
+        Ok(OccurrenceRecord {
+            summary: decode_json(&r.summary, format_args!("occurrence {} summary", r.id))?,
+            log: decode_json(&r.log, format_args!("occurrence {} log", r.id))?,
+            id: r.id,
+            error_id: r.error_id,
+            project_id: r.project_id,
+            trace_id: r.trace_id,
+            span_id: r.span_id,
+            occurred_at: r.occurred_at,
+        })
+    }
 }
 
 const OCCURRENCE_COLUMNS: &str =
@@ -181,8 +211,7 @@ impl Store {
         let rows: Vec<ErrorRow> = sqlx::query_as_with(&sql, p.into_args())
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| {
                 let keys = ErrorRowKeys {
                     id: r.id,
@@ -190,9 +219,9 @@ impl Store {
                     first_seen: r.first_seen,
                     occurrence_count: r.occurrence_count,
                 };
-                (ErrorGroup::from(r), keys)
+                Ok((ErrorGroup::try_from(r)?, keys))
             })
-            .collect())
+            .collect()
     }
 
     /// The group if `user` is a member of its project.
@@ -203,7 +232,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        found(row).map(ErrorGroup::from)
+        found(row)?.try_into()
     }
 
     /// Changes a group's status and records the change for live clients.
@@ -235,7 +264,7 @@ impl Store {
     }
 
     /// The most recent occurrence of a group.
-    pub async fn latest_occurrence(&self, error: i64) -> Result<OccurrenceRow> {
+    pub async fn latest_occurrence(&self, error: i64) -> Result<OccurrenceRecord> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
              ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1"
@@ -244,24 +273,25 @@ impl Store {
             .bind(error)
             .fetch_optional(&self.pool)
             .await?;
-        found(row)
+        found(row)?.try_into()
     }
 
     /// Occurrences of a group, newest first.
-    pub async fn occurrences(&self, error: i64, limit: i64) -> Result<Vec<OccurrenceRow>> {
+    pub async fn occurrences(&self, error: i64, limit: i64) -> Result<Vec<OccurrenceRecord>> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
              ORDER BY o.occurred_at DESC, o.id DESC LIMIT $2"
         );
-        Ok(sqlx::query_as(&sql)
+        let rows: Vec<OccurrenceRow> = sqlx::query_as(&sql)
             .bind(error)
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?)
+            .await?;
+        rows.into_iter().map(OccurrenceRecord::try_from).collect()
     }
 
     /// The occurrence if `user` is a member of its project.
-    pub async fn occurrence_for(&self, user: i64, id: i64) -> Result<OccurrenceRow> {
+    pub async fn occurrence_for(&self, user: i64, id: i64) -> Result<OccurrenceRecord> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o JOIN project_members m \
              ON m.project_id = o.project_id AND m.user_id = $1 WHERE o.id = $2"
@@ -271,7 +301,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        found(row)
+        found(row)?.try_into()
     }
 
     /// Projects of `user` that hold spans of `trace`.

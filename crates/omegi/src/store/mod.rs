@@ -24,7 +24,7 @@ use crate::config::Database;
 pub use accounts::NewUser;
 pub use assembly::{DueTrace, Saved};
 pub use dashboard::{MapData, StatsData};
-pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRow};
+pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRecord};
 pub use note_queries::{GraphData, NoteFilter, NoteStats};
 pub use notes::NoteInput;
 pub use tokens::TokenOwner;
@@ -51,6 +51,29 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the data directory {0}: {1}")]
     DataDir(String, std::io::Error),
+    /// Stored data that does not read back as what was written (a JSON column that does not
+    /// parse, an unknown enum value): never silently an empty value.
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(String),
+}
+
+/// An enum column read back into its type, or [`StoreError::Corrupt`] naming the value.
+fn stored<T>(value: Option<T>, column: &str, raw: &str) -> Result<T> {
+    value.ok_or_else(|| StoreError::Corrupt(format!("{column} {raw:?} is not a known value")))
+}
+
+/// A JSON column read back into its type, or [`StoreError::Corrupt`] naming what it is.
+fn decode_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: impl std::fmt::Display,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Serialising a value of ours into a JSON column cannot fail short of a bug; if it does, the
+/// write fails rather than storing something else.
+fn encode_error(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("cannot encode a value for storage: {e}"))
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -7,7 +7,7 @@ use sqlx::{Any, FromRow, Transaction};
 
 use super::note_queries::mark_html;
 use super::params::{escape_like, Params};
-use super::{found, Result, Store, StoreError};
+use super::{decode_json, found, stored, Result, Store, StoreError};
 use crate::model::{
     rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
@@ -199,27 +199,32 @@ impl Store {
             .await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut tags = self.tags_of_notes(&ids).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| NoteSummary {
-                tags: tags.remove(&r.id).unwrap_or_default(),
-                id: r.id,
-                title: r.title,
-                kind: NoteKind::parse(&r.kind),
-                visibility: Visibility::parse(&r.visibility),
-                author_id: r.author_id,
-                author: r.author,
-                error_id: r.error_id,
-                occurrence_id: r.occurrence_id,
-                revision: r.revision,
-                created_at: rfc3339(r.created_at),
-                updated_at: rfc3339(r.updated_at),
-                link_count: r.link_count,
-                backlink_count: r.backlink_count,
-                comment_count: r.comment_count,
-                snippet_html: r.snippet.as_deref().map(mark_html),
+        rows.into_iter()
+            .map(|r| {
+                Ok(NoteSummary {
+                    kind: stored(NoteKind::parse(&r.kind), "note kind", &r.kind)?,
+                    visibility: stored(
+                        Visibility::parse(&r.visibility),
+                        "visibility",
+                        &r.visibility,
+                    )?,
+                    tags: tags.remove(&r.id).unwrap_or_default(),
+                    id: r.id,
+                    title: r.title,
+                    author_id: r.author_id,
+                    author: r.author,
+                    error_id: r.error_id,
+                    occurrence_id: r.occurrence_id,
+                    revision: r.revision,
+                    created_at: rfc3339(r.created_at),
+                    updated_at: rfc3339(r.updated_at),
+                    link_count: r.link_count,
+                    backlink_count: r.backlink_count,
+                    comment_count: r.comment_count,
+                    snippet_html: r.snippet.as_deref().map(mark_html),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn tags_of_notes(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
@@ -289,17 +294,22 @@ impl Store {
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| NoteRef {
-                id: r.id,
-                title: r.title,
-                author: r.author,
-                visibility: Visibility::parse(&r.visibility),
-                label: (r.kind == "wikilink").then_some(r.label),
-                via: r.kind,
+        rows.into_iter()
+            .map(|r| {
+                Ok(NoteRef {
+                    visibility: stored(
+                        Visibility::parse(&r.visibility),
+                        "visibility",
+                        &r.visibility,
+                    )?,
+                    id: r.id,
+                    title: r.title,
+                    author: r.author,
+                    label: (r.kind == "wikilink").then_some(r.label),
+                    via: r.kind,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Adds a hand-made link; adding it again changes nothing.
@@ -340,19 +350,18 @@ impl Store {
         .bind(viewer_is_author)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(revision, title, body, tags, visibility, saved_at)| Revision {
+        rows.into_iter()
+            .map(|(revision, title, body, tags, visibility, saved_at)| {
+                Ok(Revision {
+                    tags: decode_json(&tags, format_args!("note {note} revision {revision} tags"))?,
+                    visibility: stored(Visibility::parse(&visibility), "visibility", &visibility)?,
                     revision,
                     title,
                     body,
-                    tags: serde_json::from_str(&tags).unwrap_or_default(),
-                    visibility: Visibility::parse(&visibility),
                     saved_at: rfc3339(saved_at),
-                },
-            )
-            .collect())
+                })
+            })
+            .collect()
     }
 
     pub async fn comments(&self, note: i64) -> Result<Vec<Comment>> {

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{conflict, found, Result, Store, StoreError};
+use super::{conflict, found, stored, Result, Store, StoreError};
 use crate::model::{rfc3339, Member, MemberRole, Millis, Project, Service};
 
 #[derive(FromRow)]
@@ -16,16 +16,18 @@ struct ProjectRow {
     member_count: i64,
 }
 
-impl From<ProjectRow> for Project {
-    fn from(r: ProjectRow) -> Project {
-        Project {
+impl TryFrom<ProjectRow> for Project {
+    type Error = StoreError;
+
+    fn try_from(r: ProjectRow) -> Result<Project> {
+        Ok(Project {
+            role: stored(MemberRole::parse(&r.role), "member role", &r.role)?,
             id: r.id,
             name: r.name,
             created_at: rfc3339(r.created_at),
-            role: MemberRole::parse(&r.role),
             service_count: r.service_count,
             member_count: r.member_count,
-        }
+        })
     }
 }
 
@@ -99,7 +101,7 @@ impl Store {
             .bind(user)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().map(Project::from).collect())
+        rows.into_iter().map(Project::try_from).collect()
     }
 
     /// The project if `user` is a member of it; [`StoreError::NotFound`] otherwise.
@@ -110,7 +112,7 @@ impl Store {
             .bind(project)
             .fetch_optional(&self.pool)
             .await?;
-        found(row).map(Project::from)
+        found(row)?.try_into()
     }
 
     pub async fn rename_project(&self, project: i64, name: &str) -> Result<()> {
@@ -140,15 +142,16 @@ impl Store {
         .bind(project)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Member {
-                user_id: r.user_id,
-                username: r.username,
-                role: MemberRole::parse(&r.role),
-                added_at: rfc3339(r.added_at),
+        rows.into_iter()
+            .map(|r| {
+                Ok(Member {
+                    role: stored(MemberRole::parse(&r.role), "member role", &r.role)?,
+                    user_id: r.user_id,
+                    username: r.username,
+                    added_at: rfc3339(r.added_at),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Adds `user` to the project, or changes their role if already a member. Demoting the

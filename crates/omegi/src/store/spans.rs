@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Any, FromRow, Transaction};
 
-use super::{Result, Store};
+use super::{decode_json, encode_error, Result, Store, StoreError};
 use crate::model::{Millis, SpanRecord};
 
 /// Rows per INSERT statement. Small on purpose: binding through sqlx's Any driver costs
@@ -35,9 +35,15 @@ struct SpanRow {
     resource: String,
 }
 
-impl From<SpanRow> for SpanRecord {
-    fn from(r: SpanRow) -> SpanRecord {
-        SpanRecord {
+impl TryFrom<SpanRow> for SpanRecord {
+    type Error = StoreError;
+
+    fn try_from(r: SpanRow) -> Result<SpanRecord> {
+        let what = |column: &str| format!("span {}/{} {column}", r.trace_id, r.span_id);
+        let attributes = decode_json(&r.attributes, what("attributes"))?;
+        let events = decode_json(&r.events, what("events"))?;
+        let resource = std::sync::Arc::new(decode_json(&r.resource, what("resource"))?);
+        Ok(SpanRecord {
             project_id: r.project_id,
             trace_id: r.trace_id,
             span_id: r.span_id,
@@ -49,10 +55,10 @@ impl From<SpanRow> for SpanRecord {
             end_ns: r.end_ns,
             status_code: r.status_code,
             status_message: r.status_message,
-            attributes: serde_json::from_str(&r.attributes).unwrap_or_default(),
-            events: serde_json::from_str(&r.events).unwrap_or_default(),
-            resource: std::sync::Arc::new(serde_json::from_str(&r.resource).unwrap_or_default()),
-        }
+            attributes,
+            events,
+            resource,
+        })
     }
 }
 
@@ -138,7 +144,11 @@ impl Store {
             .await?;
             usize::try_from(n).unwrap_or(usize::MAX)
         };
-        Ok((rows.into_iter().map(SpanRecord::from).collect(), stored))
+        let spans = rows
+            .into_iter()
+            .map(SpanRecord::try_from)
+            .collect::<Result<_>>()?;
+        Ok((spans, stored))
     }
 }
 
@@ -159,7 +169,7 @@ async fn insert_span_rows(
         let json = match &resource {
             Some((r, json)) if std::sync::Arc::ptr_eq(r, &s.resource) => json.clone(),
             _ => {
-                let json = serde_json::to_string(&*s.resource).unwrap_or_default();
+                let json = serde_json::to_string(&*s.resource).map_err(encode_error)?;
                 resource = Some((&s.resource, json.clone()));
                 json
             }
@@ -176,8 +186,8 @@ async fn insert_span_rows(
             .bind(s.end_ns)
             .bind(s.status_code)
             .bind(&s.status_message)
-            .bind(serde_json::to_string(&s.attributes).unwrap_or_default())
-            .bind(serde_json::to_string(&s.events).unwrap_or_default())
+            .bind(serde_json::to_string(&s.attributes).map_err(encode_error)?)
+            .bind(serde_json::to_string(&s.events).map_err(encode_error)?)
             .bind(json)
             .bind(now);
     }

@@ -22,5 +22,6 @@ mod protocol;
 mod sdk_clients;
 mod slow_clients;
 mod sse;
+mod stored_data;
 mod tokens;
 mod web_ui;

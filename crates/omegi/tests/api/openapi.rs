@@ -228,3 +228,28 @@ async fn the_openapi_document_is_valid_and_answers_match_it() {
     );
     assert!(out.status.success(), "{report}");
 }
+
+/// `web/openapi.json` is the API as reviewed and as the web UI's types are generated from:
+/// any change to the API shows in review as a change to that file.
+#[tokio::test]
+async fn the_openapi_document_matches_the_reviewed_snapshot() {
+    let t = TestServer::start().await;
+    let doc = t
+        .client()
+        .get("/api/openapi.json")
+        .await
+        .expect(StatusCode::OK);
+    let current = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/openapi.json");
+    if std::env::var_os("OMEGI_UPDATE_OPENAPI").is_some() {
+        std::fs::write(path, &current).unwrap();
+        return;
+    }
+    let reviewed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        reviewed == current,
+        "the API changed: run `OMEGI_UPDATE_OPENAPI=1 cargo test -p omegi --test api \
+         the_openapi_document_matches_the_reviewed_snapshot`, review the change to \
+         web/openapi.json and commit it"
+    );
+}
