@@ -12,6 +12,7 @@ mod errors_api;
 mod front_door;
 mod github;
 mod ingest;
+mod migrations;
 mod notes;
 mod openapi;
 mod otlp;
