@@ -34,7 +34,8 @@ scripts/build-java-agent.sh
 step "web UI: install, type check, lint, unit tests"
 (cd web && npm ci --no-audit --no-fund && npm run typecheck && npm run lint && npm test)
 
-step "format and lint"
+step "format, lint, and the module layers (no cycles, nothing pointing up a layer)"
+python3 scripts/module-cycles.py
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

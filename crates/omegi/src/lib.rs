@@ -1,8 +1,10 @@
 //! Omegi: a self-hosted error tracker for distributed systems, with a Markdown knowledge base
 //! of how each error was solved. See `docs/architecture.md` for how the parts fit.
 
+pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod grpc;
 pub mod http;
 pub mod ingest;
 pub mod live;

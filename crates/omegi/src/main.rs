@@ -5,9 +5,10 @@ use std::io::Read;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use omegi::accounts;
 use omegi::config::{Config, ServeArgs};
 use omegi::server::Server;
-use omegi::store::{NewUser, Store};
+use omegi::store::Store;
 
 #[derive(Parser)]
 #[command(
@@ -114,26 +115,14 @@ async fn create_user(
             p.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    if let Err(problem) = omegi::model::check_username(&username) {
-        bail!("--username: {problem}");
-    }
-    if let Err(problem) = omegi::model::check_password(&password) {
-        bail!("--password: {problem}");
+    // Checked before the database is opened, so a typo costs nothing.
+    if let Err(e) = accounts::validate(&username, &password) {
+        bail!("--{e}");
     }
     let store = Store::open(&config.database).await?;
-    let hash = omegi::auth::password::hash(&password);
-    let user = store
-        .create_user(
-            NewUser {
-                username: &username,
-                password_hash: Some(&hash),
-                github_id: None,
-                admin,
-            },
-            omegi::model::now_ms(),
-        )
-        .await?;
+    let user = accounts::create_local(&store, &username, password, admin).await;
     store.close().await;
+    let user = user?;
     println!(
         "created user {} (id {}, role {:?})",
         user.username, user.id, user.role

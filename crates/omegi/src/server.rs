@@ -9,8 +9,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::grpc;
 use crate::http::{self, AppState};
-use crate::ingest;
+use crate::ingest::Ingest;
 use crate::live::LiveHub;
 use crate::pipeline::assembler::{self, AssemblerConfig};
 use crate::pipeline::writer::SpanWriter;
@@ -59,18 +60,16 @@ impl Server {
             max_wait: config.trace_max_wait,
             max_spans: config.max_spans_per_trace,
         };
-        let budget = crate::ingest::budget::IngestBudget::new(config.ingest_inflight);
+        let ingest = Ingest::new(store.clone(), writer, config.ingest_inflight);
+        let max_body = config.max_body;
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
             config: Arc::new(config),
             http: client,
-            token_use: Default::default(),
-            writer,
+            ingest: ingest.clone(),
             live: LiveHub::default(),
             login_limits: Default::default(),
-            services: Default::default(),
-            budget,
         };
         let (stop, stopped) = watch::channel(false);
         let live = state.live.clone();
@@ -89,13 +88,13 @@ impl Server {
         let grpc = tokio::spawn(
             tonic::transport::Server::builder()
                 .layer(tower::util::MapResponseLayer::new(
-                    ingest::grpc::status_for_exporters,
+                    grpc::status_for_exporters,
                 ))
-                .layer(ingest::grpc::AdmitLayer {
-                    budget: state.budget.clone(),
-                    size: state.config.max_body,
+                .layer(grpc::AdmitLayer {
+                    budget: ingest.budget.clone(),
+                    size: max_body,
                 })
-                .add_service(ingest::grpc::service(state.clone()))
+                .add_service(grpc::service(ingest, max_body))
                 .serve_with_incoming_shutdown(
                     tonic::transport::server::TcpIncoming::from(grpc_listener),
                     wait_for(stopped.clone()),

@@ -16,9 +16,10 @@ use super::extract::{ApiJson, ApiQuery, CurrentUser};
 use super::front_door::{too_many_attempts, ClientAddr};
 use super::session::{cookie_value, session_token, set_cookie, SESSION_COOKIE};
 use super::AppState;
+use crate::accounts;
 use crate::auth::{github, password, secret};
 use crate::config::{GithubConfig, Signup};
-use crate::model::{check_password, check_username, now_ms, User};
+use crate::model::{now_ms, User};
 use crate::store::{NewUser, StoreError};
 
 const STATE_COOKIE: &str = "omegi_oauth_state";
@@ -44,33 +45,6 @@ pub struct Credentials {
     /// At least 8 characters.
     #[schema(min_length = 8)]
     pub password: String,
-}
-
-/// Checks a new account's username and password; the error names the field.
-pub fn validate_account(username: &str, password: &str) -> Result<(), ApiError> {
-    check_username(username).map_err(|m| ApiError::invalid("username", m))?;
-    check_password(password).map_err(|m| ApiError::invalid("password", m))
-}
-
-/// Creates an account with a password, after checking both; the password is hashed on the
-/// blocking pool because argon2id takes tens of milliseconds by design.
-pub async fn create_local_account(
-    state: &AppState,
-    username: &str,
-    password: String,
-    admin: bool,
-) -> Result<User, ApiError> {
-    validate_account(username, &password)?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(ApiError::internal)?;
-    let new = NewUser {
-        username,
-        password_hash: Some(&hash),
-        github_id: None,
-        admin,
-    };
-    Ok(state.store.create_user(new, now_ms()).await?)
 }
 
 /// Starts a session for `user` and answers `status` with the user and the session cookie.
@@ -124,7 +98,7 @@ async fn signup(
             "sign-up is closed on this server; ask an admin to create your account",
         ));
     }
-    let user = create_local_account(&state, &body.username, body.password, false).await?;
+    let user = accounts::create_local(&state.store, &body.username, body.password, false).await?;
     signed_in(&state, &headers, user, StatusCode::CREATED).await
 }
 

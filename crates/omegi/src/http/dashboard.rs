@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 
 use super::access;
 use super::error::{ApiError, ErrorBody};
-use super::errors::parse_time;
+use super::extract::parse_time;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
-use super::knowledge::NoteStatsView;
+use super::views::NoteStatsView;
 use super::AppState;
 use crate::model::{now_ms, rfc3339};
 use crate::store::MapData;

@@ -8,6 +8,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::accounts::AccountError;
 use crate::auth::github::GithubError;
 use crate::store::StoreError;
 
@@ -102,6 +103,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid { field, problem } => ApiError::invalid(field, problem),
+            AccountError::Store(e) => e.into(),
+            AccountError::Hash(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -136,8 +147,8 @@ impl<T> OrNotFound<T> for Result<T, StoreError> {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        if super::front_door::body_timed_out(&r) {
-            return super::front_door::body_timeout();
+        if body_timed_out(&r) {
+            return body_timeout();
         }
         let (code, status) = match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", StatusCode::PAYLOAD_TOO_LARGE),
@@ -170,4 +181,25 @@ impl From<GithubError> for ApiError {
             other => ApiError::new(StatusCode::BAD_GATEWAY, "github_failed", other.to_string()),
         }
     }
+}
+
+/// Whether a body read failed because the client paused longer than `--body-timeout`.
+pub fn body_timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// 408 for a body that stopped arriving.
+pub fn body_timeout() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        "the request body stopped arriving (--body-timeout); send it again",
+    )
 }

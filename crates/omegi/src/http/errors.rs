@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, OrNotFound};
-use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::extract::{page_limit, parse_time, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView};
 use crate::pipeline::trace_view::trace_view;
@@ -56,13 +56,6 @@ struct ErrorPage {
     errors: Vec<ErrorGroup>,
     /// Pass as `cursor` for the next page; absent on the last page.
     next_cursor: Option<String>,
-}
-
-/// RFC 3339 time of a query parameter, in Unix ms.
-pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
-    chrono::DateTime::parse_from_rfc3339(value)
-        .map(|t| t.timestamp_millis())
-        .map_err(|e| ApiError::invalid(field, format!("{value:?} is not an RFC 3339 time ({e})")))
 }
 
 fn parse_cursor(cursor: &str) -> Result<(i64, i64), ApiError> {

@@ -90,3 +90,10 @@ pub fn page_limit(requested: Option<i64>, default: i64) -> Result<i64, ApiError>
         Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 500")),
     }
 }
+
+/// RFC 3339 time of a query parameter, in Unix ms.
+pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| ApiError::invalid(field, format!("{value:?} is not an RFC 3339 time ({e})")))
+}

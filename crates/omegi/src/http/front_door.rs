@@ -59,27 +59,6 @@ pub async fn declared_size(max_body: usize, request: Request, next: Next) -> Res
     }
 }
 
-/// Whether a body read failed because the client paused longer than `--body-timeout`.
-pub fn body_timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(e) = cause {
-        if e.is::<tower_http::timeout::TimeoutError>() {
-            return true;
-        }
-        cause = e.source();
-    }
-    false
-}
-
-/// 408 for a body that stopped arriving.
-pub fn body_timeout() -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body_timeout",
-        "the request body stopped arriving (--body-timeout); send it again",
-    )
-}
-
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Refuses a state-changing request that a browser sent from another site (CSRF). The

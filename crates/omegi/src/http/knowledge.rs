@@ -12,9 +12,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
+use super::views::NoteStatsView;
 use super::AppState;
 use crate::model::{normalize_tag, NoteSummary};
-use crate::store::{NoteFilter, NoteStats};
+use crate::store::NoteFilter;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -196,32 +197,6 @@ async fn note_stats(
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<NoteStatsView>, ApiError> {
     Ok(Json(state.store.note_stats(user.id).await?.into()))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct NoteStatsView {
-    notes: i64,
-    error_notes: i64,
-    general_notes: i64,
-    /// Links from the caller's notes to other users' notes.
-    links_to_others: i64,
-    /// Links from other users' public notes to the caller's.
-    backlinks_from_others: i64,
-    /// Resolved errors in the caller's projects that have a note.
-    resolved_errors_with_notes: i64,
-}
-
-impl From<NoteStats> for NoteStatsView {
-    fn from(s: NoteStats) -> Self {
-        NoteStatsView {
-            notes: s.notes,
-            error_notes: s.error_notes,
-            general_notes: s.general_notes,
-            links_to_others: s.links_to_others,
-            backlinks_from_others: s.backlinks_from_others,
-            resolved_errors_with_notes: s.resolved_errors_with_notes,
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

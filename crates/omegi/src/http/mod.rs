@@ -14,11 +14,13 @@ pub mod ingest_token;
 mod knowledge;
 mod live;
 mod notes;
+pub mod otlp;
 mod projects;
 pub mod serve;
 mod services;
 mod session;
 mod users;
+mod views;
 
 use std::sync::Arc;
 
@@ -33,8 +35,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
+use crate::ingest::Ingest;
 use crate::live::LiveHub;
-use crate::pipeline::writer::SpanWriter;
 use crate::store::Store;
 use error::ApiError;
 
@@ -47,14 +49,9 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Outbound HTTP (GitHub OAuth); no redirects, as the OAuth spec asks.
     pub http: reqwest::Client,
-    pub token_use: Arc<ingest_token::TokenUse>,
-    /// Where ingested spans go to be stored.
-    pub writer: SpanWriter,
+    /// Receiving traces: token check, in-flight budget, decoding, the span writer.
+    pub ingest: Ingest,
     pub live: LiveHub,
-    /// Export bytes being read and decoded at once.
-    pub budget: crate::ingest::budget::IngestBudget,
-    /// How fast ingestion may add services to a project.
-    pub services: Arc<crate::ingest::gate::ServiceGate>,
     /// Sign-in attempts per address and per account.
     pub login_limits: Arc<front_door::LoginLimits>,
 }
@@ -213,14 +210,14 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
 /// decompression, so a small compressed bomb cannot exhaust memory). An export is admitted
 /// into the in-flight budget before its body is read.
 fn otlp_router(state: &AppState) -> OpenApiRouter<AppState> {
-    let budget = state.budget.clone();
+    let budget = state.ingest.budget.clone();
     let max_body = state.config.max_body;
     OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(crate::ingest::http::traces))
+        .routes(utoipa_axum::routes!(otlp::traces))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
         .layer(axum::middleware::from_fn(supported_encoding))
         .layer(axum::middleware::from_fn(move |request, next| {
-            crate::ingest::http::admit(budget.clone(), max_body, request, next)
+            otlp::admit(budget.clone(), max_body, request, next)
         }))
 }
 

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::create_local_account;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiQuery, CurrentUser};
 use super::AppState;
@@ -96,6 +95,8 @@ async fn create_user(
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     caller.require_admin()?;
-    let user = create_local_account(&state, &body.username, body.password, body.admin).await?;
+    let user =
+        crate::accounts::create_local(&state.store, &body.username, body.password, body.admin)
+            .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

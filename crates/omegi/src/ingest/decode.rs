@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::model::{SpanEvent, SpanRecord, MAX_SERVICE_NAME};
+use crate::model::{hex, SpanEvent, SpanRecord, MAX_SERVICE_NAME};
 use crate::store::TokenOwner;
 
 /// What a request decoded to.
@@ -129,16 +129,6 @@ fn id_hex(bytes: &[u8], len: usize, field: &str) -> Result<String, String> {
         return Err(format!("{field} must not be all zeros"));
     }
     Ok(hex(bytes))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
-    }
-    s
 }
 
 fn nanos(n: u64) -> i64 {

@@ -1,12 +1,14 @@
 //! Plain data types shared by storage and the API. No I/O lives here.
 
 mod account;
+mod assembly;
 mod error;
 mod note;
 mod project;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
+pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
     ErrorGroup, ErrorStatus, Log, Occurrence, Operation, SpanView, Summary, TraceView,
 };
@@ -16,7 +18,7 @@ pub use note::{
 pub use project::{
     IngestToken, Member, MemberRole, Project, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
-pub use span::{SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
+pub use span::{hex, SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 
 /// Unix time in milliseconds; how every timestamp is stored.
 pub type Millis = i64;

@@ -63,3 +63,14 @@ impl SpanRecord {
         self.attributes.get(key).and_then(Value::as_str)
     }
 }
+
+/// Lowercase hexadecimal, as trace and span ids are written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}

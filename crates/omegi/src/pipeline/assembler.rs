@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::assembly::{assemble, Assembly};
+use super::assembly::assemble;
 use crate::model::now_ms;
+use crate::model::Assembly;
 use crate::store::{DueTrace, Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]

@@ -29,7 +29,7 @@ pub fn fingerprint(
             h.update([0]);
         }
     }
-    crate::ingest::decode::hex(&h.finalize()[..16])
+    crate::model::hex(&h.finalize()[..16])
 }
 
 /// The frames nearest to where the exception was raised, normalised. Python prints the most

@@ -7,7 +7,7 @@ use sqlx::{Any, FromRow, Transaction};
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
 use super::{encode_error, Result, Store};
 use crate::model::Millis;
-use crate::pipeline::assembly::{Assembly, OccurrenceDraft};
+use crate::model::{Assembly, OccurrenceDraft};
 
 /// A trace whose spans have settled, at the version that was seen.
 #[derive(Clone, Debug, FromRow)]

@@ -8,6 +8,7 @@ mod dashboard;
 mod errors;
 pub mod events;
 mod note_queries;
+mod note_sql;
 mod notes;
 mod params;
 mod projects;

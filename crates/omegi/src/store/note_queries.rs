@@ -4,14 +4,10 @@
 
 use sqlx::FromRow;
 
-use super::notes::summary_select;
+use super::note_sql::{postgres_text_match, sqlite_text_match, summary_select, SummaryQuery};
 use super::params::Params;
 use super::{Backend, Result, Store};
 use crate::model::{NoteKind, NoteSummary};
-
-/// Marks around matches in snippets; replaced by `<mark>` after HTML-escaping.
-pub const MARK_START: char = '\u{27E6}';
-pub const MARK_END: char = '\u{27E7}';
 
 #[derive(Default)]
 pub struct NoteFilter {
@@ -67,27 +63,14 @@ impl Store {
     pub async fn search_notes(&self, viewer: i64, f: &NoteFilter) -> Result<Vec<NoteSummary>> {
         let mut p = Params::default();
         let v = p.int(viewer);
-        let mut sql = summary_select(&v);
-        let mut order = "n.updated_at DESC, n.id DESC".to_string();
+        let mut query = SummaryQuery::new(&v);
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-            match self.backend() {
+            let text_match = match self.backend() {
                 Backend::Sqlite => {
                     let Some(m) = fts5_query(q, f.any_word) else {
                         return Ok(Vec::new());
                     };
-                    let m = p.text(m);
-                    sql = sql.replacen(
-                        "FROM notes n JOIN users u",
-                        "FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid JOIN users u",
-                        1,
-                    );
-                    sql = sql.replacen(
-                        "SELECT n.id,",
-                        &format!("SELECT snippet(notes_fts, -1, '{MARK_START}', '{MARK_END}', '…', 16) AS snippet, n.id,"),
-                        1,
-                    );
-                    sql.push_str(&format!(" AND notes_fts MATCH {m}"));
-                    order = "bm25(notes_fts, 10.0, 1.0), n.id".into();
+                    sqlite_text_match(&p.text(m))
                 }
                 Backend::Postgres => {
                     let tsq = if f.any_word {
@@ -99,41 +82,38 @@ impl Store {
                     } else {
                         format!("websearch_to_tsquery('simple', {})", p.text(q))
                     };
-                    sql = sql.replacen(
-                        "SELECT n.id,",
-                        &format!(
-                            "SELECT ts_headline('simple', n.title || ' — ' || n.body, {tsq}, \
-                             'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12') AS snippet, n.id,"
-                        ),
-                        1,
-                    );
-                    sql.push_str(&format!(" AND n.search @@ {tsq}"));
-                    order = format!("ts_rank(n.search, {tsq}) DESC, n.id");
+                    postgres_text_match(&tsq)
                 }
-            }
+            };
+            query.text_match(text_match);
         }
         if let Some(tag) = &f.tag {
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM note_tags g WHERE g.note_id = n.id AND g.tag = {})",
+            query.and(format!(
+                "EXISTS (SELECT 1 FROM note_tags g WHERE g.note_id = n.id AND g.tag = {})",
                 p.text(tag.clone())
             ));
         }
         if let Some(author) = &f.author {
-            sql.push_str(&format!(
-                " AND lower(u.username) = lower({})",
+            query.and(format!(
+                "lower(u.username) = lower({})",
                 p.text(author.clone())
             ));
         }
         if let Some(kind) = f.kind {
-            sql.push_str(&format!(" AND n.kind = {}", p.text(kind.as_str())));
+            query.and(format!("n.kind = {}", p.text(kind.as_str())));
         }
         if let Some(error) = f.error {
-            sql.push_str(&format!(" AND n.error_id = {}", p.int(error)));
+            query.and(format!("n.error_id = {}", p.int(error)));
         }
         for id in &f.exclude {
-            sql.push_str(&format!(" AND n.id <> {}", p.int(*id)));
+            query.and(format!("n.id <> {}", p.int(*id)));
         }
-        sql.push_str(&format!(" ORDER BY {order} LIMIT {}", p.int(f.limit)));
+        let sql = format!(
+            "{} ORDER BY {} LIMIT {}",
+            query.select(),
+            query.order,
+            p.int(f.limit)
+        );
         self.summaries(sql, p).await
     }
 }
@@ -253,24 +233,6 @@ impl Store {
     }
 }
 
-/// HTML-escapes a snippet and turns the match marks into `<mark>` elements.
-pub fn mark_html(snippet: &str) -> String {
-    let mut out = String::with_capacity(snippet.len() + 16);
-    for c in snippet.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            MARK_START => out.push_str("<mark>"),
-            MARK_END => out.push_str("</mark>"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -285,7 +247,7 @@ mod tests {
         );
         assert_eq!(super::fts5_query("!!", false), None);
         assert_eq!(
-            super::mark_html("<img src=x onerror=alert(1)> \u{27E6}pool\u{27E7}"),
+            super::super::note_sql::mark_html("<img src=x onerror=alert(1)> \u{27E6}pool\u{27E7}"),
             "&lt;img src=x onerror=alert(1)&gt; <mark>pool</mark>"
         );
     }

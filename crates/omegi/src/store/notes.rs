@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{Any, FromRow, Transaction};
 
-use super::note_queries::mark_html;
+use super::note_sql::{mark_html, summary_select, visible};
 use super::params::{escape_like, Params};
 use super::{decode_json, found, stored, Result, Store, StoreError};
 use crate::model::{
@@ -42,28 +42,6 @@ struct SummaryRow {
     /// Present in searches: the matching passage with match marks.
     #[sqlx(default)]
     snippet: Option<String>,
-}
-
-/// `n` is visible to the viewer whose id is bound at `viewer`.
-pub(super) fn visible(alias: &str, viewer: &str) -> String {
-    format!("({alias}.visibility = 'public' OR {alias}.author_id = {viewer})")
-}
-
-/// Note summaries as seen by the viewer bound at `v`.
-pub(super) fn summary_select(v: &str) -> String {
-    format!(
-        "SELECT n.id, n.title, n.kind, n.visibility, n.author_id, u.username AS author, n.error_id, \
-         n.occurrence_id, n.revision, n.created_at, n.updated_at, \
-         (SELECT COUNT(DISTINCT l.target_id) FROM note_links l JOIN notes t ON t.id = l.target_id \
-          WHERE l.source_id = n.id AND {tv}) AS link_count, \
-         (SELECT COUNT(DISTINCT l.source_id) FROM note_links l JOIN notes s ON s.id = l.source_id \
-          WHERE l.target_id = n.id AND {sv}) AS backlink_count, \
-         (SELECT COUNT(*) FROM note_comments c WHERE c.note_id = n.id) AS comment_count \
-         FROM notes n JOIN users u ON u.id = n.author_id WHERE {nv}",
-        tv = visible("t", v),
-        sv = visible("s", v),
-        nv = visible("n", v),
-    )
 }
 
 #[derive(FromRow)]

@@ -11,11 +11,11 @@ use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
-use super::budget::IngestBudget;
-use super::{export, otlp_json};
-use crate::http::error::ApiError;
-use crate::http::ingest_token::{authenticate, token_in};
-use crate::http::AppState;
+use super::error::ApiError;
+use super::AppState;
+use crate::ingest::auth::token_in;
+use crate::ingest::budget::IngestBudget;
+use crate::ingest::otlp_json;
 use crate::pipeline::writer::WriteError;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -45,14 +45,14 @@ pub async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bod
 }
 
 async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let owner = authenticate(state, token_in(headers)).await?;
+    let owner = state.ingest.authenticate(token_in(headers)).await?;
     let encoding = encoding(headers)?;
     let bytes = to_bytes(body, state.config.max_body).await.map_err(|e| {
         let e = e.into_inner();
         if e.is::<http_body_util::LengthLimitError>() {
             too_large(state.config.max_body)
-        } else if crate::http::front_door::body_timed_out(e.as_ref()) {
-            crate::http::front_door::body_timeout()
+        } else if super::error::body_timed_out(e.as_ref()) {
+            super::error::body_timeout()
         } else {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -72,15 +72,11 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
         Encoding::Json => otlp_json::parse(&bytes)
             .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", m))?,
     };
-    let response = export(
-        &state.writer,
-        &state.services,
-        &state.store,
-        &owner,
-        request,
-    )
-    .await
-    .map_err(retry_later)?;
+    let response = state
+        .ingest
+        .export(&owner, request)
+        .await
+        .map_err(retry_later)?;
     Ok(match encoding {
         Encoding::Protobuf => (
             [(

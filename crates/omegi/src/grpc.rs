@@ -1,7 +1,6 @@
 //! OTLP/gRPC: the `TraceService/Export` method on its own port. The ingest token comes in the
 //! `authorization: Bearer …` or `x-omegi-token` metadata.
 
-use axum::http::StatusCode;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -11,22 +10,20 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
-use super::budget::IngestBudget;
-use super::export;
-use crate::http::ingest_token::{authenticate, token_in};
-use crate::http::AppState;
+use crate::ingest::auth::{token_in, AuthError};
+use crate::ingest::budget::IngestBudget;
+use crate::ingest::Ingest;
 use crate::pipeline::writer::WriteError;
 
 pub struct GrpcTraces {
-    state: AppState,
+    ingest: Ingest,
 }
 
 /// The gRPC service, accepting gzip and messages up to `--max-body`.
-pub fn service(state: AppState) -> TraceServiceServer<GrpcTraces> {
-    let limit = state.config.max_body;
-    TraceServiceServer::new(GrpcTraces { state })
+pub fn service(ingest: Ingest, max_body: usize) -> TraceServiceServer<GrpcTraces> {
+    TraceServiceServer::new(GrpcTraces { ingest })
         .accept_compressed(CompressionEncoding::Gzip)
-        .max_decoding_message_size(limit)
+        .max_decoding_message_size(max_body)
 }
 
 #[tonic::async_trait]
@@ -36,28 +33,24 @@ impl TraceService for GrpcTraces {
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
         let headers = request.metadata().clone().into_headers();
-        let owner = authenticate(&self.state, token_in(&headers))
+        let owner = self
+            .ingest
+            .authenticate(token_in(&headers))
             .await
-            .map_err(|e| match e.status {
-                StatusCode::UNAUTHORIZED => Status::unauthenticated(e.message),
-                _ => Status::unavailable(e.message),
+            .map_err(|e| match e {
+                AuthError::Unauthenticated(_) => Status::unauthenticated(e.to_string()),
+                AuthError::Unavailable => Status::unavailable(e.to_string()),
             })?;
-        let state = &self.state;
-        export(
-            &state.writer,
-            &state.services,
-            &state.store,
-            &owner,
-            request.into_inner(),
-        )
-        .await
-        .map(Response::new)
-        .map_err(|e| match e {
-            // UNAVAILABLE is the code OTLP exporters retry with back-off.
-            WriteError::Overloaded | WriteError::Storage(_) | WriteError::Closed => {
-                Status::unavailable(e.to_string())
-            }
-        })
+        self.ingest
+            .export(&owner, request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(|e| match e {
+                // UNAVAILABLE is the code OTLP exporters retry with back-off.
+                WriteError::Overloaded | WriteError::Storage(_) | WriteError::Closed => {
+                    Status::unavailable(e.to_string())
+                }
+            })
     }
 }
 
