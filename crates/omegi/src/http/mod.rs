@@ -201,7 +201,13 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
             front_door::same_origin_writes(public_url.clone(), request, next)
         }))
         .layer(axum::middleware::from_fn(front_door::security_headers))
-        .layer(TraceLayer::new_for_http())
+        // 5xx answers are logged where they are made (ApiError), with the reason; a refusal
+        // under overload (503) is expected and must not flood the log with a line each.
+        .layer(
+            TraceLayer::new_for_http().on_failure(
+                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+            ),
+        )
         .with_state(state);
     (app, doc)
 }
