@@ -28,25 +28,8 @@ async fn main() {
     .unwrap();
     let server = Server::start(config.clone()).await.unwrap();
     let base = format!("http://{}", server.http_addr);
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    http.post(format!("{base}/api/auth/signup"))
-        .json(&json!({"username": "bench", "password": "bench-password"}))
-        .send()
-        .await
-        .unwrap();
-    let project: serde_json::Value = http
-        .post(format!("{base}/api/projects"))
-        .json(&json!({"name": "shop"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let project = project["id"].as_i64().unwrap();
+    let owner = omegi_testkit::owner::signed_up(&base, "bench", "shop", "checkout").await;
+    let (http, project) = (owner.http, owner.project);
 
     let started = Instant::now();
     seed(&dir.path().join("omegi.db"), project).await;
@@ -136,7 +119,17 @@ async fn seed(path: &std::path::Path, project: i64) {
         .await
         .unwrap();
     }
-    let summary = json!({"exception_type": "TimeoutError", "message": "upstream timed out", "flow": ["1. gateway: GET /", "2. orders: POST /orders"]}).to_string();
+    // A whole Summary, as assembly writes it (the API reads it back into its type).
+    let summary = json!({
+        "exception_type": "TimeoutError", "message": "upstream timed out", "service": "orders",
+        "operation": {"name": "POST /orders", "kind": "server", "code_function": null,
+            "code_namespace": null, "code_filepath": null, "code_lineno": null,
+            "http_method": "POST", "http_route": "/orders", "http_status_code": 504},
+        "timestamp": "2026-11-25T00:00:00.000Z", "trace_id": "ab".repeat(16),
+        "span_id": "cd".repeat(8), "environment": {},
+        "flow": ["1. gateway: GET /", "2. orders: POST /orders"]
+    })
+    .to_string();
     let log = json!({"stacktrace": "Traceback (most recent call last):\n  File \"app.py\", line 1, in main\nTimeoutError", "events": []}).to_string();
     const ROWS: i64 = 500;
     let placeholders: Vec<String> = (0..ROWS)

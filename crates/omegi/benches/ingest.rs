@@ -9,27 +9,16 @@ use std::time::{Duration, Instant};
 
 use omegi::config::{Config, ServeArgs};
 use omegi::server::Server;
+use omegi_testkit::otlp::kv;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
-use serde_json::json;
 
 const CLIENTS: u64 = 8;
 const REQUESTS_PER_CLIENT: u64 = 60;
 const TRACES_PER_REQUEST: u64 = 100;
 const SPANS_PER_TRACE: u64 = 10;
-
-fn kv(key: &str, value: &str) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(value.into())),
-        }),
-        ..Default::default()
-    }
-}
 
 /// One export: `TRACES_PER_REQUEST` complete traces of `SPANS_PER_TRACE` spans each.
 fn request(client: u64, n: u64) -> Vec<u8> {
@@ -89,45 +78,8 @@ async fn main() {
     .unwrap();
     let server = Server::start(config).await.unwrap();
     let base = format!("http://{}", server.http_addr);
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let post =
-        |path: &str, body: serde_json::Value| http.post(format!("{base}{path}")).json(&body).send();
-    post(
-        "/api/auth/signup",
-        json!({"username": "bench", "password": "bench-password"}),
-    )
-    .await
-    .unwrap();
-    let p: serde_json::Value = post("/api/projects", json!({"name": "bench"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let pid = p["id"].as_i64().unwrap();
-    let s: serde_json::Value = post(
-        &format!("/api/projects/{pid}/services"),
-        json!({"name": "bench"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let sid = s["id"].as_i64().unwrap();
-    let t: serde_json::Value = post(
-        &format!("/api/projects/{pid}/services/{sid}/tokens"),
-        json!({}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let token = Arc::new(t["secret"].as_str().unwrap().to_string());
+    let owner = omegi_testkit::owner::signed_up(&base, "bench", "bench", "bench").await;
+    let token = Arc::new(owner.token);
 
     // Requests are encoded up front so the clients measure the server, not themselves.
     let bodies: Vec<Vec<Vec<u8>>> = (0..CLIENTS)
