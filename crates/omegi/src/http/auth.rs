@@ -87,7 +87,7 @@ async fn new_session(
         (status = 403, description = "Sign-up is closed", body = ErrorBody),
         (status = 409, description = "Username taken", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn signup(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -109,7 +109,7 @@ async fn signup(
         (status = 401, description = "Wrong username or password", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address or for this account from it; see Retry-After", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -138,7 +138,7 @@ async fn login(
 /// Ends the current session on the server and clears the cookie.
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
     responses((status = 204, description = "Signed out")))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     if let Some(token) = session_token(&headers) {
         state.store.delete_session(&secret::digest(&token)).await?;
@@ -153,7 +153,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         (status = 200, body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn me(CurrentUser(user): CurrentUser) -> Json<User> {
     Json(user)
 }
@@ -169,7 +169,7 @@ pub struct Providers {
 
 #[utoipa::path(get, path = "/api/auth/providers", tag = "auth", security(()),
     responses((status = 200, body = Providers)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn providers(State(state): State<AppState>) -> Json<Providers> {
     Json(Providers {
         github: state.config.github.is_some(),
@@ -197,7 +197,7 @@ fn callback_url(state: &AppState) -> String {
         (status = 303, description = "Redirect to GitHub"),
         (status = 404, description = "GitHub sign-in is not configured", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn github_login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -234,7 +234,7 @@ struct CallbackParams {
         (status = 404, description = "GitHub sign-in is not configured", body = ErrorBody),
         (status = 502, description = "GitHub could not be reached or refused the code", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn github_callback(
     State(state): State<AppState>,
     headers: HeaderMap,

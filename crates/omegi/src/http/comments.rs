@@ -43,7 +43,7 @@ fn comment_body(body: &str) -> Result<&str, ApiError> {
 #[utoipa::path(get, path = "/api/notes/{id}/comments", tag = "notes",
     params(("id" = i64, Path, description = "Note id")),
     responses((status = 200, body = [Comment]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn list_comments(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -60,7 +60,7 @@ async fn list_comments(
 #[utoipa::path(post, path = "/api/notes/{id}/comments", tag = "notes", request_body = CommentInput,
     params(("id" = i64, Path, description = "Note id")),
     responses((status = 201, body = Comment), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn add_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -100,7 +100,7 @@ async fn own_comment(state: &AppState, user: &User, id: i64) -> Result<Comment, 
 #[utoipa::path(patch, path = "/api/comments/{id}", tag = "notes", request_body = CommentInput,
     params(("id" = i64, Path, description = "Comment id")),
     responses((status = 200, body = Comment), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn edit_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -118,7 +118,7 @@ async fn edit_comment(
 #[utoipa::path(delete, path = "/api/comments/{id}", tag = "notes",
     params(("id" = i64, Path, description = "Comment id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn delete_comment(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -85,7 +85,7 @@ struct MapEdge {
 #[utoipa::path(get, path = "/api/projects/{id}/service-map", tag = "dashboard",
     params(("id" = i64, Path, description = "Project id"), Range),
     responses((status = 200, body = ServiceMap), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn service_map(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -221,7 +221,7 @@ fn bucket_ms(range_ms: i64) -> i64 {
 /// Errors over time, by service and by type, and error groups by status.
 #[utoipa::path(get, path = "/api/stats", tag = "dashboard", params(StatsQuery),
     responses((status = 200, body = Stats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn stats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

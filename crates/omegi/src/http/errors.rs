@@ -72,7 +72,7 @@ fn parse_cursor(cursor: &str) -> Result<(i64, i64), ApiError> {
         (status = 400, description = "Bad filter value", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn list_errors(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -123,7 +123,7 @@ struct ErrorDetail {
 #[utoipa::path(get, path = "/api/errors/{id}", tag = "errors",
     params(("id" = i64, Path, description = "Error id")),
     responses((status = 200, body = ErrorDetail), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn get_error(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -152,7 +152,7 @@ struct StatusChange {
 #[utoipa::path(patch, path = "/api/errors/{id}", tag = "errors", request_body = StatusChange,
     params(("id" = i64, Path, description = "Error id")),
     responses((status = 200, body = ErrorGroup), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn update_error(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -182,7 +182,7 @@ struct OccurrenceQuery {
 #[utoipa::path(get, path = "/api/errors/{id}/occurrences", tag = "errors",
     params(("id" = i64, Path, description = "Error id"), OccurrenceQuery),
     responses((status = 200, body = [OccurrenceListItem]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn list_occurrences(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -228,7 +228,7 @@ impl From<OccurrenceRecord> for OccurrenceListItem {
 #[utoipa::path(get, path = "/api/occurrences/{id}", tag = "errors",
     params(("id" = i64, Path, description = "Occurrence id")),
     responses((status = 200, body = Occurrence), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn get_occurrence(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -279,7 +279,7 @@ async fn occurrence(state: &AppState, row: OccurrenceRecord) -> Result<Occurrenc
         (status = 400, description = "Not 32 hexadecimal digits", body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn get_trace(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

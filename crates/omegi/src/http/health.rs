@@ -26,7 +26,7 @@ struct Probe {
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "health", security(()),
     responses((status = 200, body = Probe)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
@@ -34,7 +34,7 @@ async fn healthz() -> Json<Value> {
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()),
     responses((status = 200, body = Probe), (status = 503, description = "Database unreachable", body = Probe)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),

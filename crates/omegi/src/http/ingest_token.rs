@@ -66,7 +66,7 @@ struct TokenIdentity {
         (status = 200, body = TokenIdentity),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn whoami(
     State(state): State<AppState>,
     IngestAuth(owner): IngestAuth,

@@ -34,7 +34,7 @@ struct TagCount {
 /// Tags of the notes the caller can read, most used first.
 #[utoipa::path(get, path = "/api/tags", tag = "notes",
     responses((status = 200, body = [TagCount]), (status = 401, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn tags(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -93,7 +93,7 @@ struct GraphEdge {
 /// Notes, tags and errors as a graph.
 #[utoipa::path(get, path = "/api/notes/graph", tag = "notes", params(GraphQuery),
     responses((status = 200, body = Graph), (status = 400, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn graph(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -191,7 +191,7 @@ async fn graph(
 /// The caller's knowledge-base statistics for the dashboard.
 #[utoipa::path(get, path = "/api/notes/stats", tag = "notes",
     responses((status = 200, body = NoteStatsView), (status = 401, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn note_stats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -212,7 +212,7 @@ struct ErrorNote {
 #[utoipa::path(get, path = "/api/errors/{id}/notes", tag = "errors",
     params(("id" = i64, Path, description = "Error id")),
     responses((status = 200, body = [ErrorNote]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn error_notes(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

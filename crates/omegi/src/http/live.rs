@@ -50,7 +50,7 @@ struct Cursor {
         (status = 200, description = "text/event-stream", content_type = "text/event-stream"),
         (status = 401, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn events(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

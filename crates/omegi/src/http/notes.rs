@@ -153,7 +153,7 @@ struct NoteQuery {
 /// Notes the caller can read, filtered; a text search ranks title matches first.
 #[utoipa::path(get, path = "/api/notes", tag = "notes", params(NoteQuery),
     responses((status = 200, body = [NoteSummary]), (status = 401, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn list_notes(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -178,7 +178,7 @@ async fn list_notes(
         (status = 400, description = "Invalid field", body = ErrorBody),
         (status = 404, description = "The error is not in the caller's projects", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create_note(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -205,7 +205,7 @@ async fn create_note(
 #[utoipa::path(get, path = "/api/notes/{id}", tag = "notes",
     params(("id" = i64, Path, description = "Note id")),
     responses((status = 200, body = Note), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn get_note(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -242,7 +242,7 @@ async fn authored(state: &AppState, user: &User, id: i64) -> Result<(), ApiError
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn update_note(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -275,7 +275,7 @@ async fn update_note(
 #[utoipa::path(delete, path = "/api/notes/{id}", tag = "notes",
     params(("id" = i64, Path, description = "Note id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn delete_note(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -290,7 +290,7 @@ async fn delete_note(
 #[utoipa::path(get, path = "/api/notes/{id}/revisions", tag = "notes",
     params(("id" = i64, Path, description = "Note id")),
     responses((status = 200, body = [Revision]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn list_revisions(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -307,7 +307,7 @@ async fn list_revisions(
 #[utoipa::path(get, path = "/api/notes/{id}/revisions/{rev}", tag = "notes",
     params(("id" = i64, Path, description = "Note id"), ("rev" = i64, Path, description = "Revision number")),
     responses((status = 200, body = Revision), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn get_revision(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -341,7 +341,7 @@ struct LinkInput {
         (status = 403, body = ErrorBody),
         (status = 404, description = "No such note, or a private note of someone else", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn add_link(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -368,7 +368,7 @@ async fn add_link(
 #[utoipa::path(delete, path = "/api/notes/{id}/links/{target}", tag = "notes",
     params(("id" = i64, Path, description = "Note id"), ("target" = i64, Path, description = "Linked note id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn remove_link(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -41,7 +41,7 @@ fn project_name(name: &str) -> Result<&str, ApiError> {
 /// Projects the caller is a member of.
 #[utoipa::path(get, path = "/api/projects", tag = "projects",
     responses((status = 200, body = [Project]), (status = 401, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn list_projects(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -56,7 +56,7 @@ async fn list_projects(
         (status = 400, body = ErrorBody),
         (status = 409, description = "Name taken", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create_project(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -87,7 +87,7 @@ async fn name_conflict(state: &AppState, user: &User, name: &str, e: StoreError)
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn get_project(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -105,7 +105,7 @@ async fn get_project(
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn update_project(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -128,7 +128,7 @@ async fn update_project(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn delete_project(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -142,7 +142,7 @@ async fn delete_project(
 #[utoipa::path(get, path = "/api/projects/{id}/members", tag = "projects",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, body = [Member]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn list_members(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -167,7 +167,7 @@ struct MemberInput {
         (status = 404, description = "No such project, or no such user", body = ErrorBody),
         (status = 409, description = "Would leave the project without an owner", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn put_member(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -196,7 +196,7 @@ async fn put_member(
         (status = 404, body = ErrorBody),
         (status = 409, description = "The last owner cannot leave", body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn remove_member(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

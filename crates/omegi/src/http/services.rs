@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The service kinds the service map has icons for.
 #[utoipa::path(get, path = "/api/service-kinds", tag = "services",
     responses((status = 200, body = [String])))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn service_kinds() -> Json<&'static [&'static str]> {
     Json(SERVICE_KINDS)
 }
@@ -44,7 +44,7 @@ struct ServiceInput {
 #[utoipa::path(get, path = "/api/projects/{id}/services", tag = "services",
     params(("id" = i64, Path, description = "Project id")),
     responses((status = 200, body = [Service]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn list_services(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -64,7 +64,7 @@ async fn list_services(
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn create_service(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -100,7 +100,7 @@ async fn create_service(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn delete_service(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -132,7 +132,7 @@ struct CreatedToken {
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create_token(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -168,7 +168,7 @@ async fn create_token(
 #[utoipa::path(get, path = "/api/projects/{id}/services/{sid}/tokens", tag = "services",
     params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
     responses((status = 200, body = [IngestToken]), (status = 404, body = ErrorBody)))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn list_tokens(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -195,7 +195,7 @@ async fn list_tokens(
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn revoke_token(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -44,7 +44,7 @@ struct UserMatch {
         (status = 400, description = "No search given", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn search_users(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -88,7 +88,7 @@ struct NewAccount {
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 409, body = ErrorBody),
     ))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 async fn create_user(
     State(state): State<AppState>,
     caller: CurrentUser,

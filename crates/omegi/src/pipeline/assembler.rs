@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::assembly::assemble;
 use crate::model::now_ms;
-use crate::model::Assembly;
+use crate::model::{Assembly, SpanRecord};
 use crate::store::{DueTrace, Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]
@@ -70,26 +70,47 @@ async fn pass(
     }
     let claimed = store.claim_traces(&due, now_ms(), LEASE_MS).await?;
     let mut saved = 0;
-    let mut chunk = Vec::new();
-    let mut chunk_spans = 0;
-    for trace in claimed {
+    let mut loaded = Vec::new();
+    let mut loaded_spans = 0;
+    let mut claimed = claimed.into_iter().peekable();
+    while let Some(trace) = claimed.next() {
         let (spans, stored) = store
             .trace_spans(trace.project_id, &trace.trace_id, cfg.max_spans)
             .await?;
-        chunk_spans += spans.len();
-        // Assembly is CPU work (linear, bounded by max_spans): off the async workers, so
-        // ingestion and the API keep answering meanwhile.
-        match tokio::task::spawn_blocking(move || assemble(spans, stored)).await {
-            Ok(assembly) => chunk.push((trace, assembly)),
-            Err(e) => tracing::error!("assembling trace {} failed: {e}", trace.trace_id),
-        }
-        if chunk_spans >= SAVE_EVERY_SPANS {
-            saved += save(store, std::mem::take(&mut chunk), on_saved).await;
-            chunk_spans = 0;
+        loaded_spans += spans.len();
+        loaded.push((trace, spans, stored));
+        if loaded_spans >= SAVE_EVERY_SPANS || claimed.peek().is_none() {
+            saved += save(
+                store,
+                assemble_all(std::mem::take(&mut loaded)).await,
+                on_saved,
+            )
+            .await;
+            loaded_spans = 0;
         }
     }
-    saved += save(store, chunk, on_saved).await;
     Ok(saved)
+}
+
+/// Assembly is CPU work (linear, bounded by max_spans a trace): done on the blocking pool, a
+/// chunk at a time, so ingestion and the API keep answering meanwhile.
+async fn assemble_all(
+    loaded: Vec<(DueTrace, Vec<SpanRecord>, usize)>,
+) -> Vec<(DueTrace, Assembly)> {
+    let ids: Vec<String> = loaded.iter().map(|(t, _, _)| t.trace_id.clone()).collect();
+    let work = tokio::task::spawn_blocking(move || {
+        loaded
+            .into_iter()
+            .map(|(trace, spans, stored)| (trace, assemble(spans, stored)))
+            .collect()
+    });
+    match work.await {
+        Ok(assembled) => assembled,
+        Err(e) => {
+            tracing::error!("assembling traces {ids:?} failed: {e}");
+            Vec::new()
+        }
+    }
 }
 
 /// Saves assemblies together, or one by one when that fails, so one bad trace does not hold

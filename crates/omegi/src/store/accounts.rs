@@ -42,7 +42,7 @@ pub struct NewUser<'a> {
 
 impl Store {
     /// Creates an account; the first account of an installation is the admin.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_user(&self, new: NewUser<'_>, now: Millis) -> Result<User> {
         let sql = format!(
             "INSERT INTO users (username, password_hash, github_id, role, created_at) \
@@ -64,7 +64,7 @@ impl Store {
         row.try_into()
     }
 
-    #[tracing::instrument(skip_all, fields(id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn user(&self, id: i64) -> Result<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = sqlx::query_as(&sql)
@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// The account and its password hash, by case-insensitive username.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_with_password(&self, username: &str) -> Result<(User, Option<String>)> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower($1)"
@@ -92,12 +92,12 @@ impl Store {
         Ok((user.try_into()?, hash))
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_by_username(&self, username: &str) -> Result<User> {
         self.user_with_password(username).await.map(|(u, _)| u)
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_by_github_id(&self, github_id: i64) -> Result<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE github_id = $1");
         let row: Option<UserRow> = sqlx::query_as(&sql)
@@ -108,7 +108,7 @@ impl Store {
     }
 
     /// Accounts whose name starts with `prefix`, for pickers (e.g. adding a member).
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn search_users(&self, prefix: &str, limit: i64) -> Result<Vec<User>> {
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users WHERE lower(username) LIKE $1 ESCAPE '\\' \
@@ -123,7 +123,7 @@ impl Store {
         rows.into_iter().map(User::try_from).collect()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_count(&self) -> Result<i64> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
@@ -132,7 +132,7 @@ impl Store {
     }
 
     /// Stores a session by the hash of its cookie value; expired sessions are swept here.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_session(
         &self,
         token_hash: &str,
@@ -158,7 +158,7 @@ impl Store {
     }
 
     /// The user of a live session; expired or deleted sessions are not found.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn session_user(&self, token_hash: &str, now: Millis) -> Result<User> {
         let sql = "SELECT u.id, u.username, u.role, u.github_id, u.created_at \
                    FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -171,7 +171,7 @@ impl Store {
         found(row)?.try_into()
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)

@@ -30,7 +30,7 @@ const BUCKET_MS: i64 = 60_000;
 impl Store {
     /// Pending traces whose root arrived and that got no span for `settle_ms`, or that have
     /// waited `max_wait_ms` since they became pending; oldest first.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn due_traces(
         &self,
         now: Millis,
@@ -56,7 +56,7 @@ impl Store {
     /// A trace is lost when another worker holds it, already assembled it, or it changed
     /// since it was found due. Each conditional update is atomic on both back-ends, so one
     /// claimer wins; rows are taken in key order so two nodes never deadlock.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_traces(
         &self,
         due: &[DueTrace],
@@ -93,7 +93,7 @@ impl Store {
     /// counting them twice; occurrences that no longer exist (a late span moved the cause
     /// deeper) are removed from their group. A trace whose newer assembly was saved
     /// meanwhile is skipped.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_assemblies(
         &self,
         items: &[(DueTrace, Assembly)],

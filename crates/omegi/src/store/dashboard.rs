@@ -40,7 +40,7 @@ pub struct StatsData {
 }
 
 impl Store {
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn service_map(&self, project: i64, since: Millis, until: Millis) -> Result<MapData> {
         let services: Vec<(String, Option<String>)> =
             sqlx::query_as("SELECT name, kind FROM services WHERE project_id = $1")
@@ -90,7 +90,7 @@ impl Store {
 
     /// Statistics over the projects of `user` (or one of them), with occurrences counted in
     /// `bucket_ms` buckets from `since`.
-    #[tracing::instrument(skip_all, fields(user = ?user, project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, project = ?project))]
     pub async fn stats(
         &self,
         user: i64,

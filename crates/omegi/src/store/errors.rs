@@ -162,7 +162,7 @@ pub struct ErrorFilter {
 impl Store {
     /// One page of the error list. Keyset pagination on (sort value, id) means rows that
     /// arrive while a user pages do not shift the pages after the cursor.
-    #[tracing::instrument(skip_all, fields(user = ?user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user))]
     pub async fn errors_for(
         &self,
         user: i64,
@@ -226,7 +226,7 @@ impl Store {
     }
 
     /// The group if `user` is a member of its project.
-    #[tracing::instrument(skip_all, fields(user = ?user, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, id = ?id))]
     pub async fn error_for(&self, user: i64, id: i64) -> Result<ErrorGroup> {
         let sql = format!("{ERROR_SELECT} WHERE e.id = $2");
         let row: Option<ErrorRow> = sqlx::query_as(&sql)
@@ -238,7 +238,7 @@ impl Store {
     }
 
     /// Changes a group's status and records the change for live clients.
-    #[tracing::instrument(skip_all, fields(project = ?project, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, id = ?id))]
     pub async fn set_error_status(
         &self,
         project: i64,
@@ -267,7 +267,7 @@ impl Store {
     }
 
     /// The most recent occurrence of a group.
-    #[tracing::instrument(skip_all, fields(error = ?error))]
+    #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
     pub async fn latest_occurrence(&self, error: i64) -> Result<OccurrenceRecord> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
@@ -281,7 +281,7 @@ impl Store {
     }
 
     /// Occurrences of a group, newest first.
-    #[tracing::instrument(skip_all, fields(error = ?error))]
+    #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
     pub async fn occurrences(&self, error: i64, limit: i64) -> Result<Vec<OccurrenceRecord>> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
@@ -296,7 +296,7 @@ impl Store {
     }
 
     /// The occurrence if `user` is a member of its project.
-    #[tracing::instrument(skip_all, fields(user = ?user, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, id = ?id))]
     pub async fn occurrence_for(&self, user: i64, id: i64) -> Result<OccurrenceRecord> {
         let sql = format!(
             "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o JOIN project_members m \
@@ -311,7 +311,7 @@ impl Store {
     }
 
     /// Projects of `user` that hold spans of `trace`.
-    #[tracing::instrument(skip_all, fields(user = ?user, trace = ?trace))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, trace = ?trace))]
     pub async fn trace_projects_for(&self, user: i64, trace: &str) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar(
             "SELECT t.project_id FROM traces t JOIN project_members m \

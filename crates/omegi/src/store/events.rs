@@ -19,7 +19,7 @@ pub struct EventRow {
     pub error_id: i64,
 }
 
-#[tracing::instrument(skip_all, fields(project = ?project, error = ?error))]
+#[tracing::instrument(level = "debug", skip_all, fields(project = ?project, error = ?error))]
 pub(super) async fn record(
     tx: &mut Transaction<'_, Any>,
     project: i64,
@@ -41,7 +41,7 @@ pub(super) async fn record(
 
 impl Store {
     /// The newest event id, where a client without `Last-Event-ID` starts.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn last_event_id(&self) -> Result<i64> {
         let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events")
             .fetch_one(&self.pool)
@@ -53,7 +53,7 @@ impl Store {
     /// insert but become visible at commit, so on PostgreSQL a lower id can appear after a
     /// higher one was read; the caller skips the ones it already sent), in projects `user`
     /// is a member of, oldest first.
-    #[tracing::instrument(skip_all, fields(user = ?user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user))]
     pub async fn events_for(
         &self,
         user: i64,
@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// Drops events older than a day.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn prune_events(&self, now: Millis) -> Result<()> {
         sqlx::query("DELETE FROM events WHERE created_at < $1")
             .bind(now - KEEP_MS)

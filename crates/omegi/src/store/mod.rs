@@ -87,7 +87,7 @@ pub struct Store {
 
 impl Store {
     /// Connects, applies SQLite's durability settings on every connection, and migrates.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open(database: &Database) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let (url, backend) = match database {
@@ -149,13 +149,13 @@ impl Store {
     }
 
     /// Whether the database answers a trivial query.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -59,7 +59,7 @@ pub struct NoteStats {
 impl Store {
     /// Notes matching the filters, best match first for a text search (title matches above
     /// body mentions), else most recently updated first.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]
     pub async fn search_notes(&self, viewer: i64, f: &NoteFilter) -> Result<Vec<NoteSummary>> {
         let mut p = Params::default();
         let v = p.int(viewer);
@@ -121,7 +121,7 @@ impl Store {
 impl Store {
     /// The graph of `viewer`'s notes (`mine`: their notes and the notes linked to or from
     /// them) or of every note they can see, optionally only notes with `tag`.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]
     pub async fn note_graph(
         &self,
         viewer: i64,
@@ -186,7 +186,7 @@ impl Store {
     }
 
     /// Notes about other errors of `exception_type` in the viewer's projects.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer, error = ?error))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer, error = ?error))]
     pub async fn notes_on_errors_of_type(
         &self,
         viewer: i64,
@@ -208,7 +208,7 @@ impl Store {
         self.summaries(sql, p).await
     }
 
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]
     pub async fn note_stats(&self, viewer: i64) -> Result<NoteStats> {
         Ok(sqlx::query_as(
             "SELECT \

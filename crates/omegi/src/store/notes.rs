@@ -80,7 +80,7 @@ impl From<CommentRow> for Comment {
 }
 
 impl Store {
-    #[tracing::instrument(skip_all, fields(author = ?author))]
+    #[tracing::instrument(level = "debug", skip_all, fields(author = ?author))]
     pub async fn create_note(&self, author: i64, input: &NoteInput, now: Millis) -> Result<i64> {
         let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -105,7 +105,7 @@ impl Store {
     }
 
     /// Replaces a note's content, keeping what it was as a revision.
-    #[tracing::instrument(skip_all, fields(id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn update_note(&self, id: i64, input: &NoteInput, now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
         // Counting the revision up first locks the note's row (PostgreSQL; SQLite's write
@@ -150,7 +150,7 @@ impl Store {
     }
 
     /// Deletes a note with its links both ways, comments, tags and revisions.
-    #[tracing::instrument(skip_all, fields(id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn delete_note(&self, id: i64) -> Result<()> {
         sqlx::query("DELETE FROM notes WHERE id = $1")
             .bind(id)
@@ -160,7 +160,7 @@ impl Store {
     }
 
     /// The note's author, for edit rights; NotFound if the viewer cannot see it.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer, id = ?id))]
     pub async fn note_author(&self, viewer: i64, id: i64) -> Result<i64> {
         let sql = format!(
             "SELECT n.author_id FROM notes n WHERE n.id = $2 AND {}",
@@ -175,7 +175,7 @@ impl Store {
     }
 
     /// Summaries for the ids in `where_sql` (a condition on `n`), as the viewer sees them.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub(super) async fn summaries(&self, sql: String, p: Params) -> Result<Vec<NoteSummary>> {
         let rows: Vec<SummaryRow> = sqlx::query_as_with(&sql, p.into_args())
             .fetch_all(&self.pool)
@@ -230,7 +230,7 @@ impl Store {
     }
 
     /// A whole note as `viewer` sees it: links and backlinks only to notes they can see.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer, id = ?id))]
     pub async fn note_for(&self, viewer: i64, id: i64) -> Result<Note> {
         let mut p = Params::default();
         let v = p.int(viewer);
@@ -297,7 +297,7 @@ impl Store {
     }
 
     /// Adds a hand-made link; adding it again changes nothing.
-    #[tracing::instrument(skip_all, fields(source = ?source, target = ?target))]
+    #[tracing::instrument(level = "debug", skip_all, fields(source = ?source, target = ?target))]
     pub async fn add_link(&self, source: i64, target: i64, now: Millis) -> Result<()> {
         sqlx::query(
             "INSERT INTO note_links (source_id, target_id, kind, label, created_at) \
@@ -312,7 +312,7 @@ impl Store {
     }
 
     /// Removes every link from `source` to `target`; NotFound if there was none.
-    #[tracing::instrument(skip_all, fields(source = ?source, target = ?target))]
+    #[tracing::instrument(level = "debug", skip_all, fields(source = ?source, target = ?target))]
     pub async fn remove_link(&self, source: i64, target: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM note_links WHERE source_id = $1 AND target_id = $2")
             .bind(source)
@@ -327,7 +327,7 @@ impl Store {
 
     /// A note's earlier versions, newest first. A version saved while the note was private is
     /// its author's alone, even after the note turned public.
-    #[tracing::instrument(skip_all, fields(note = ?note))]
+    #[tracing::instrument(level = "debug", skip_all, fields(note = ?note))]
     pub async fn revisions(&self, note: i64, viewer_is_author: bool) -> Result<Vec<Revision>> {
         let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
             "SELECT revision, title, body, tags, visibility, saved_at FROM note_revisions \
@@ -351,7 +351,7 @@ impl Store {
             .collect()
     }
 
-    #[tracing::instrument(skip_all, fields(note = ?note))]
+    #[tracing::instrument(level = "debug", skip_all, fields(note = ?note))]
     pub async fn comments(&self, note: i64) -> Result<Vec<Comment>> {
         let rows: Vec<CommentRow> = sqlx::query_as(
             "SELECT c.id, c.note_id, c.author_id, u.username AS author, c.body, c.created_at, \
@@ -364,7 +364,7 @@ impl Store {
         Ok(rows.into_iter().map(Comment::from).collect())
     }
 
-    #[tracing::instrument(skip_all, fields(note = ?note, author = ?author))]
+    #[tracing::instrument(level = "debug", skip_all, fields(note = ?note, author = ?author))]
     pub async fn add_comment(
         &self,
         note: i64,
@@ -385,7 +385,7 @@ impl Store {
     }
 
     /// A comment with the note it is on, if `viewer` can see that note.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer, id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer, id = ?id))]
     pub async fn comment_for(&self, viewer: i64, id: i64) -> Result<Comment> {
         let sql = format!(
             "SELECT c.id, c.note_id, c.author_id, u.username AS author, c.body, c.created_at, \
@@ -401,7 +401,7 @@ impl Store {
         found(row).map(Comment::from)
     }
 
-    #[tracing::instrument(skip_all, fields(id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn update_comment(&self, id: i64, body: &str, now: Millis) -> Result<()> {
         sqlx::query("UPDATE note_comments SET body = $1, updated_at = $2 WHERE id = $3")
             .bind(body)
@@ -412,7 +412,7 @@ impl Store {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(id = ?id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn delete_comment(&self, id: i64) -> Result<()> {
         sqlx::query("DELETE FROM note_comments WHERE id = $1")
             .bind(id)
@@ -422,7 +422,7 @@ impl Store {
     }
 
     /// Tags of the notes `viewer` can see, with how many notes carry each.
-    #[tracing::instrument(skip_all, fields(viewer = ?viewer))]
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]
     pub async fn tags_for(&self, viewer: i64) -> Result<Vec<(String, i64)>> {
         let sql = format!(
             "SELECT t.tag, COUNT(*) AS n FROM note_tags t JOIN notes n ON n.id = t.note_id \

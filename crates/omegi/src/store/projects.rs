@@ -72,7 +72,7 @@ fn name_taken(name: &str) -> String {
 
 impl Store {
     /// Creates a project with `owner` as its first owner.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_project(&self, name: &str, owner: i64, now: Millis) -> Result<Project> {
         let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -96,7 +96,7 @@ impl Store {
         self.project_for(owner, id).await
     }
 
-    #[tracing::instrument(skip_all, fields(user = ?user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user))]
     pub async fn projects_for(&self, user: i64) -> Result<Vec<Project>> {
         let sql = format!("{PROJECT_SELECT} ORDER BY lower(p.name)");
         let rows: Vec<ProjectRow> = sqlx::query_as(&sql)
@@ -107,7 +107,7 @@ impl Store {
     }
 
     /// The project if `user` is a member of it; [`StoreError::NotFound`] otherwise.
-    #[tracing::instrument(skip_all, fields(user = ?user, project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, project = ?project))]
     pub async fn project_for(&self, user: i64, project: i64) -> Result<Project> {
         let sql = format!("{PROJECT_SELECT} WHERE p.id = $2");
         let row: Option<ProjectRow> = sqlx::query_as(&sql)
@@ -118,7 +118,7 @@ impl Store {
         found(row)?.try_into()
     }
 
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn rename_project(&self, project: i64, name: &str) -> Result<()> {
         sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
             .bind(name)
@@ -130,7 +130,7 @@ impl Store {
     }
 
     /// Deletes the project and, by cascade, everything in it.
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn delete_project(&self, project: i64) -> Result<()> {
         sqlx::query("DELETE FROM projects WHERE id = $1")
             .bind(project)
@@ -139,7 +139,7 @@ impl Store {
         Ok(())
     }
 
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn members(&self, project: i64) -> Result<Vec<Member>> {
         let rows: Vec<MemberRow> = sqlx::query_as(
             "SELECT m.user_id, u.username, m.role, m.added_at FROM project_members m \
@@ -162,7 +162,7 @@ impl Store {
 
     /// Adds `user` to the project, or changes their role if already a member. Demoting the
     /// last owner is refused so a project always has someone who can manage it.
-    #[tracing::instrument(skip_all, fields(project = ?project, user = ?user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, user = ?user))]
     pub async fn put_member(
         &self,
         project: i64,
@@ -192,7 +192,7 @@ impl Store {
     }
 
     /// Removes a member; the last owner cannot be removed.
-    #[tracing::instrument(skip_all, fields(project = ?project, user = ?user))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, user = ?user))]
     pub async fn remove_member(&self, project: i64, user: i64) -> Result<()> {
         let mut tx = self.write().await?;
         if self.is_last_owner(&mut tx, project, user).await? {
@@ -231,7 +231,7 @@ impl Store {
         Ok(is_owner == 1 && owners == 1)
     }
 
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn create_service(
         &self,
         project: i64,
@@ -256,7 +256,7 @@ impl Store {
     }
 
     /// The names of a project's services.
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn service_names(&self, project: i64) -> Result<Vec<String>> {
         Ok(
             sqlx::query_scalar("SELECT name FROM services WHERE project_id = $1")
@@ -266,7 +266,7 @@ impl Store {
         )
     }
 
-    #[tracing::instrument(skip_all, fields(project = ?project))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn services(&self, project: i64) -> Result<Vec<Service>> {
         let rows: Vec<ServiceRow> = sqlx::query_as(
             "SELECT id, project_id, name, kind, created_at FROM services \
@@ -279,7 +279,7 @@ impl Store {
     }
 
     /// The service if it belongs to `project`.
-    #[tracing::instrument(skip_all, fields(project = ?project, service = ?service))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, service = ?service))]
     pub async fn service(&self, project: i64, service: i64) -> Result<Service> {
         let row: Option<ServiceRow> = sqlx::query_as(
             "SELECT id, project_id, name, kind, created_at FROM services \
@@ -292,7 +292,7 @@ impl Store {
         found(row).map(Service::from)
     }
 
-    #[tracing::instrument(skip_all, fields(project = ?project, service = ?service))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, service = ?service))]
     pub async fn delete_service(&self, project: i64, service: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM services WHERE project_id = $1 AND id = $2")
             .bind(project)

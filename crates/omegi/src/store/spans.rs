@@ -82,7 +82,7 @@ impl Store {
     /// Stores spans in one transaction: the spans (a span already stored is kept as it was),
     /// the services they name, and the pending state of their traces. When this returns Ok
     /// the spans are durable.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
         for chunk in spans.chunks(ROWS_PER_STATEMENT) {
@@ -117,7 +117,7 @@ impl Store {
 
     /// The spans of a trace, at most `limit` of them (the earliest), and how many are stored.
     /// Bounded so that one enormous trace costs its readers no more than `limit` spans.
-    #[tracing::instrument(skip_all, fields(project = ?project, trace = ?trace))]
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, trace = ?trace))]
     pub async fn trace_spans(
         &self,
         project: i64,

@@ -38,7 +38,7 @@ pub struct TokenOwner {
 }
 
 impl Store {
-    #[tracing::instrument(skip_all, fields(service = ?service))]
+    #[tracing::instrument(level = "debug", skip_all, fields(service = ?service))]
     pub async fn create_token(
         &self,
         service: i64,
@@ -62,7 +62,7 @@ impl Store {
         Ok(row.into())
     }
 
-    #[tracing::instrument(skip_all, fields(service = ?service))]
+    #[tracing::instrument(level = "debug", skip_all, fields(service = ?service))]
     pub async fn tokens(&self, service: i64) -> Result<Vec<IngestToken>> {
         let rows: Vec<TokenRow> = sqlx::query_as(
             "SELECT id, service_id, prefix, created_at, last_used_at FROM ingest_tokens \
@@ -75,7 +75,7 @@ impl Store {
     }
 
     /// Revokes a token: it is deleted, so it no longer authenticates anything.
-    #[tracing::instrument(skip_all, fields(service = ?service, token = ?token))]
+    #[tracing::instrument(level = "debug", skip_all, fields(service = ?service, token = ?token))]
     pub async fn delete_token(&self, service: i64, token: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM ingest_tokens WHERE service_id = $1 AND id = $2")
             .bind(service)
@@ -89,7 +89,7 @@ impl Store {
     }
 
     /// The project and service a token belongs to, or [`StoreError::NotFound`].
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn token_owner(&self, token_hash: &str) -> Result<TokenOwner> {
         let row: Option<TokenOwner> = sqlx::query_as(
             "SELECT t.id AS token_id, s.project_id, t.service_id, s.name AS service_name \
@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// Records that a token was used; callers throttle this so it is not a write per request.
-    #[tracing::instrument(skip_all, fields(token = ?token))]
+    #[tracing::instrument(level = "debug", skip_all, fields(token = ?token))]
     pub async fn touch_token(&self, token: i64, now: Millis) -> Result<()> {
         sqlx::query("UPDATE ingest_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
@@ -116,7 +116,7 @@ impl Store {
 
 impl Store {
     /// The project and service names a token speaks for.
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn token_names(&self, owner: &TokenOwner) -> Result<(String, String)> {
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT p.name, s.name FROM services s JOIN projects p ON p.id = s.project_id \
