@@ -1,7 +1,5 @@
 //! What the dashboard draws: the service-flow map and error statistics.
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -15,8 +13,9 @@ use super::extract::parse_time;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
 use super::views::NoteStatsView;
 use super::AppState;
+use crate::model::ServiceMap;
 use crate::model::{now_ms, rfc3339};
-use crate::store::MapData;
+use crate::service_map;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -52,35 +51,6 @@ impl Range {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-struct ServiceMap {
-    nodes: Vec<MapNode>,
-    edges: Vec<MapEdge>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct MapNode {
-    /// The service name (or, for untraced peers such as databases, the peer's name).
-    id: String,
-    kind: Option<String>,
-    /// Whether the service sends spans (registered or seen), or is only called.
-    traced: bool,
-    requests: i64,
-    errors: i64,
-    /// Some error of this service is unresolved: drawn red.
-    unresolved: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-struct MapEdge {
-    caller: String,
-    callee: String,
-    calls: i64,
-    errors: i64,
-    p50_ms: f64,
-    p95_ms: f64,
-}
-
 /// Services as nodes and calls between them as edges, over a time range.
 #[utoipa::path(get, path = "/api/projects/{id}/service-map", tag = "dashboard",
     params(("id" = i64, Path, description = "Project id"), Range),
@@ -94,67 +64,9 @@ async fn service_map(
 ) -> Result<Json<ServiceMap>, ApiError> {
     access::member(&state, &user, id).await?;
     let (since, until) = range.resolve()?;
-    let data = state.store.service_map(id, since, until).await?;
-    let mut nodes: BTreeMap<String, MapNode> = BTreeMap::new();
-    for name in data.services.keys() {
-        node(&mut nodes, &data, name, true);
-    }
-    for (name, (requests, errors)) in &data.traffic {
-        let n = node(&mut nodes, &data, name, true);
-        n.requests = *requests;
-        n.errors = *errors;
-    }
-    let mut edges = Vec::new();
-    for ((caller, callee), (calls, errors, durations)) in &data.edges {
-        let (calls, errors, mut durations) = (*calls, *errors, durations.clone());
-        node(&mut nodes, &data, caller, true);
-        let peer = node(&mut nodes, &data, callee, false);
-        if !peer.traced {
-            peer.requests += calls;
-            peer.errors += errors;
-        }
-        durations.sort_unstable();
-        edges.push(MapEdge {
-            caller: caller.clone(),
-            callee: callee.clone(),
-            calls,
-            errors,
-            p50_ms: percentile(&durations, 0.50),
-            p95_ms: percentile(&durations, 0.95),
-        });
-    }
-    Ok(Json(ServiceMap {
-        nodes: nodes.into_values().collect(),
-        edges,
-    }))
-}
-
-/// The node of `name`, added on first mention.
-fn node<'a>(
-    nodes: &'a mut BTreeMap<String, MapNode>,
-    data: &MapData,
-    name: &str,
-    traced: bool,
-) -> &'a mut MapNode {
-    let n = nodes.entry(name.to_string()).or_insert_with(|| MapNode {
-        id: name.to_string(),
-        kind: data.services.get(name).cloned().flatten(),
-        traced,
-        requests: 0,
-        errors: 0,
-        unresolved: data.unresolved.iter().any(|s| s == name),
-    });
-    n.traced |= traced;
-    n
-}
-
-/// Nearest-rank percentile of sorted microseconds, in milliseconds.
-fn percentile(sorted_us: &[i64], q: f64) -> f64 {
-    if sorted_us.is_empty() {
-        return 0.0;
-    }
-    let rank = ((q * sorted_us.len() as f64).ceil() as usize).clamp(1, sorted_us.len());
-    sorted_us[rank - 1] as f64 / 1000.0
+    Ok(Json(
+        service_map::build(&state.store, id, since, until).await?,
+    ))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -282,7 +194,13 @@ mod tests {
     fn buckets_fit_the_range() {
         assert_eq!(super::bucket_ms(3600 * 1000), 60_000);
         assert_eq!(super::bucket_ms(24 * 3600 * 1000), 1800 * 1000);
-        assert_eq!(super::percentile(&[1000, 2000, 3000, 4000], 0.5), 2.0);
-        assert_eq!(super::percentile(&[1000, 2000, 3000, 4000], 0.95), 4.0);
+        assert_eq!(
+            crate::service_map::percentile(&[1000, 2000, 3000, 4000], 0.5),
+            2.0
+        );
+        assert_eq!(
+            crate::service_map::percentile(&[1000, 2000, 3000, 4000], 0.95),
+            4.0
+        );
     }
 }

@@ -1,8 +1,6 @@
 //! Views over the whole knowledge base: tags, the graph, note statistics, and the notes
 //! that may explain an error ("solved before?").
 
-use std::collections::BTreeMap;
-
 use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -14,7 +12,8 @@ use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
 use super::views::NoteStatsView;
 use super::AppState;
-use crate::model::{normalize_tag, NoteSummary};
+use crate::knowledge;
+use crate::model::{normalize_tag, Graph, NoteSummary};
 use crate::store::NoteFilter;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -57,39 +56,6 @@ struct GraphQuery {
     tag: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-struct Graph {
-    nodes: Vec<GraphNode>,
-    edges: Vec<GraphEdge>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct GraphNode {
-    /// `note:12`, `tag:postgres`, `error:7`.
-    id: String,
-    /// `note`, `tag` or `error`.
-    kind: String,
-    label: String,
-    /// Edges touching this node, to size it.
-    degree: usize,
-    /// For notes: written by the caller.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mine: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    author: Option<String>,
-    /// For notes: `error` or `general`; for errors: the error's status.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-struct GraphEdge {
-    source: String,
-    target: String,
-    /// `link` (note to note), `tag` (note to tag) or `error` (note to the error it is about).
-    kind: String,
-}
-
 /// Notes, tags and errors as a graph.
 #[utoipa::path(get, path = "/api/notes/graph", tag = "notes", params(GraphQuery),
     responses((status = 200, body = Graph), (status = 400, body = ErrorBody)))]
@@ -110,82 +76,9 @@ async fn graph(
         }
     };
     let tag = q.tag.map(|t| normalize_tag(&t)).filter(|t| !t.is_empty());
-    let data = state
-        .store
-        .note_graph(user.id, mine, tag.as_deref())
-        .await?;
-    let mut edges = Vec::new();
-    let mut nodes: BTreeMap<String, GraphNode> = BTreeMap::new();
-    for n in &data.notes {
-        let id = format!("note:{}", n.id);
-        nodes.insert(
-            id.clone(),
-            GraphNode {
-                id: id.clone(),
-                kind: "note".into(),
-                label: n.title.clone(),
-                degree: 0,
-                mine: Some(n.author_id == user.id),
-                author: Some(n.author.clone()),
-                detail: Some(n.kind.as_str().into()),
-            },
-        );
-        for t in &n.tags {
-            let tid = format!("tag:{t}");
-            nodes.entry(tid.clone()).or_insert_with(|| GraphNode {
-                id: tid.clone(),
-                kind: "tag".into(),
-                label: format!("#{t}"),
-                degree: 0,
-                mine: None,
-                author: None,
-                detail: None,
-            });
-            edges.push(GraphEdge {
-                source: id.clone(),
-                target: tid,
-                kind: "tag".into(),
-            });
-        }
-        if let Some((eid, ty, status)) = n
-            .error_id
-            .and_then(|e| data.errors.iter().find(|(id, _, _)| *id == e))
-        {
-            let nid = format!("error:{eid}");
-            nodes.entry(nid.clone()).or_insert_with(|| GraphNode {
-                id: nid.clone(),
-                kind: "error".into(),
-                label: ty.clone(),
-                degree: 0,
-                mine: None,
-                author: None,
-                detail: Some(status.clone()),
-            });
-            edges.push(GraphEdge {
-                source: id.clone(),
-                target: nid,
-                kind: "error".into(),
-            });
-        }
-    }
-    for (s, t) in &data.links {
-        edges.push(GraphEdge {
-            source: format!("note:{s}"),
-            target: format!("note:{t}"),
-            kind: "link".into(),
-        });
-    }
-    for e in &edges {
-        for end in [&e.source, &e.target] {
-            if let Some(n) = nodes.get_mut(end) {
-                n.degree += 1;
-            }
-        }
-    }
-    Ok(Json(Graph {
-        nodes: nodes.into_values().collect(),
-        edges,
-    }))
+    Ok(Json(
+        knowledge::graph(&state.store, user.id, mine, tag.as_deref()).await?,
+    ))
 }
 
 /// The caller's knowledge-base statistics for the dashboard.

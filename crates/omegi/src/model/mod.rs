@@ -3,8 +3,10 @@
 mod account;
 mod assembly;
 mod error;
+mod graph;
 mod note;
 mod project;
+mod service_map;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
@@ -12,12 +14,14 @@ pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
     ErrorGroup, ErrorStatus, Log, Occurrence, Operation, SpanView, Summary, TraceView,
 };
+pub use graph::{Graph, GraphEdge, GraphNode};
 pub use note::{
     normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
 pub use project::{
     IngestToken, Member, MemberRole, Project, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
+pub use service_map::{MapEdge, MapNode, ServiceMap};
 pub use span::{hex, SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 
 /// Unix time in milliseconds; how every timestamp is stored.
