@@ -453,4 +453,40 @@ mod tests {
             Some("100 of its 500 failures recorded")
         );
     }
+
+    /// The shared fixture (also posted by the API suite): OTLP JSON, decoded as ingestion does.
+    fn fixture(name: &str) -> Vec<SpanRecord> {
+        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let body = std::fs::read(&path).unwrap();
+        let request = crate::ingest::otlp_json::parse(&body).unwrap();
+        let owner = crate::store::TokenOwner {
+            token_id: 1,
+            project_id: 1,
+            service_id: 1,
+            service_name: "fixture".into(),
+        };
+        crate::ingest::decode::spans(&owner, request).spans
+    }
+
+    #[test]
+    fn the_checkout_fixture_is_one_occurrence_in_inventory_with_the_whole_flow() {
+        let spans = fixture("checkout");
+        let n = spans.len();
+        let a = assemble(spans, n);
+        assert_eq!(a.occurrences.len(), 1);
+        let o = &a.occurrences[0];
+        assert_eq!(
+            (o.service.as_str(), o.exception_type.as_str()),
+            ("inventory", "OutOfStock")
+        );
+        assert_eq!(o.summary.flow.len(), 7);
+        assert_eq!(o.summary.flow[0], "1. gateway: GET /checkout");
+        assert_eq!(o.summary.operation.http_route, None);
+        let edges: Vec<_> = a
+            .edges
+            .iter()
+            .map(|e| (e.caller.as_str(), e.callee.as_str()))
+            .collect();
+        assert_eq!(edges, [("gateway", "orders"), ("orders", "inventory")]);
+    }
 }

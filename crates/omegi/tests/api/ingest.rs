@@ -425,3 +425,33 @@ async fn a_full_queue_answers_503_with_retry_after_and_loses_nothing_acknowledge
             .expect(StatusCode::OK);
     }
 }
+
+/// The checkout fixture the assembly unit tests use, sent as an agent would (OTLP/JSON).
+#[tokio::test]
+async fn the_checkout_fixture_sent_as_otlp_json_becomes_one_inventory_error() {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/checkout.json"
+    ))
+    .unwrap();
+    post(&t, &s.token, "application/json", body)
+        .await
+        .expect(StatusCode::OK);
+    let errors = wait_for_errors(&s.api, 1).await;
+    assert_eq!(errors[0]["service"], "inventory");
+    assert_eq!(errors[0]["exception_type"], "OutOfStock");
+    let detail = s
+        .api
+        .get(&format!("/api/errors/{}", errors[0]["id"]))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(
+        detail["latest"]["summary"]["flow"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+}
