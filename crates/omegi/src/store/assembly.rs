@@ -5,7 +5,7 @@
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
-use super::{encode_error, Result, Store};
+use super::{encode_error, Backend, Result, Store};
 use crate::model::Millis;
 use crate::model::{Assembly, OccurrenceDraft};
 
@@ -102,7 +102,7 @@ impl Store {
         let mut tx = self.write().await?;
         let mut out = Vec::with_capacity(items.len());
         for (t, a) in items {
-            if let Some(saved) = save_one(&mut tx, t, a, now).await? {
+            if let Some(saved) = save_one(&mut tx, self.backend, t, a, now).await? {
                 out.push((t.project_id, saved));
             }
         }
@@ -113,6 +113,7 @@ impl Store {
 
 async fn save_one(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     t: &DueTrace,
     a: &Assembly,
     now: Millis,
@@ -139,8 +140,8 @@ async fn save_one(
         return Ok(None);
     }
     let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
-    save_map(tx, t, a, bucket).await?;
-    let saved = save_occurrences(tx, t, &a.occurrences, now).await?;
+    save_map(tx, backend, t, a, bucket).await?;
+    let saved = save_occurrences(tx, backend, t, &a.occurrences, now).await?;
     for (kind, ids) in [
         (ERROR_NEW, &saved.new_errors),
         (ERROR_REGRESSED, &saved.regressed_errors),
@@ -154,6 +155,7 @@ async fn save_one(
 
 async fn save_map(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     t: &DueTrace,
     a: &Assembly,
     bucket: i64,
@@ -167,21 +169,23 @@ async fn save_map(
         .execute(&mut **tx)
         .await?;
     }
+    let insert_edge = format!(
+        "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, errors, \
+         durations_us) VALUES ($1, $2, $3, $4, $5, $6, $7, {})",
+        backend.json_param("$8")
+    );
     for e in &a.edges {
-        sqlx::query(
-            "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, errors, \
-             durations_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(t.project_id)
-        .bind(&t.trace_id)
-        .bind(bucket)
-        .bind(&e.caller)
-        .bind(&e.callee)
-        .bind(e.calls)
-        .bind(e.errors)
-        .bind(serde_json::to_string(&e.durations_us).unwrap_or_default())
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query(&insert_edge)
+            .bind(t.project_id)
+            .bind(&t.trace_id)
+            .bind(bucket)
+            .bind(&e.caller)
+            .bind(&e.callee)
+            .bind(e.calls)
+            .bind(e.errors)
+            .bind(serde_json::to_string(&e.durations_us).map_err(encode_error)?)
+            .execute(&mut **tx)
+            .await?;
     }
     for s in &a.services {
         sqlx::query(
@@ -203,6 +207,7 @@ async fn save_map(
 
 async fn save_occurrences(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     t: &DueTrace,
     drafts: &[OccurrenceDraft],
     now: Millis,
@@ -217,10 +222,10 @@ async fn save_occurrences(
     let mut saved = Saved::default();
     for d in drafts {
         match existing.iter().find(|(_, span, _)| *span == d.span_id) {
-            Some((id, _, _)) => update_occurrence(tx, *id, d, now).await?,
+            Some((id, _, _)) => update_occurrence(tx, backend, *id, d, now).await?,
             None => {
                 let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
-                insert_occurrence(tx, t, error_id, d, now).await?;
+                insert_occurrence(tx, backend, t, error_id, d, now).await?;
                 if count == 1 {
                     saved.new_errors.push(error_id);
                 } else if regressed_now && !saved.regressed_errors.contains(&error_id) {
@@ -291,47 +296,55 @@ async fn group(
 
 async fn insert_occurrence(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     t: &DueTrace,
     error_id: i64,
     d: &OccurrenceDraft,
     now: Millis,
 ) -> Result<()> {
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO occurrences (error_id, project_id, trace_id, span_id, occurred_at, summary, \
                                   log, path, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-    )
-    .bind(error_id)
-    .bind(t.project_id)
-    .bind(&t.trace_id)
-    .bind(&d.span_id)
-    .bind(d.occurred_at)
-    .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
-    .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
-    .bind(serde_json::to_string(&d.path).unwrap_or_default())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+         VALUES ($1, $2, $3, $4, $5, {}, {}, $8, $9, $9)",
+        backend.json_param("$6"),
+        backend.json_param("$7")
+    );
+    sqlx::query(&sql)
+        .bind(error_id)
+        .bind(t.project_id)
+        .bind(&t.trace_id)
+        .bind(&d.span_id)
+        .bind(d.occurred_at)
+        .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
+        .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
+        .bind(serde_json::to_string(&d.path).unwrap_or_default())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 async fn update_occurrence(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     id: i64,
     d: &OccurrenceDraft,
     now: Millis,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE occurrences SET summary = $1, log = $2, path = $3, occurred_at = $4, \
+    let sql = format!(
+        "UPDATE occurrences SET summary = {}, log = {}, path = $3, occurred_at = $4, \
          updated_at = $5 WHERE id = $6",
-    )
-    .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
-    .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
-    .bind(serde_json::to_string(&d.path).unwrap_or_default())
-    .bind(d.occurred_at)
-    .bind(now)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
+        backend.json_param("$1"),
+        backend.json_param("$2")
+    );
+    sqlx::query(&sql)
+        .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
+        .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
+        .bind(serde_json::to_string(&d.path).unwrap_or_default())
+        .bind(d.occurred_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

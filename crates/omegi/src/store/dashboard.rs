@@ -63,15 +63,17 @@ impl Store {
         .bind(project)
         .fetch_all(&self.pool)
         .await?;
-        let rows: Vec<EdgeRow> = sqlx::query_as(
-            "SELECT caller, callee, calls, errors, durations_us FROM trace_edges \
+        let sql = format!(
+            "SELECT caller, callee, calls, errors, {} FROM trace_edges \
              WHERE project_id = $1 AND bucket >= $2 AND bucket <= $3",
-        )
-        .bind(project)
-        .bind(since)
-        .bind(until)
-        .fetch_all(&self.pool)
-        .await?;
+            self.backend.json_column("durations_us")
+        );
+        let rows: Vec<EdgeRow> = sqlx::query_as(&sql)
+            .bind(project)
+            .bind(since)
+            .bind(until)
+            .fetch_all(&self.pool)
+            .await?;
         let mut edges: BTreeMap<(String, String), (i64, i64, Vec<i64>)> = BTreeMap::new();
         for r in rows {
             let e = edges.entry((r.caller, r.callee)).or_default();

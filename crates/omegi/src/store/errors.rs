@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use super::events;
 use super::params::{escape_like, Params};
-use super::{decode_json, found, stored, Result, Store, StoreError};
+use super::{decode_json, found, stored, Backend, Result, Store, StoreError};
 use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Log, Millis, Summary};
 
 #[derive(FromRow)]
@@ -102,8 +102,14 @@ impl TryFrom<OccurrenceRow> for OccurrenceRecord {
     }
 }
 
-const OCCURRENCE_COLUMNS: &str =
-    "o.id, o.error_id, o.project_id, o.trace_id, o.span_id, o.occurred_at, o.summary, o.log";
+/// The occurrence columns, Summary and Log read back as JSON text.
+fn occurrence_columns(backend: Backend) -> String {
+    format!(
+        "o.id, o.error_id, o.project_id, o.trace_id, o.span_id, o.occurred_at, {}, {}",
+        backend.json_column("o.summary"),
+        backend.json_column("o.log")
+    )
+}
 
 /// How the error list is ordered; always newest/most first, ties broken by id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
@@ -269,8 +275,9 @@ impl Store {
     /// The most recent occurrence of a group.
     #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
     pub async fn latest_occurrence(&self, error: i64) -> Result<OccurrenceRecord> {
+        let columns = occurrence_columns(self.backend);
         let sql = format!(
-            "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
+            "SELECT {columns} FROM occurrences o WHERE o.error_id = $1 \
              ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1"
         );
         let row: Option<OccurrenceRow> = sqlx::query_as(&sql)
@@ -283,8 +290,9 @@ impl Store {
     /// Occurrences of a group, newest first.
     #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
     pub async fn occurrences(&self, error: i64, limit: i64) -> Result<Vec<OccurrenceRecord>> {
+        let columns = occurrence_columns(self.backend);
         let sql = format!(
-            "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o WHERE o.error_id = $1 \
+            "SELECT {columns} FROM occurrences o WHERE o.error_id = $1 \
              ORDER BY o.occurred_at DESC, o.id DESC LIMIT $2"
         );
         let rows: Vec<OccurrenceRow> = sqlx::query_as(&sql)
@@ -298,8 +306,9 @@ impl Store {
     /// The occurrence if `user` is a member of its project.
     #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, id = ?id))]
     pub async fn occurrence_for(&self, user: i64, id: i64) -> Result<OccurrenceRecord> {
+        let columns = occurrence_columns(self.backend);
         let sql = format!(
-            "SELECT {OCCURRENCE_COLUMNS} FROM occurrences o JOIN project_members m \
+            "SELECT {columns} FROM occurrences o JOIN project_members m \
              ON m.project_id = o.project_id AND m.user_id = $1 WHERE o.id = $2"
         );
         let row: Option<OccurrenceRow> = sqlx::query_as(&sql)

@@ -39,6 +39,29 @@ pub enum Backend {
     Postgres,
 }
 
+/// JSON columns: text on SQLite, `jsonb` on PostgreSQL (validated on write, queryable). These
+/// two wrap a bound parameter and a selected column, so the rest of each query is shared.
+impl Backend {
+    /// A JSON document bound at `placeholder`, as the column takes it.
+    pub(crate) fn json_param(self, placeholder: &str) -> String {
+        match self {
+            Backend::Sqlite => placeholder.to_string(),
+            Backend::Postgres => format!("CAST({placeholder} AS jsonb)"),
+        }
+    }
+
+    /// A JSON column read back as text, under its own name.
+    pub(crate) fn json_column(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => column.to_string(),
+            Backend::Postgres => {
+                let name = column.rsplit('.').next().unwrap_or(column);
+                format!("{column}::text AS {name}")
+            }
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]

@@ -118,16 +118,18 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound)?;
-        sqlx::query(
+        let sql = format!(
             "INSERT INTO note_revisions (note_id, revision, title, body, tags, visibility, saved_at) \
-             SELECT n.id, $4, n.title, n.body, $2, n.visibility, $3 FROM notes n WHERE n.id = $1",
-        )
-        .bind(id)
-        .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
-        .bind(now)
-        .bind(revision - 1)
-        .execute(&mut *tx)
-        .await?;
+             SELECT n.id, $4, n.title, n.body, {}, n.visibility, $3 FROM notes n WHERE n.id = $1",
+            self.backend.json_param("$2")
+        );
+        sqlx::query(&sql)
+            .bind(id)
+            .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
+            .bind(now)
+            .bind(revision - 1)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
              visibility = $6, updated_at = $7 WHERE id = $8",
@@ -329,14 +331,16 @@ impl Store {
     /// its author's alone, even after the note turned public.
     #[tracing::instrument(level = "debug", skip_all, fields(note = ?note))]
     pub async fn revisions(&self, note: i64, viewer_is_author: bool) -> Result<Vec<Revision>> {
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT revision, title, body, tags, visibility, saved_at FROM note_revisions \
+        let sql = format!(
+            "SELECT revision, title, body, {}, visibility, saved_at FROM note_revisions \
              WHERE note_id = $1 AND ($2 OR visibility = 'public') ORDER BY revision DESC",
-        )
-        .bind(note)
-        .bind(viewer_is_author)
-        .fetch_all(&self.pool)
-        .await?;
+            self.backend.json_column("tags")
+        );
+        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&sql)
+            .bind(note)
+            .bind(viewer_is_author)
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter()
             .map(|(revision, title, body, tags, visibility, saved_at)| {
                 Ok(Revision {

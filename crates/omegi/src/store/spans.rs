@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Any, FromRow, Transaction};
 
-use super::{decode_json, encode_error, Result, Store, StoreError};
+use super::{decode_json, encode_error, Backend, Result, Store, StoreError};
 use crate::model::{Millis, SpanRecord};
 
 /// Rows per INSERT statement. Small on purpose: binding through sqlx's Any driver costs
@@ -16,6 +16,20 @@ const ROWS_PER_STATEMENT: usize = 8;
 const SPAN_COLUMNS: &str = "project_id, trace_id, span_id, parent_span_id, service, name, kind, \
      start_ns, end_ns, status_code, status_message, attributes, events, resource, received_at";
 const SPAN_COLUMN_COUNT: usize = 15;
+/// Indices in `SPAN_COLUMNS` of the JSON columns: attributes, events, resource.
+const SPAN_JSON_COLUMNS: [usize; 3] = [11, 12, 13];
+
+/// `SPAN_COLUMNS` as a select list, JSON columns read back as text.
+fn span_select(backend: Backend) -> String {
+    SPAN_COLUMNS
+        .split(", ")
+        .map(|c| match c.trim() {
+            c @ ("attributes" | "events" | "resource") => backend.json_column(c),
+            c => c.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 #[derive(FromRow)]
 struct SpanRow {
@@ -63,7 +77,17 @@ impl TryFrom<SpanRow> for SpanRecord {
 }
 
 /// `($1, …, $n), ($n+1, …)` for `rows` rows of `columns` parameters.
-pub(super) fn placeholders(rows: usize, columns: usize) -> String {
+#[cfg(test)]
+fn placeholders(rows: usize, columns: usize) -> String {
+    placeholders_with(rows, columns, |_, p| p)
+}
+
+/// The same, each placeholder passed through `wrap(column index, placeholder)`.
+fn placeholders_with(
+    rows: usize,
+    columns: usize,
+    wrap: impl Fn(usize, String) -> String,
+) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -71,7 +95,7 @@ pub(super) fn placeholders(rows: usize, columns: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", r * columns + c + 1));
+            sql.push_str(&wrap(c, format!("${}", r * columns + c + 1)));
         }
         sql.push(')');
     }
@@ -86,7 +110,7 @@ impl Store {
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
         for chunk in spans.chunks(ROWS_PER_STATEMENT) {
-            insert_span_rows(&mut tx, chunk, now).await?;
+            insert_span_rows(&mut tx, self.backend, chunk, now).await?;
         }
         let services: BTreeSet<(i64, &str)> = spans
             .iter()
@@ -125,8 +149,9 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<SpanRecord>, usize)> {
         let sql = format!(
-            "SELECT {SPAN_COLUMNS} FROM spans WHERE project_id = $1 AND trace_id = $2 \
-             ORDER BY start_ns, span_id LIMIT $3"
+            "SELECT {} FROM spans WHERE project_id = $1 AND trace_id = $2 \
+             ORDER BY start_ns, span_id LIMIT $3",
+            span_select(self.backend)
         );
         let rows: Vec<SpanRow> = sqlx::query_as(&sql)
             .bind(project)
@@ -156,13 +181,20 @@ impl Store {
 
 async fn insert_span_rows(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     spans: &[&SpanRecord],
     now: Millis,
 ) -> Result<()> {
+    let values = placeholders_with(spans.len(), SPAN_COLUMN_COUNT, |c, p| {
+        if SPAN_JSON_COLUMNS.contains(&c) {
+            backend.json_param(&p)
+        } else {
+            p
+        }
+    });
     let sql = format!(
-        "INSERT INTO spans ({SPAN_COLUMNS}) VALUES {} \
-         ON CONFLICT (project_id, trace_id, span_id) DO NOTHING",
-        placeholders(spans.len(), SPAN_COLUMN_COUNT)
+        "INSERT INTO spans ({SPAN_COLUMNS}) VALUES {values} \
+         ON CONFLICT (project_id, trace_id, span_id) DO NOTHING"
     );
     // Spans of one export share their resource: serialise it once per run of equal ones.
     let mut resource: Option<(&std::sync::Arc<_>, String)> = None;

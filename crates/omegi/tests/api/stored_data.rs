@@ -32,7 +32,7 @@ async fn an_unreadable_summary_or_span_is_a_clear_error_not_an_empty_value() {
 
     corrupt(
         &t,
-        "UPDATE occurrences SET summary = '{\"exception_type\": 42'",
+        "UPDATE occurrences SET summary = '{\"exception_type\": 42}'",
     )
     .await;
     s.api
@@ -40,7 +40,8 @@ async fn an_unreadable_summary_or_span_is_a_clear_error_not_an_empty_value() {
         .await
         .expect_error(StatusCode::INTERNAL_SERVER_ERROR, "corrupt_data");
 
-    corrupt(&t, "UPDATE spans SET attributes = 'not json'").await;
+    // Valid JSON (PostgreSQL's jsonb refuses anything else) of the wrong shape.
+    corrupt(&t, "UPDATE spans SET attributes = '[1, 2]'").await;
     s.api
         .get(&format!("/api/traces/{}", crate::otlp::trace_hex(1)))
         .await
