@@ -11,11 +11,11 @@ use super::access;
 use super::error::{ApiError, ErrorBody};
 use super::extract::parse_time;
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
-use super::views::NoteStatsView;
 use super::AppState;
 use crate::model::ServiceMap;
 use crate::model::{now_ms, rfc3339};
 use crate::service_map;
+use crate::store::NoteStats;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -92,7 +92,7 @@ struct Stats {
     resolved: i64,
     ignored: i64,
     /// The caller's notes: error notes, general notes, links.
-    notes: NoteStatsView,
+    notes: NoteStats,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -184,7 +184,7 @@ async fn stats(
         timeline,
         by_service: count(data.by_service),
         by_type: count(data.by_type),
-        notes: state.store.note_stats(user.id).await?.into(),
+        notes: state.store.note_stats(user.id).await?,
     }))
 }
 

@@ -10,11 +10,10 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
-use super::views::NoteStatsView;
 use super::AppState;
 use crate::knowledge;
 use crate::model::{normalize_tag, Graph, NoteSummary};
-use crate::store::NoteFilter;
+use crate::store::{NoteFilter, NoteStats};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -83,13 +82,13 @@ async fn graph(
 
 /// The caller's knowledge-base statistics for the dashboard.
 #[utoipa::path(get, path = "/api/notes/stats", tag = "notes",
-    responses((status = 200, body = NoteStatsView), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = NoteStats), (status = 401, body = ErrorBody)))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn note_stats(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Result<Json<NoteStatsView>, ApiError> {
-    Ok(Json(state.store.note_stats(user.id).await?.into()))
+) -> Result<Json<NoteStats>, ApiError> {
+    Ok(Json(state.store.note_stats(user.id).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -20,7 +20,6 @@ pub mod serve;
 mod services;
 mod session;
 mod users;
-mod views;
 
 use std::sync::Arc;
 

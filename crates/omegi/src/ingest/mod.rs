@@ -53,27 +53,18 @@ impl Ingest {
         owner: &TokenOwner,
         request: ExportTraceServiceRequest,
     ) -> Result<ExportTraceServiceResponse, WriteError> {
-        export(&self.writer, &self.gate, &self.store, owner, request).await
+        let mut decoded = decode::spans(owner, request);
+        self.gate
+            .admit(&self.store, owner.project_id, &mut decoded)
+            .await
+            .map_err(|e| WriteError::Storage(e.to_string()))?;
+        if !decoded.spans.is_empty() {
+            self.writer.write(decoded.spans).await?;
+        }
+        let partial_success = (decoded.rejected > 0).then(|| ExportTracePartialSuccess {
+            rejected_spans: decoded.rejected,
+            error_message: decoded.problems.join("; "),
+        });
+        Ok(ExportTraceServiceResponse { partial_success })
     }
-}
-
-async fn export(
-    writer: &SpanWriter,
-    gate: &ServiceGate,
-    store: &Store,
-    owner: &TokenOwner,
-    request: ExportTraceServiceRequest,
-) -> Result<ExportTraceServiceResponse, WriteError> {
-    let mut decoded = decode::spans(owner, request);
-    gate.admit(store, owner.project_id, &mut decoded)
-        .await
-        .map_err(|e| WriteError::Storage(e.to_string()))?;
-    if !decoded.spans.is_empty() {
-        writer.write(decoded.spans).await?;
-    }
-    let partial_success = (decoded.rejected > 0).then(|| ExportTracePartialSuccess {
-        rejected_spans: decoded.rejected,
-        error_message: decoded.problems.join("; "),
-    });
-    Ok(ExportTraceServiceResponse { partial_success })
 }

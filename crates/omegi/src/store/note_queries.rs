@@ -43,16 +43,18 @@ pub struct GraphData {
     pub errors: Vec<(i64, String, String)>,
 }
 
-#[derive(FromRow, Default, Debug)]
+/// The caller's knowledge-base statistics, as stored and as the API answers them.
+#[derive(FromRow, Default, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = NoteStatsView)]
 pub struct NoteStats {
     pub notes: i64,
     pub error_notes: i64,
     pub general_notes: i64,
-    /// Links from the viewer's notes to other users' notes.
+    /// Links from the caller's notes to other users' notes.
     pub links_to_others: i64,
-    /// Links from other users' (visible) notes to the viewer's.
+    /// Links from other users' public notes to the caller's.
     pub backlinks_from_others: i64,
-    /// Resolved errors in the viewer's projects that have at least one note.
+    /// Resolved errors in the caller's projects that have a note.
     pub resolved_errors_with_notes: i64,
 }
 

@@ -3,10 +3,11 @@
 
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, Span};
 use reqwest::StatusCode;
-use serde_json::json;
 
 use crate::common::TestServer;
-use crate::otlp::{checkout, failed, post_proto, request, setup, span, throws, wait_errors};
+use crate::otlp::{
+    checkout, failed, post_proto, request, setup, setup_as, span, throws, wait_errors,
+};
 
 /// A chain of `n` spans under one root, every one failing, the deepest throwing.
 fn failing_chain(trace: u64, n: u64) -> Vec<Span> {
@@ -32,19 +33,8 @@ fn failing_chain(trace: u64, n: u64) -> Vec<Span> {
 async fn a_20000_span_chain_does_not_hold_up_another_projects_error() {
     let t = TestServer::start().await;
     let deep = setup(&t).await;
-    let bob = t.user("bob").await;
-    let project = bob.project("other").await;
-    let service = bob.service(project, "web").await;
-    let token = bob
-        .post(
-            &format!("/api/projects/{project}/services/{service}/tokens"),
-            json!({}),
-        )
-        .await
-        .expect(StatusCode::CREATED)["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let other = setup_as(&t, "bob", "other", "web").await;
+    let (bob, token) = (other.api, other.token);
 
     post_proto(
         &t,

@@ -18,9 +18,14 @@ pub struct Ingest {
 }
 
 pub async fn setup(t: &TestServer) -> Ingest {
-    let api = t.user("alice").await;
-    let project = api.project("shop").await;
-    let service = api.service(project, "gateway").await;
+    setup_as(t, "alice", "shop", "gateway").await
+}
+
+/// `user` signed up, owning `project` with `service` and an ingest token for it.
+pub async fn setup_as(t: &TestServer, user: &str, project: &str, service: &str) -> Ingest {
+    let api = t.user(user).await;
+    let project = api.project(project).await;
+    let service = api.service(project, service).await;
     let token = api
         .post(
             &format!("/api/projects/{project}/services/{service}/tokens"),
