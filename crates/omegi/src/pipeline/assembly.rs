@@ -310,101 +310,111 @@ mod tests {
         s
     }
 
-    fn failed(mut s: SpanRecord) -> SpanRecord {
-        s.status_code = STATUS_ERROR;
-        s
+    /// The shared fixtures (the API suite posts them too): OTLP JSON, decoded as ingestion
+    /// decodes it, one file per assembly case under `tests/fixtures/`.
+    fn fixture(name: &str) -> Assembly {
+        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let body = std::fs::read(&path).unwrap();
+        let request = crate::ingest::otlp_json::parse(&body).unwrap();
+        let owner = crate::store::TokenOwner {
+            token_id: 1,
+            project_id: 1,
+            service_id: 1,
+            service_name: "fixture".into(),
+        };
+        let spans = crate::ingest::decode::spans(&owner, request).spans;
+        let n = spans.len();
+        assemble(spans, n)
     }
 
-    /// gateway -> orders -> inventory, where inventory throws and the error propagates up.
-    fn checkout_trace() -> Vec<SpanRecord> {
-        let mut client = failed(span("2", Some("1"), "gateway", 1));
-        client.kind = "client".into();
-        vec![
-            throws(span("1", None, "gateway", 0), "HTTPError"),
-            client,
-            throws(span("3", Some("2"), "orders", 2), "UpstreamError"),
-            failed(span("4", Some("3"), "orders", 3)),
-            throws(span("5", Some("4"), "inventory", 4), "OutOfStock"),
-            span("6", Some("1"), "gateway", 20),
-        ]
+    fn edges(a: &Assembly) -> Vec<(&str, &str, i64)> {
+        a.edges
+            .iter()
+            .map(|e| (e.caller.as_str(), e.callee.as_str(), e.errors))
+            .collect()
     }
 
     #[test]
     fn a_propagated_failure_is_one_occurrence_at_its_deepest_exception() {
-        let a = assemble(checkout_trace(), 0);
+        let a = fixture("checkout");
         assert_eq!(a.occurrences.len(), 1);
         let o = &a.occurrences[0];
-        assert_eq!(o.exception_type, "OutOfStock");
-        assert_eq!(o.service, "inventory");
-        assert_eq!(o.path, ["1", "2", "3", "4", "5"]);
         assert_eq!(
-            o.summary.flow,
-            [
-                "1. gateway: op-1",
-                "2. gateway: op-2",
-                "3. orders: op-3",
-                "4. orders: op-4",
-                "5. inventory: op-5"
-            ]
+            (o.service.as_str(), o.exception_type.as_str()),
+            ("inventory", "OutOfStock")
         );
-        assert!(o
-            .log
-            .stacktrace
-            .as_deref()
-            .unwrap()
-            .contains("in OutOfStock"));
+        assert_eq!(o.summary.flow.len(), 7);
+        assert_eq!(o.summary.flow[0], "1. gateway: GET /checkout");
+        assert_eq!(o.summary.operation.http_route, None);
+        assert!(o.log.stacktrace.as_deref().unwrap().contains("OutOfStock"));
     }
 
     #[test]
     fn edges_join_services_that_call_each_other() {
-        let a = assemble(checkout_trace(), 0);
-        let pairs: Vec<_> = a
-            .edges
-            .iter()
-            .map(|e| (e.caller.as_str(), e.callee.as_str(), e.errors))
-            .collect();
+        let a = fixture("checkout");
         assert_eq!(
-            pairs,
+            edges(&a),
             [("gateway", "orders", 1), ("orders", "inventory", 1)]
         );
         assert_eq!(a.root_service.as_deref(), Some("gateway"));
-        assert_eq!(a.span_count, 6);
     }
 
     #[test]
     fn independent_failures_are_separate_occurrences() {
-        let spans = vec![
-            span("1", None, "api", 0),
-            throws(span("2", Some("1"), "api", 1), "KeyError"),
-            throws(span("3", Some("1"), "api", 2), "ValueError"),
-            failed(span("4", Some("1"), "api", 3)),
-        ];
-        let types: Vec<_> = assemble(spans, 0)
+        let a = fixture("independent-failures");
+        let found: Vec<_> = a
             .occurrences
-            .into_iter()
-            .map(|o| o.exception_type)
+            .iter()
+            .map(|o| (o.exception_type.as_str(), o.message.as_str()))
             .collect();
-        assert_eq!(types, ["KeyError", "ValueError", "Error"]);
+        assert_eq!(
+            found,
+            [
+                ("KeyError", "'sku'"),
+                ("ValueError", "price must be positive"),
+                ("Error", "mail relay refused")
+            ]
+        );
     }
 
     #[test]
     fn a_status_error_without_exception_reports_the_http_status() {
-        let mut s = failed(span("1", None, "api", 0));
-        s.attributes
-            .insert("http.response.status_code".into(), 503.into());
-        let o = &assemble(vec![s], 0).occurrences[0];
+        let a = fixture("status-without-exception");
+        let o = &a.occurrences[0];
         assert_eq!(o.exception_type, "HTTP 503");
-        assert_eq!(o.message, "op-1");
+        assert_eq!(o.message, "GET /health");
+        assert_eq!(o.log.stacktrace, None);
     }
 
     #[test]
     fn a_client_call_to_an_untraced_database_is_an_edge() {
-        let mut db = span("2", Some("1"), "api", 1);
-        db.kind = "client".into();
-        db.attributes
-            .insert("db.system".into(), "postgresql".into());
-        let a = assemble(vec![span("1", None, "api", 0), db], 0);
-        assert_eq!(a.edges[0].callee, "postgresql");
+        let a = fixture("untraced-database");
+        assert_eq!(edges(&a), [("accounts", "postgresql", 1)]);
+        let o = &a.occurrences[0];
+        assert_eq!(
+            (o.service.as_str(), o.message.as_str()),
+            ("accounts", "connection refused")
+        );
+    }
+
+    #[test]
+    fn a_span_whose_parent_never_arrived_hangs_under_the_root() {
+        let a = fixture("lost-parent");
+        assert_eq!(a.occurrences.len(), 1);
+        let o = &a.occurrences[0];
+        assert_eq!(o.exception_type, "LookupError");
+        assert_eq!(
+            o.summary.flow,
+            ["1. gateway: GET /cart", "2. cart: GET /cart/items"]
+        );
+    }
+
+    #[test]
+    fn spans_that_name_each_other_as_parent_still_assemble() {
+        let a = fixture("reused-span-ids");
+        assert_eq!(a.span_count, 2);
+        assert_eq!(a.occurrences.len(), 1);
+        assert_eq!(a.occurrences[0].exception_type, "TimeoutError");
     }
 
     /// A chain of `n` failing spans, every one of them throwing (worst case for the old
@@ -452,41 +462,5 @@ mod tests {
             a.truncated.as_deref(),
             Some("100 of its 500 failures recorded")
         );
-    }
-
-    /// The shared fixture (also posted by the API suite): OTLP JSON, decoded as ingestion does.
-    fn fixture(name: &str) -> Vec<SpanRecord> {
-        let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-        let body = std::fs::read(&path).unwrap();
-        let request = crate::ingest::otlp_json::parse(&body).unwrap();
-        let owner = crate::store::TokenOwner {
-            token_id: 1,
-            project_id: 1,
-            service_id: 1,
-            service_name: "fixture".into(),
-        };
-        crate::ingest::decode::spans(&owner, request).spans
-    }
-
-    #[test]
-    fn the_checkout_fixture_is_one_occurrence_in_inventory_with_the_whole_flow() {
-        let spans = fixture("checkout");
-        let n = spans.len();
-        let a = assemble(spans, n);
-        assert_eq!(a.occurrences.len(), 1);
-        let o = &a.occurrences[0];
-        assert_eq!(
-            (o.service.as_str(), o.exception_type.as_str()),
-            ("inventory", "OutOfStock")
-        );
-        assert_eq!(o.summary.flow.len(), 7);
-        assert_eq!(o.summary.flow[0], "1. gateway: GET /checkout");
-        assert_eq!(o.summary.operation.http_route, None);
-        let edges: Vec<_> = a
-            .edges
-            .iter()
-            .map(|e| (e.caller.as_str(), e.callee.as_str()))
-            .collect();
-        assert_eq!(edges, [("gateway", "orders"), ("orders", "inventory")]);
     }
 }
