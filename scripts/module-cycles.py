@@ -109,6 +109,7 @@ LAYERS = {
     "model": 0, "config": 0,
     "store": 1, "auth": 1,
     "pipeline": 2, "ingest": 2, "live": 2, "accounts": 2, "service_map": 2, "knowledge": 2,
+    "retention": 2,
     "http": 3, "grpc": 3, "kafka": 3, "sentry": 3, "web": 3,
     "server": 4, "main": 4,
 }

@@ -25,7 +25,7 @@ export OMEGI_TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
 step "OpenTelemetry Python SDK for the client tests, and the Python agent"
 python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt \
     agents/java/tests/requirements.txt
-target/test-venv/bin/pip install -q --disable-pip-version-check -e "agents/python[flask,fastapi,requests,httpx,urllib3]"
+target/test-venv/bin/pip install -q --disable-pip-version-check -e "agents/python[flask,fastapi,requests,httpx,urllib3,kafka]"
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
 
 step "Java agent: Maven build with the extension's unit tests"

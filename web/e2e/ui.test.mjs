@@ -51,6 +51,10 @@ test("sign up, then create a project, a service and an ingest token", async () =
   assert.match(java, new RegExp(`OMEGI_TOKEN=${token}`));
   assert.match(java, /JAVA_TOOL_OPTIONS="-javaagent:/);
   await page.getByRole("button", { name: "Python agent" }).click();
+  const retention = await page.getByTestId("retention").textContent();
+  assert.match(retention, /30 days/);
+  assert.match(retention, /24 hours/);
+  assert.match(await page.getByTestId("database-size").textContent(), /SQLite · \d+/);
   await shots(page, "settings");
 });
 

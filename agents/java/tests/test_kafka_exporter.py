@@ -7,7 +7,7 @@ import pytest
 from kafka import KafkaConsumer
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from conftest import java_app, traceparent
+from conftest import java_app, running_omegi, traceparent
 
 BROKERS = os.environ.get("OMEGI_TEST_KAFKA_BROKERS")
 # Skipped only when run by hand without a broker; under CI (the test command) a missing broker
@@ -46,3 +46,18 @@ def test_each_trace_is_one_otlp_message_keyed_by_its_trace_id_with_the_token_hea
     assert [e.name for e in load.events] == ["exception"]
     resource = request.resource_spans[0].resource
     assert any(a.key == "service.name" and a.value.string_value == "shop-kafka" for a in resource.attributes)
+
+
+def test_spans_sent_through_kafka_become_omegi_errors():
+    """Agent -> Kafka -> Omegi's Kafka receiver, the original Omegi design."""
+    assert BROKERS, "OMEGI_TEST_KAFKA_BROKERS is not set: scripts/test.sh starts a broker and sets it"
+    topic = f"omegi-spans-{uuid.uuid4().hex[:8]}"
+    args = ("--kafka-brokers", BROKERS, "--kafka-topic", topic, "--kafka-group", "java-agent-test")
+    with running_omegi(project="java-kafka", service="shop-kafka", kind="java", args=args) as omegi:
+        with java_app("shop-kafka", exporter="kafka", token=omegi.token, OMEGI_KAFKA_BROKERS=BROKERS, OMEGI_KAFKA_TOPIC=topic) as app:
+            assert app.get("/orders/42").status_code == 500
+            error = omegi.wait_error("java.lang.IllegalStateException", "shop-kafka")
+        assert error["message"] == "order 42 is corrupt"
+        assert error["operation"] == "dev.omegi.testshop.OrderRepository.load"
+        detail = omegi.api("GET", f"/api/errors/{error['id']}")
+        assert "OrderRepository.load" in detail["latest"]["log"]["stacktrace"]

@@ -163,6 +163,24 @@ pub mod otlp {
             ),
         ]
     }
+
+    /// The same flow as [`checkout`], succeeding: no span fails.
+    pub fn checkout_ok(trace: u64) -> Vec<(&'static str, Vec<Span>)> {
+        checkout(trace)
+            .into_iter()
+            .map(|(service, spans)| {
+                let spans = spans
+                    .into_iter()
+                    .map(|mut s| {
+                        s.status = None;
+                        s.events.clear();
+                        s
+                    })
+                    .collect();
+                (service, spans)
+            })
+            .collect()
+    }
 }
 
 pub mod owner {

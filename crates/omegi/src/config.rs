@@ -96,6 +96,30 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_INGEST_INFLIGHT", value_name = "SIZE", value_parser = parse_size)]
     pub ingest_inflight: Option<usize>,
 
+    /// Kafka brokers to consume spans from (host:port[,host:port…]); without it Kafka is off.
+    /// Messages are OTLP protobuf ExportTraceServiceRequests, as the Omegi agents and the
+    /// OpenTelemetry Collector's Kafka exporter (encoding otlp_proto) write them.
+    #[arg(long, env = "OMEGI_KAFKA_BROKERS", value_name = "HOSTS")]
+    pub kafka_brokers: Option<String>,
+
+    /// Kafka topic the spans are read from. [default: omegi-spans]
+    #[arg(long, env = "OMEGI_KAFKA_TOPIC", value_name = "TOPIC")]
+    pub kafka_topic: Option<String>,
+
+    /// Kafka consumer group; nodes with the same group share the topic's partitions.
+    /// [default: omegi]
+    #[arg(long, env = "OMEGI_KAFKA_GROUP", value_name = "GROUP")]
+    pub kafka_group: Option<String>,
+
+    /// Days occurrences (and the spans of their traces) are kept; error groups, their counts
+    /// and notes are kept for ever. Fractions are allowed (0.5 = 12 hours). [default: 30]
+    #[arg(long, env = "OMEGI_RETENTION_DAYS", value_name = "DAYS")]
+    pub retention_days: Option<f64>,
+
+    /// Hours the spans of traces without errors are kept. [default: 24]
+    #[arg(long, env = "OMEGI_TRACE_RETENTION_HOURS", value_name = "HOURS")]
+    pub trace_retention_hours: Option<f64>,
+
     /// GitHub OAuth app client id; without it GitHub sign-in is off.
     #[arg(long, env = "OMEGI_GITHUB_CLIENT_ID", value_name = "ID")]
     pub github_client_id: Option<String>,
@@ -151,6 +175,11 @@ struct FileConfig {
     max_body: Option<usize>,
     #[serde(default, deserialize_with = "de_size")]
     ingest_inflight: Option<usize>,
+    kafka_brokers: Option<String>,
+    kafka_topic: Option<String>,
+    kafka_group: Option<String>,
+    retention_days: Option<f64>,
+    trace_retention_hours: Option<f64>,
     github_client_id: Option<String>,
     github_client_secret: Option<String>,
     github_authorize_url: Option<String>,
@@ -174,6 +203,25 @@ pub struct GithubConfig {
     pub user_url: String,
 }
 
+/// Where spans are consumed from when Kafka is on.
+#[derive(Clone, Debug)]
+pub struct KafkaConfig {
+    pub brokers: String,
+    pub topic: String,
+    pub group: String,
+}
+
+/// How long stored data is kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Retention {
+    /// Occurrences, and the spans of traces that have any.
+    pub errors: Duration,
+    /// Spans of traces without errors.
+    pub traces: Duration,
+    /// Pause between background deletion rounds.
+    pub every: Duration,
+}
+
 /// Validated settings of a running server.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -194,6 +242,8 @@ pub struct Config {
     pub max_body: usize,
     pub ingest_inflight: usize,
     pub github: Option<GithubConfig>,
+    pub kafka: Option<KafkaConfig>,
+    pub retention: Retention,
 }
 
 impl Config {
@@ -328,6 +378,43 @@ impl Config {
                     .unwrap_or_else(|| "https://api.github.com/user".into()),
             }),
         };
+        let kafka = match a.kafka_brokers.or(f.kafka_brokers) {
+            None => None,
+            Some(_) if !cfg!(feature = "kafka") => {
+                return Err(
+                    "--kafka-brokers: this omegi was built without the kafka feature".into(),
+                )
+            }
+            Some(brokers) if brokers.trim().is_empty() => {
+                return Err("--kafka-brokers: expected host:port[,host:port…]".into())
+            }
+            Some(brokers) => Some(KafkaConfig {
+                brokers,
+                topic: a
+                    .kafka_topic
+                    .or(f.kafka_topic)
+                    .unwrap_or_else(|| "omegi-spans".into()),
+                group: a
+                    .kafka_group
+                    .or(f.kafka_group)
+                    .unwrap_or_else(|| "omegi".into()),
+            }),
+        };
+        let retention = Retention {
+            errors: positive_span(
+                "--retention-days",
+                a.retention_days.or(f.retention_days).unwrap_or(30.0),
+                86_400.0,
+            )?,
+            traces: positive_span(
+                "--trace-retention-hours",
+                a.trace_retention_hours
+                    .or(f.trace_retention_hours)
+                    .unwrap_or(24.0),
+                3_600.0,
+            )?,
+            every: Duration::from_secs(60),
+        };
         Ok(Config {
             http_addr,
             grpc_addr,
@@ -345,6 +432,8 @@ impl Config {
             max_body,
             ingest_inflight,
             github,
+            kafka,
+            retention,
         })
     }
 
@@ -354,6 +443,14 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+/// `value` units of `unit_secs` seconds, which must be a positive, finite span.
+fn positive_span(option: &str, value: f64, unit_secs: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value * unit_secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{option}: expected a number above 0, got {value}"))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {

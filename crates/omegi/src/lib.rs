@@ -7,10 +7,13 @@ pub mod config;
 pub mod grpc;
 pub mod http;
 pub mod ingest;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod knowledge;
 pub mod live;
 pub mod model;
 pub mod pipeline;
+pub mod retention;
 pub mod server;
 pub mod service_map;
 pub mod store;

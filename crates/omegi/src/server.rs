@@ -1,5 +1,6 @@
-//! Starting and stopping the server: opens the store, starts the span writer and the
-//! assembly worker, binds the HTTP and gRPC listeners and serves until asked to stop.
+//! Starting and stopping the server: opens the store, starts the span writer, the assembly
+//! and retention workers, the Kafka consumer when configured and the live-event relay, binds
+//! the HTTP and gRPC listeners and serves until asked to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,9 +13,10 @@ use crate::config::Config;
 use crate::grpc;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
-use crate::live::LiveHub;
+use crate::live::{self, LiveHub};
 use crate::pipeline::assembler::{self, AssemblerConfig};
 use crate::pipeline::writer::SpanWriter;
+use crate::retention;
 use crate::store::Store;
 
 /// A running server, as tests and `omegi serve` see it.
@@ -26,7 +28,9 @@ pub struct Server {
     http: JoinHandle<std::io::Result<()>>,
     grpc: JoinHandle<Result<(), tonic::transport::Error>>,
     assembler: JoinHandle<()>,
-    maintenance: JoinHandle<()>,
+    retention: JoinHandle<()>,
+    notifications: JoinHandle<()>,
+    kafka: Option<JoinHandle<()>>,
     writer: JoinHandle<()>,
 }
 
@@ -62,16 +66,37 @@ impl Server {
         };
         let ingest = Ingest::new(store.clone(), writer, config.ingest_inflight);
         let max_body = config.max_body;
+        let (stop, stopped) = watch::channel(false);
+        let kafka = match config.kafka.clone() {
+            #[cfg(feature = "kafka")]
+            Some(kafka) => Some(crate::kafka::start(ingest.clone(), kafka, stopped.clone()).await?),
+            #[cfg(not(feature = "kafka"))]
+            Some(_) => anyhow::bail!("--kafka-brokers: this omegi was built without Kafka"),
+            None => None,
+        };
+        let deleted = Arc::new(retention::Deleted::default());
+        let retention = tokio::spawn(retention::run(
+            store.clone(),
+            config.retention,
+            deleted.clone(),
+            stopped.clone(),
+        ));
+        let live_hub = LiveHub::for_store(&store);
+        let notifications = tokio::spawn(live::relay_notifications(
+            store.clone(),
+            live_hub.clone(),
+            stopped.clone(),
+        ));
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
             config: Arc::new(config),
             http: client,
             ingest: ingest.clone(),
-            live: LiveHub::default(),
+            live: live_hub,
             login_limits: Default::default(),
+            deleted,
         };
-        let (stop, stopped) = watch::channel(false);
         let live = state.live.clone();
         let assembler = tokio::spawn(assembler::run(
             store.clone(),
@@ -84,7 +109,6 @@ impl Server {
                 }
             },
         ));
-        let maintenance = tokio::spawn(maintain(store.clone(), stopped.clone()));
         let grpc = tokio::spawn(
             tonic::transport::Server::builder()
                 .layer(tower::util::MapResponseLayer::new(
@@ -114,7 +138,9 @@ impl Server {
             http,
             grpc,
             assembler,
-            maintenance,
+            retention,
+            notifications,
+            kafka,
             writer: writer_task,
         })
     }
@@ -126,7 +152,12 @@ impl Server {
         self.http.await??;
         self.grpc.await??;
         self.assembler.await?;
-        self.maintenance.await?;
+        self.retention.await?;
+        self.notifications.await?;
+        // The consumer stores what it holds before the writer goes.
+        if let Some(kafka) = self.kafka {
+            kafka.await?;
+        }
         self.writer.abort();
         self.store.close().await;
         Ok(())
@@ -136,19 +167,6 @@ impl Server {
     pub async fn wait(&mut self) -> anyhow::Result<()> {
         (&mut self.http).await??;
         Ok(())
-    }
-}
-
-/// Housekeeping every few minutes: drops live events older than a day.
-async fn maintain(store: Store, mut stopped: watch::Receiver<bool>) {
-    loop {
-        if let Err(e) = store.prune_events(crate::model::now_ms()).await {
-            tracing::warn!("pruning old live events failed: {e}");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
-            _ = stopped.wait_for(|stop| *stop) => return,
-        }
     }
 }
 

@@ -19,8 +19,8 @@ export function ErrorDetailPage() {
   if (!e) return <div className="placeholder" style={{ height: 400 }} />;
   const o = picked ?? e.latest;
   const toggle = () => api.setErrorStatus(id, e.status === "unresolved" ? "resolved" : "unresolved").then(detail.reload);
-  const copy = () => navigator.clipboard?.writeText(o.log.stacktrace ?? "").then(() => setCopied(true));
-  const newNote = `/notes/new?error=${id}&occurrence=${o.id}`;
+  const copy = () => navigator.clipboard?.writeText(o?.log.stacktrace ?? "").then(() => setCopied(true));
+  const newNote = o ? `/notes/new?error=${id}&occurrence=${o.id}` : `/notes/new?error=${id}`;
   return (
     <div className="error-detail">
       <header className="page-head">
@@ -35,6 +35,13 @@ export function ErrorDetailPage() {
           <Link className="button" to={newNote} data-testid="write-note">Write an error note</Link>
         </div>
       </header>
+      {!o && (
+        <section className="card wide" data-testid="expired">
+          <h2>Occurrences expired</h2>
+          <p className="muted">Every occurrence of this error is older than the retention in force (see Settings) and was deleted with its trace. Its counts and notes are kept, and a new occurrence shows here again.</p>
+        </section>
+      )}
+      {o && (<>
       <section className="card wide">
         <h2>Summary</h2>
         <dl className="summary" data-testid="summary">
@@ -60,6 +67,7 @@ export function ErrorDetailPage() {
           <ul className="events">{o.log.events.map((ev, i) => <li key={i}><code>{ev.name}</code> {Object.entries(ev.attributes).filter(([k]) => k !== "exception.stacktrace").map(([k, v]) => `${k}=${String(v)}`).join(" ")}</li>)}</ul>
         )}
       </section>
+      </>)}
       <section className="card">
         <h2>Notes</h2>
         {notes.data?.length === 0 && <p className="muted">No notes yet. <Link to={newNote}>Write the first one.</Link></p>}
@@ -78,7 +86,7 @@ export function ErrorDetailPage() {
         <ul className="occurrences">
           {occurrences.data?.map((x) => (
             <li key={x.id}>
-              <button className={x.id === o.id ? "link active" : "link"} onClick={() => api.occurrence(x.id).then(setPicked)}>{ago(x.occurred_at)}</button>{" "}
+              <button className={x.id === o?.id ? "link active" : "link"} onClick={() => api.occurrence(x.id).then(setPicked)}>{ago(x.occurred_at)}</button>{" "}
               <code className="muted">{x.trace_id.slice(0, 12)}…</code>
             </li>
           ))}

@@ -37,9 +37,12 @@ export function NoteEditor({ user }: { user: User }) {
     } else if (errorId) {
       // Prefilled from the error's summary, ready to explain what happened and the fix.
       api.error(errorId).then((e) => {
-        const s = e.latest.summary;
+        const s = e.latest?.summary;
         setTitle(`${e.exception_type} in ${e.service}`);
-        setBody(`## What happened\n\n\`${s.exception_type}\`: ${s.message}\n\nService **${s.service}**, operation \`${String(s.operation.name ?? "")}\`.\n\n${s.flow.map((f) => `${f}`).join("\n")}\n\n## Cause\n\n\n## Fix\n\n`);
+        const happened = s
+          ? `\`${s.exception_type}\`: ${s.message}\n\nService **${s.service}**, operation \`${String(s.operation.name ?? "")}\`.\n\n${s.flow.map((f) => `${f}`).join("\n")}`
+          : `\`${e.exception_type}\`: ${e.message}\n\nService **${e.service}**.`;
+        setBody(`## What happened\n\n${happened}\n\n## Cause\n\n\n## Fix\n\n`);
       });
     }
   }, [editing, errorId]);

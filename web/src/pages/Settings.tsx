@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { api, ApiError, type Project, type Service, type User } from "../api";
+import { api, ApiError, type Project, type ServerSettings, type Service, type User } from "../api";
 import { useData } from "../hooks";
 import { ago } from "../util";
 import { SetupGuide } from "../components/SetupGuide";
@@ -28,7 +28,37 @@ export function Settings({ user }: { user: User }) {
         {error && <span className="error-text">{error}</span>}
       </form>
       {projects.data?.map((p) => <ProjectSettings key={p.id} project={p} user={user} onChange={projects.reload} />)}
+      <ServerInfo />
     </div>
+  );
+}
+
+const bytes = (n: number) => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+
+/** The retention in force, the database and this node's Kafka intake. */
+function ServerInfo() {
+  const server = useData(() => api.serverSettings(), []);
+  const s: ServerSettings | null = server.data;
+  if (!s) return null;
+  const { retention: r, database: d, kafka: k } = s;
+  return (
+    <section className="card" data-testid="server-settings">
+      <h2>Server</h2>
+      <dl className="summary">
+        <dt>Retention</dt>
+        <dd data-testid="retention">Occurrences and their traces {r.retention_days} days · traces without errors {r.trace_retention_hours} hours</dd>
+        <dt>Deleted by this node</dt>
+        <dd>{r.deleted_occurrences} occurrences · {r.deleted_traces} traces</dd>
+        <dt>Database</dt>
+        <dd data-testid="database-size">{d.backend === "sqlite" ? "SQLite" : "PostgreSQL"} · {bytes(d.size_bytes)}</dd>
+        {k && (
+          <>
+            <dt>Kafka</dt>
+            <dd>topic <code>{k.topic}</code> at <code>{k.brokers}</code>, group <code>{k.group}</code> · {k.messages} messages, {k.spans} spans · skipped {k.skipped_undecodable} undecodable, {k.skipped_unauthenticated} without a valid token</dd>
+          </>
+        )}
+      </dl>
+    </section>
   );
 }
 

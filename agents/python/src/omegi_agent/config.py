@@ -16,6 +16,8 @@ class Config:
     exporters: List[str]
     trace_packages: List[str] = field(default_factory=list)
     sample_ratio: Optional[float] = None
+    kafka_brokers: str = "localhost:9092"
+    kafka_topic: str = "omegi-spans"
 
 
 def _split(value: str) -> List[str]:
@@ -39,4 +41,6 @@ def from_env(env=os.environ) -> Config:
         exporters=[e.lower() for e in _split(env.get("OMEGI_EXPORTER", "otlp"))] or ["otlp"],
         trace_packages=_split(env.get("OMEGI_TRACE_PACKAGES", "")),
         sample_ratio=sample_ratio,
+        kafka_brokers=env.get("OMEGI_KAFKA_BROKERS") or "localhost:9092",
+        kafka_topic=env.get("OMEGI_KAFKA_TOPIC") or "omegi-spans",
     )

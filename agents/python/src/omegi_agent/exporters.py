@@ -1,8 +1,8 @@
-"""Where spans go. ``OMEGI_EXPORTER`` names one or more of the factories in ``FACTORIES``;
-a new exporter (Kafka: one OTLP ``ExportTraceServiceRequest`` per batch, key = trace id,
-header ``omegi-token``) is one more entry there, nothing else changes.
+"""Where spans go. ``OMEGI_EXPORTER`` names one or more of the factories in ``FACTORIES``
+(``otlp``, ``console``, ``kafka``); a new exporter is one more entry there.
 """
 
+import os
 import sys
 from datetime import datetime, timezone
 from typing import Callable, Dict, Optional, Sequence
@@ -66,6 +66,91 @@ class ConsoleExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+class KafkaExporter(SpanExporter):
+    """One Kafka message per trace in each batch: the value an OTLP protobuf
+    ``ExportTraceServiceRequest``, the key the trace id (hex, so a trace stays in one
+    partition), the header ``omegi-token`` the ingest token; what Omegi's Kafka receiver reads.
+
+    The producer is made on first use in each process (a pre-fork server's workers get their
+    own, never one inherited across ``fork``). Sending is asynchronous: a down broker or a full
+    buffer costs the spans and one warning line, never the application's time."""
+
+    def __init__(self, brokers: str, topic: str, token: str):
+        self._brokers = brokers
+        self._topic = topic
+        self._token = token.encode()
+        self._producer = None
+        self._pid = None
+
+    def _producer_here(self):
+        if self._producer is None or self._pid != os.getpid():
+            import logging
+
+            from confluent_kafka import Producer
+
+            quiet = logging.getLogger("omegi_agent.kafka")
+            quiet.addHandler(logging.NullHandler())
+            quiet.propagate = False
+            self._producer = Producer(
+                {
+                    "bootstrap.servers": self._brokers,
+                    "client.id": "omegi-agent",
+                    "linger.ms": 50,
+                    # A message not delivered by then is dropped (and reported once).
+                    "message.timeout.ms": 10000,
+                    "queue.buffering.max.kbytes": 32768,
+                    "error_cb": self._on_error,
+                    # librdkafka's own log lines go nowhere; problems are reported once below.
+                    "logger": quiet,
+                }
+            )
+            self._pid = os.getpid()
+        return self._producer
+
+    def _on_error(self, error) -> None:
+        warn_once("kafka-down", f"cannot reach Kafka at {self._brokers} ({error.str()}); spans are dropped until it is reachable")
+
+    def _on_delivery(self, error, message) -> None:
+        if error is None:
+            forget("kafka-down")
+        else:
+            warn_once("kafka-down", f"cannot deliver spans to Kafka topic {self._topic} at {self._brokers} ({error.str()}); spans are dropped until it is reachable")
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+        try:
+            producer = self._producer_here()
+            by_trace: Dict[int, list] = {}
+            for span in spans:
+                by_trace.setdefault(span.get_span_context().trace_id, []).append(span)
+            for trace_id, trace_spans in by_trace.items():
+                producer.produce(
+                    self._topic,
+                    key=f"{trace_id:032x}",
+                    value=encode_spans(trace_spans).SerializeToString(),
+                    headers=[("omegi-token", self._token)],
+                    on_delivery=self._on_delivery,
+                )
+            producer.poll(0)
+        except BufferError:
+            warn_once("kafka-down", f"Kafka at {self._brokers} is not taking spans fast enough (buffer full); spans are dropped until it catches up")
+            return SpanExportResult.FAILURE
+        except Exception as exc:  # the application must never see an export problem
+            warn_once("kafka-down", f"cannot send spans to Kafka at {self._brokers} ({type(exc).__name__}: {exc}); spans are dropped")
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        if self._producer is None or self._pid != os.getpid():
+            return True
+        return self._producer.flush(timeout_millis / 1000) == 0
+
+    def shutdown(self) -> None:
+        # At exit, a short wait for what is buffered; a down broker must not hold the exit.
+        self.force_flush(2000)
+
+
 def format_span(span: ReadableSpan) -> str:
     ctx = span.get_span_context()
     start = datetime.fromtimestamp((span.start_time or 0) / 1e9, tz=timezone.utc)
@@ -93,10 +178,23 @@ def _console(config: Config) -> Optional[SpanExporter]:
     return ConsoleExporter()
 
 
+def _kafka(config: Config) -> Optional[SpanExporter]:
+    if not config.token:
+        warn_once("no-token", "OMEGI_TOKEN is not set: spans are not sent to Omegi (create a token in Omegi's settings)")
+        return None
+    try:
+        import confluent_kafka  # noqa: F401
+    except ImportError:
+        warn_once("kafka-client", "OMEGI_EXPORTER=kafka needs the Kafka client: pip install 'omegi-agent[kafka]'; the other exporters still run")
+        return None
+    return KafkaExporter(config.kafka_brokers, config.kafka_topic, config.token)
+
+
 #: Exporter name -> (factory, whether to batch in the background).
 FACTORIES: Dict[str, "tuple[Callable[[Config], Optional[SpanExporter]], bool]"] = {
     "otlp": (_otlp, True),
     "console": (_console, False),
+    "kafka": (_kafka, True),
 }
 
 
@@ -106,10 +204,7 @@ def build(config: Config):
     out = []
     for name in config.exporters:
         if name not in FACTORIES:
-            if name == "kafka":
-                warn_once("kafka", "OMEGI_EXPORTER=kafka is not available yet (it comes with Omegi's Kafka ingestion); the other exporters still run")
-            else:
-                warn_once(f"exporter-{name}", f"OMEGI_EXPORTER names unknown exporter {name!r} (use otlp, console); ignoring it")
+            warn_once(f"exporter-{name}", f"OMEGI_EXPORTER names unknown exporter {name!r} (use otlp, console, kafka); ignoring it")
             continue
         factory, batched = FACTORIES[name]
         exporter = factory(config)

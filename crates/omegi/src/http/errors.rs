@@ -12,7 +12,7 @@ use super::extract::{page_limit, parse_time, ApiJson, ApiPath, ApiQuery, Current
 use super::AppState;
 use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView};
 use crate::pipeline::trace_view::trace_view;
-use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord};
+use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -117,7 +117,9 @@ async fn list_errors(
 struct ErrorDetail {
     #[serde(flatten)]
     error: ErrorGroup,
-    latest: Occurrence,
+    /// Null when every occurrence is older than the retention and was deleted; the group,
+    /// its counts and notes are kept.
+    latest: Option<Occurrence>,
 }
 
 #[utoipa::path(get, path = "/api/errors/{id}", tag = "errors",
@@ -134,12 +136,11 @@ async fn get_error(
         .error_for(user.id, id)
         .await
         .or_404(format_args!("error {id}"))?;
-    let row = state
-        .store
-        .latest_occurrence(id)
-        .await
-        .or_404(format_args!("error {id}"))?;
-    let latest = occurrence(&state, row).await?;
+    let latest = match state.store.latest_occurrence(id).await {
+        Ok(row) => Some(occurrence(&state, row).await?),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
     Ok(Json(ErrorDetail { error, latest }))
 }
 

@@ -17,8 +17,6 @@ use super::extract::CurrentUser;
 use super::AppState;
 use crate::model::{now_ms, User};
 
-/// How often a stream looks for events written by other nodes.
-const POLL: Duration = Duration::from_secs(1);
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -82,7 +80,7 @@ async fn events(
             if c.ready.is_empty() {
                 tokio::select! {
                     _ = c.wake.changed() => {}
-                    _ = tokio::time::sleep(POLL) => {}
+                    _ = tokio::time::sleep(c.state.live.poll()) => {}
                 }
             }
         }

@@ -19,6 +19,7 @@ mod projects;
 pub mod serve;
 mod services;
 mod session;
+mod settings;
 mod users;
 
 use std::sync::Arc;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub live: LiveHub,
     /// Sign-in attempts per address and per account.
     pub login_limits: Arc<front_door::LoginLimits>,
+    /// What the retention worker of this node deleted.
+    pub deleted: Arc<crate::retention::Deleted>,
 }
 
 #[derive(OpenApi)]
@@ -69,6 +72,7 @@ pub struct AppState {
         (name = "errors", description = "Error groups, occurrences and traces"),
         (name = "notes", description = "The knowledge base: notes, links, tags, comments, graph"),
         (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
+        (name = "settings", description = "Server settings: retention, storage, Kafka intake"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -172,6 +176,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(comments::router())
         .merge(knowledge::router())
         .merge(ingest_token::router())
+        .merge(settings::router())
         .merge(otlp_router(&state))
         .split_for_parts();
     // After the merge: the routers' operations are in the document only now.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value;
 
 use crate::auth::secret;
 use crate::model::now_ms;
@@ -94,4 +96,111 @@ pub async fn authenticate(
 fn unavailable(e: StoreError) -> AuthError {
     tracing::error!("checking an ingest token failed: {e}");
     AuthError::Unavailable
+}
+
+/// Resource attribute that carries the ingest token where no header can (an OpenTelemetry
+/// Collector pipeline writing to Kafka sets it with its `resource` processor).
+pub const TOKEN_ATTRIBUTE: &str = "omegi.token";
+
+/// Splits a request by the token each of its resources is sent with: `header` when given,
+/// else the resource's `omegi.token` attribute. The attribute is removed either way, so a
+/// token is never stored as span data.
+pub fn split_by_token(
+    request: ExportTraceServiceRequest,
+    header: Option<&str>,
+) -> Vec<(Option<String>, ExportTraceServiceRequest)> {
+    let mut parts: Vec<(Option<String>, ExportTraceServiceRequest)> = Vec::new();
+    for mut resource_spans in request.resource_spans {
+        let mut attribute = None;
+        if let Some(resource) = resource_spans.resource.as_mut() {
+            resource.attributes.retain(|kv| {
+                if kv.key != TOKEN_ATTRIBUTE {
+                    return true;
+                }
+                if let Some(any_value::Value::StringValue(v)) =
+                    kv.value.as_ref().and_then(|v| v.value.as_ref())
+                {
+                    attribute = Some(v.trim().to_string());
+                }
+                false
+            });
+        }
+        let token = header.map(str::to_string).or(attribute);
+        match parts.iter_mut().find(|(t, _)| *t == token) {
+            Some((_, part)) => part.resource_spans.push(resource_spans),
+            None => parts.push((
+                token,
+                ExportTraceServiceRequest {
+                    resource_spans: vec![resource_spans],
+                },
+            )),
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::ResourceSpans;
+
+    fn resource(token: Option<&str>) -> ResourceSpans {
+        let attribute = |key: &str, value: &str| KeyValue {
+            key: key.into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue(value.into())),
+            }),
+            ..Default::default()
+        };
+        let mut attributes = vec![attribute("service.name", "api")];
+        attributes.extend(token.map(|t| attribute(TOKEN_ATTRIBUTE, t)));
+        ResourceSpans {
+            resource: Some(Resource {
+                attributes,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn resources_are_grouped_by_their_token_attribute_which_is_removed() {
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![resource(Some("a")), resource(None), resource(Some("a"))],
+        };
+        let parts = split_by_token(request, None);
+        let shape: Vec<_> = parts
+            .iter()
+            .map(|(t, r)| (t.as_deref(), r.resource_spans.len()))
+            .collect();
+        assert_eq!(shape, [(Some("a"), 2), (None, 1)]);
+        let keys: Vec<_> = parts[0].1.resource_spans[0]
+            .resource
+            .as_ref()
+            .unwrap()
+            .attributes
+            .iter()
+            .map(|kv| kv.key.as_str())
+            .collect();
+        assert_eq!(keys, ["service.name"]);
+    }
+
+    #[test]
+    fn a_header_token_wins_and_the_attribute_is_still_removed() {
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![resource(Some("a")), resource(None)],
+        };
+        let parts = split_by_token(request, Some("h"));
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].0.as_deref(), Some("h"));
+        assert!(parts[0].1.resource_spans.iter().all(|r| r
+            .resource
+            .as_ref()
+            .unwrap()
+            .attributes
+            .iter()
+            .all(|kv| kv.key != TOKEN_ATTRIBUTE)));
+    }
 }

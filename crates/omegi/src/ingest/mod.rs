@@ -2,10 +2,12 @@
 //! in `crate::grpc`, later Kafka): authenticate by ingest token (`auth.rs`), admit the export
 //! into the in-flight budget (`budget.rs`), decode it into [`crate::model::SpanRecord`]s
 //! (`decode.rs`, `otlp_json.rs`), bound new services (`gate.rs`), and hand the spans to the
-//! span writer, answering only once they are stored.
+//! span writer, answering only once they are stored. Stream consumers count what they did
+//! in `consumed.rs`.
 
 pub mod auth;
 pub mod budget;
+pub mod consumed;
 pub mod decode;
 pub mod gate;
 pub mod otlp_json;
@@ -28,6 +30,8 @@ pub struct Ingest {
     pub budget: IngestBudget,
     gate: Arc<ServiceGate>,
     token_use: Arc<auth::TokenUse>,
+    /// What the Kafka consumer of this node did (zero when Kafka is off).
+    pub consumed: Arc<consumed::ConsumerStats>,
 }
 
 impl Ingest {
@@ -38,6 +42,7 @@ impl Ingest {
             budget: IngestBudget::new(inflight_bytes),
             gate: Default::default(),
             token_use: Default::default(),
+            consumed: Default::default(),
         }
     }
 
@@ -53,11 +58,7 @@ impl Ingest {
         owner: &TokenOwner,
         request: ExportTraceServiceRequest,
     ) -> Result<ExportTraceServiceResponse, WriteError> {
-        let mut decoded = decode::spans(owner, request);
-        self.gate
-            .admit(&self.store, owner.project_id, &mut decoded)
-            .await
-            .map_err(|e| WriteError::Storage(e.to_string()))?;
+        let decoded = self.decode(owner, request).await?;
         if !decoded.spans.is_empty() {
             self.writer.write(decoded.spans).await?;
         }
@@ -66,5 +67,30 @@ impl Ingest {
             error_message: decoded.problems.join("; "),
         });
         Ok(ExportTraceServiceResponse { partial_success })
+    }
+
+    /// Decodes a request into the spans that may be stored (what `export` writes), for a
+    /// transport that writes them itself.
+    pub async fn decode(
+        &self,
+        owner: &TokenOwner,
+        request: ExportTraceServiceRequest,
+    ) -> Result<decode::Decoded, WriteError> {
+        let mut decoded = decode::spans(owner, request);
+        self.admit(owner.project_id, &mut decoded).await?;
+        Ok(decoded)
+    }
+
+    /// Holds back the spans of services beyond the project's rate of new services
+    /// (`gate.rs`); may be called again after a storage failure.
+    pub async fn admit(
+        &self,
+        project: i64,
+        decoded: &mut decode::Decoded,
+    ) -> Result<(), WriteError> {
+        self.gate
+            .admit(&self.store, project, decoded)
+            .await
+            .map_err(|e| WriteError::Storage(e.to_string()))
     }
 }

@@ -1,24 +1,39 @@
 //! Live updates. Events are rows in the database (written in the same transaction as what
 //! they announce), so every node can serve every user and a reconnecting browser resumes
-//! from its `Last-Event-ID`. This hub only wakes this node's streams early; streams also
-//! poll, which is how events written by another node arrive.
+//! from its `Last-Event-ID`. This hub wakes this node's streams to read new rows: at once for
+//! events written here, and on PostgreSQL at once for events of any node (LISTEN/NOTIFY,
+//! relayed by [`relay_notifications`]). Streams still poll, as a safety net: rarely on
+//! PostgreSQL, every second on SQLite.
+
+use std::time::Duration;
 
 use tokio::sync::watch;
+
+use crate::store::Store;
 
 #[derive(Clone)]
 pub struct LiveHub {
     changed: watch::Sender<u64>,
-}
-
-impl Default for LiveHub {
-    fn default() -> Self {
-        LiveHub {
-            changed: watch::channel(0).0,
-        }
-    }
+    poll: Duration,
 }
 
 impl LiveHub {
+    /// A hub whose streams poll every `poll` besides being woken.
+    pub fn new(poll: Duration) -> LiveHub {
+        LiveHub {
+            changed: watch::channel(0).0,
+            poll,
+        }
+    }
+
+    /// The hub for a store: notifications on PostgreSQL, polling on SQLite.
+    pub fn for_store(store: &Store) -> LiveHub {
+        LiveHub::new(match store.backend() {
+            crate::store::Backend::Postgres => Duration::from_secs(30),
+            crate::store::Backend::Sqlite => Duration::from_secs(1),
+        })
+    }
+
     /// Wakes every stream of this node to look for new events.
     pub fn notify(&self) {
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
@@ -27,4 +42,46 @@ impl LiveHub {
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
+
+    /// How often a stream looks for events even when nothing woke it.
+    pub fn poll(&self) -> Duration {
+        self.poll
+    }
+}
+
+/// On PostgreSQL, wakes this node's streams whenever any node commits an event, until
+/// `stop` turns true. A lost connection is re-established (and streams woken, in case an
+/// event passed meanwhile). Returns at once on SQLite.
+pub async fn relay_notifications(store: Store, hub: LiveHub, stop: watch::Receiver<bool>) {
+    loop {
+        let mut listener = match store.event_listener().await {
+            Ok(Some(listener)) => listener,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("listening for live events failed (retrying): {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = stopped(stop.clone()) => return,
+                }
+            }
+        };
+        hub.notify();
+        loop {
+            tokio::select! {
+                received = listener.try_recv() => match received {
+                    // A notification, or the connection came back after a loss.
+                    Ok(_) => hub.notify(),
+                    Err(e) => {
+                        tracing::warn!("live event notifications stopped (reconnecting): {e}");
+                        break;
+                    }
+                },
+                _ = stopped(stop.clone()) => return,
+            }
+        }
+    }
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }

@@ -7,6 +7,7 @@ mod graph;
 mod note;
 mod project;
 mod service_map;
+mod settings;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
@@ -22,6 +23,7 @@ pub use project::{
     IngestToken, Member, MemberRole, Project, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
 pub use service_map::{MapEdge, MapNode, ServiceMap};
+pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};
 pub use span::{hex, SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
 
 /// Unix time in milliseconds; how every timestamp is stored.

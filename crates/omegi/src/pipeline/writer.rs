@@ -23,9 +23,13 @@ pub enum WriteError {
     Closed,
 }
 
+/// A write that failed, with the spans it was given, for a caller that retries.
+pub type Refused = (WriteError, Vec<SpanRecord>);
+
 struct Job {
     spans: Vec<SpanRecord>,
-    done: oneshot::Sender<Result<(), String>>,
+    /// On failure the spans go back to the caller.
+    done: oneshot::Sender<Result<(), (String, Vec<SpanRecord>)>>,
     _queued: OwnedSemaphorePermit,
 }
 
@@ -51,24 +55,30 @@ impl SpanWriter {
 
     /// Stores `spans`; returns once they are committed.
     pub async fn write(&self, spans: Vec<SpanRecord>) -> Result<(), WriteError> {
+        self.write_or_return(spans).await.map_err(|(e, _)| e)
+    }
+
+    /// The same, handing the spans back when they were not stored, so a caller that retries
+    /// (the Kafka consumer) decodes and copies nothing twice.
+    pub async fn write_or_return(&self, spans: Vec<SpanRecord>) -> Result<(), Refused> {
         let n = u32::try_from(spans.len().clamp(1, self.capacity)).unwrap_or(u32::MAX);
-        let queued = self
-            .room
-            .clone()
-            .try_acquire_many_owned(n)
-            .map_err(|_| WriteError::Overloaded)?;
+        let Ok(queued) = self.room.clone().try_acquire_many_owned(n) else {
+            return Err((WriteError::Overloaded, spans));
+        };
         let (done, committed) = oneshot::channel();
-        self.jobs
-            .send(Job {
-                spans,
-                done,
-                _queued: queued,
-            })
-            .map_err(|_| WriteError::Closed)?;
-        committed
-            .await
-            .map_err(|_| WriteError::Closed)?
-            .map_err(WriteError::Storage)
+        let job = Job {
+            spans,
+            done,
+            _queued: queued,
+        };
+        if let Err(refused) = self.jobs.send(job) {
+            return Err((WriteError::Closed, refused.0.spans));
+        }
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err((e, spans))) => Err((WriteError::Storage(e), spans)),
+            Err(_) => Err((WriteError::Closed, Vec::new())),
+        }
     }
 }
 
@@ -95,7 +105,7 @@ async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
         }
         drop(spans);
         for job in jobs {
-            let _ = job.done.send(result.clone());
+            let _ = job.done.send(result.clone().map_err(|e| (e, job.spans)));
         }
     }
 }

@@ -147,7 +147,7 @@ async fn save_one(
         (ERROR_REGRESSED, &saved.regressed_errors),
     ] {
         for &id in ids {
-            events::record(tx, t.project_id, kind, id, now).await?;
+            events::record(tx, backend, t.project_id, kind, id, now).await?;
         }
     }
     Ok(Some(saved))

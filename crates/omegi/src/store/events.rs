@@ -1,13 +1,19 @@
-//! The event log behind live updates (SSE).
+//! The event log behind live updates (SSE). On PostgreSQL each event also sends a
+//! notification on [`CHANNEL`] when its transaction commits, which wakes the streams of every
+//! node at once; the table stays what streams read and resume from.
 
+use sqlx::postgres::PgListener;
 use sqlx::{Any, FromRow, Transaction};
 
-use super::{Result, Store};
+use super::{Backend, Result, Store};
 use crate::model::Millis;
 
 pub const ERROR_NEW: &str = "error.new";
 pub const ERROR_REGRESSED: &str = "error.regressed";
 pub const ERROR_STATUS: &str = "error.status";
+
+/// The PostgreSQL notification channel of new events.
+pub const CHANNEL: &str = "omegi_events";
 
 /// How long events are kept for clients that reconnect.
 const KEEP_MS: i64 = 24 * 3600 * 1000;
@@ -22,6 +28,7 @@ pub struct EventRow {
 #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, error = ?error))]
 pub(super) async fn record(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     project: i64,
     kind: &str,
     error: i64,
@@ -36,10 +43,28 @@ pub(super) async fn record(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    if backend == Backend::Postgres {
+        // Delivered at commit; notifications alike within one transaction are sent once.
+        sqlx::query(&format!("NOTIFY {CHANNEL}"))
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
 impl Store {
+    /// On PostgreSQL, a connection listening on [`CHANNEL`]; `None` on SQLite, where one
+    /// process serves the file and its own writes wake its streams.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn event_listener(&self) -> Result<Option<PgListener>> {
+        let Some(url) = &self.postgres_url else {
+            return Ok(None);
+        };
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Some(listener))
+    }
+
     /// The newest event id, where a client without `Last-Event-ID` starts.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn last_event_id(&self) -> Result<i64> {

@@ -12,6 +12,7 @@ mod note_sql;
 mod notes;
 mod params;
 mod projects;
+mod retention;
 mod spans;
 mod tokens;
 
@@ -28,6 +29,7 @@ pub use dashboard::{MapData, StatsData};
 pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRecord};
 pub use note_queries::{GraphData, NoteFilter, NoteStats};
 pub use notes::NoteInput;
+pub use retention::Expired;
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -106,6 +108,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// For PostgreSQL's LISTEN, which needs a connection of its own outside the pool.
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -135,10 +139,13 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; FULL syncs the WAL at every
-                        // commit, which is what "acknowledged means stored" rests on.
+                        // Incremental auto-vacuum (set before anything else, as SQLite asks)
+                        // lets retention hand freed pages back to the file system. WAL lets
+                        // readers run beside the writer; FULL syncs the WAL at every commit,
+                        // which is what "acknowledged means stored" rests on.
                         conn.execute(sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                            "PRAGMA auto_vacuum = INCREMENTAL; \
+                             PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         ))
                         .await?;
@@ -149,10 +156,31 @@ impl Store {
             .connect(&url)
             .await?;
         match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Sqlite => {
+                // Incremental auto-vacuum takes effect when a new file gets its first
+                // table; a file made by an older Omegi is converted once, by VACUUM.
+                SQLITE_MIGRATIONS.run(&pool).await?;
+                let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum")
+                    .fetch_one(&pool)
+                    .await?;
+                if mode != 2 {
+                    tracing::info!("converting the database to incremental vacuum (once)");
+                    sqlx::query("VACUUM").execute(&pool).await?;
+                }
+            }
+            // sqlx holds a PostgreSQL advisory lock while it migrates, so nodes started
+            // together migrate one after the other.
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Store { pool, backend })
+        let postgres_url = match database {
+            Database::Postgres { url } => Some(url.as_str().into()),
+            Database::Sqlite { .. } => None,
+        };
+        Ok(Store {
+            pool,
+            backend,
+            postgres_url,
+        })
     }
 
     pub fn backend(&self) -> Backend {

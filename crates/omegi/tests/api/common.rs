@@ -135,6 +135,11 @@ impl TestServer {
         }
     }
 
+    /// The server's storage, for tests that drive a worker step themselves (retention).
+    pub fn store(&self) -> &omegi::store::Store {
+        &self.server.as_ref().unwrap().store
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.unwrap();

@@ -12,7 +12,10 @@ mod errors_api;
 mod front_door;
 mod github;
 mod ingest;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod migrations;
+mod nodes;
 mod notes;
 mod openapi;
 mod otlp;
@@ -20,6 +23,7 @@ mod overload;
 mod privacy;
 mod projects;
 mod protocol;
+mod retention;
 mod sdk_clients;
 mod slow_clients;
 mod sse;

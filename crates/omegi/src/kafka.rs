@@ -1,0 +1,244 @@
+//! The Kafka receiver: a member of a consumer group reading OTLP protobuf
+//! `ExportTraceServiceRequest` messages (what the Omegi agents and the OpenTelemetry
+//! Collector's Kafka exporter with `otlp_proto` write: a batch, one trace or part of one) and
+//! handing them to the ingest service like any other transport.
+//!
+//! Delivery: at least once, never lost. A message's offset is stored for commit only after its
+//! spans are durably stored, and offsets are stored in the order messages arrived, so a node
+//! killed mid-batch leaves its uncommitted messages to whichever node gets its partitions.
+//! Spans are idempotent, so a message delivered twice changes nothing. While the span queue
+//! is full (or the database is down) the message is retried and the consumer takes no new
+//! ones: it pauses, it never drops. A message that can never succeed (not OTLP, bad token)
+//! is counted, logged and skipped, so it never blocks its partition.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message as _;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message, OwnedMessage};
+use tokio::sync::watch;
+
+use crate::config::KafkaConfig;
+use crate::ingest::auth::{split_by_token, AuthError};
+use crate::ingest::consumed::Skip;
+use crate::ingest::decode;
+use crate::ingest::Ingest;
+use crate::pipeline::writer::WriteError;
+
+/// Message header with the ingest token (the agents set it).
+pub const TOKEN_HEADER: &str = "omegi-token";
+
+/// Messages being stored at once. They share the span writer's commits, so a partition of
+/// one-trace messages is not read at one message per commit; beyond it the consumer waits.
+const IN_FLIGHT: usize = 256;
+
+/// Backoff while the span queue is full or the database fails.
+const RETRY_FIRST: Duration = Duration::from_millis(50);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Starts consuming; returns when `stop` turns true, after the messages in hand are stored
+/// and their offsets committed. Fails at once only when the consumer cannot be created.
+pub async fn start(
+    ingest: Ingest,
+    cfg: KafkaConfig,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &cfg.brokers)
+        .set("group.id", &cfg.group)
+        .set("client.id", "omegi")
+        // Offsets are stored by us once spans are durable, and committed in the background
+        // (and on rebalance and shutdown) from what was stored.
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        // A killed node's partitions move to the others after this long without heartbeats.
+        .set("session.timeout.ms", "10000")
+        .set("heartbeat.interval.ms", "1000")
+        // What librdkafka prefetches per partition, bounded so memory is too.
+        .set("queued.max.messages.kbytes", "16384")
+        .create()
+        .context("--kafka-brokers: cannot create the Kafka consumer")?;
+    consumer
+        .subscribe(&[&cfg.topic])
+        .with_context(|| format!("--kafka-topic: cannot subscribe to {}", cfg.topic))?;
+    tracing::info!(
+        brokers = %cfg.brokers, topic = %cfg.topic, group = %cfg.group,
+        "consuming spans from Kafka"
+    );
+    Ok(tokio::spawn(consume(consumer, ingest, stop)))
+}
+
+type Handled = Pin<Box<dyn Future<Output = Option<(String, i32, i64)>> + Send>>;
+
+async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver<bool>) {
+    // Completes in arrival order, so offsets are stored in order within each partition.
+    let mut handling: FuturesOrdered<Handled> = FuturesOrdered::new();
+    let stopping = stopped(stop.clone());
+    tokio::pin!(stopping);
+    loop {
+        tokio::select! {
+            _ = &mut stopping => break,
+            Some(done) = handling.next(), if !handling.is_empty() => {
+                store_offset(&consumer, done);
+            }
+            received = consumer.recv(), if handling.len() < IN_FLIGHT => match received {
+                Ok(message) => {
+                    let message = message.detach();
+                    let ingest = ingest.clone();
+                    let stop = stop.clone();
+                    handling.push_back(Box::pin(async move {
+                        handle(&ingest, &message, stop).await.then(|| {
+                            (message.topic().to_string(), message.partition(), message.offset())
+                        })
+                    }));
+                }
+                Err(e) => {
+                    tracing::warn!("reading from Kafka failed: {e}");
+                    tokio::time::sleep(RETRY_FIRST).await;
+                }
+            },
+        }
+    }
+    // Stopping: what is in hand gets stored (or given up when the writer closes), and the
+    // offsets stored so far are committed before the consumer leaves its group.
+    while let Some(done) = handling.next().await {
+        store_offset(&consumer, done);
+    }
+    if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
+        tracing::debug!("committing Kafka offsets at shutdown: {e}");
+    }
+}
+
+fn store_offset(consumer: &StreamConsumer, done: Option<(String, i32, i64)>) {
+    if let Some((topic, partition, offset)) = done {
+        // Fails only when the partition was revoked meanwhile: its new owner reads the
+        // message again, which is harmless.
+        if let Err(e) = consumer.store_offset(&topic, partition, offset) {
+            tracing::debug!("offset {topic}/{partition}/{offset} not stored: {e}");
+        }
+    }
+}
+
+/// Stores one message's spans, retrying until they are stored, or skips it when it can never
+/// be. Returns whether the offset may advance past it (not when shutting down mid-way).
+async fn handle(ingest: &Ingest, message: &OwnedMessage, stop: watch::Receiver<bool>) -> bool {
+    let place = format!(
+        "{}/{}/{}",
+        message.topic(),
+        message.partition(),
+        message.offset()
+    );
+    let payload = message.payload().unwrap_or_default();
+    let request = match ExportTraceServiceRequest::decode(payload) {
+        Ok(r) if !r.resource_spans.is_empty() => r,
+        Ok(_) => {
+            let why = "not an OTLP trace export (no resource spans)";
+            ingest.consumed.skipped(Skip::Undecodable, &place, why);
+            return true;
+        }
+        Err(e) => {
+            let why = format!("not an OTLP protobuf ExportTraceServiceRequest: {e}");
+            ingest.consumed.skipped(Skip::Undecodable, &place, &why);
+            return true;
+        }
+    };
+    let header = message.headers().and_then(|headers| {
+        headers
+            .iter()
+            .find(|h| h.key == TOKEN_HEADER)
+            .and_then(|h| std::str::from_utf8(h.value?).ok())
+            .map(str::trim)
+    });
+    let mut spans = None;
+    for (token, part) in split_by_token(request, header) {
+        match store(ingest, token.as_deref(), part, &place, stop.clone()).await {
+            Stored::Spans(n) => *spans.get_or_insert(0) += n,
+            Stored::Skipped => {}
+            Stored::Stopped => return false,
+        }
+    }
+    if let Some(spans) = spans {
+        ingest.consumed.stored(spans);
+    }
+    true
+}
+
+enum Stored {
+    Spans(usize),
+    Skipped,
+    Stopped,
+}
+
+/// Authenticates, decodes and stores one token's part of a message, retrying what is
+/// temporary (a token that cannot be checked, a full span queue, a failing database).
+async fn store(
+    ingest: &Ingest,
+    token: Option<&str>,
+    part: ExportTraceServiceRequest,
+    place: &str,
+    stop: watch::Receiver<bool>,
+) -> Stored {
+    let mut wait = RETRY_FIRST;
+    let mut pause = |problem: String| {
+        tracing::debug!("Kafka message {place} waits: {problem}");
+        let sleep = tokio::time::sleep(wait);
+        wait = (wait * 2).min(RETRY_MAX);
+        sleep
+    };
+    let owner = loop {
+        match ingest.authenticate(token).await {
+            Ok(owner) => break owner,
+            Err(AuthError::Unauthenticated(why)) => {
+                ingest.consumed.skipped(Skip::Unauthenticated, place, why);
+                return Stored::Skipped;
+            }
+            Err(e @ AuthError::Unavailable) => {
+                let sleep = pause(e.to_string());
+                tokio::select! {
+                    _ = sleep => {}
+                    _ = stopped(stop.clone()) => return Stored::Stopped,
+                }
+            }
+        }
+    };
+    let mut decoded = decode::spans(&owner, part);
+    let mut spans = loop {
+        match ingest.admit(owner.project_id, &mut decoded).await {
+            Ok(()) => break std::mem::take(&mut decoded.spans),
+            Err(e) => {
+                let sleep = pause(e.to_string());
+                tokio::select! {
+                    _ = sleep => {}
+                    _ = stopped(stop.clone()) => return Stored::Stopped,
+                }
+            }
+        }
+    };
+    let n = spans.len();
+    while !spans.is_empty() {
+        match ingest.writer.write_or_return(spans).await {
+            Ok(()) => break,
+            Err((WriteError::Closed, _)) => return Stored::Stopped,
+            Err((e, back)) => {
+                spans = back;
+                let sleep = pause(e.to_string());
+                tokio::select! {
+                    _ = sleep => {}
+                    _ = stopped(stop.clone()) => return Stored::Stopped,
+                }
+            }
+        }
+    }
+    Stored::Spans(n)
+}
+
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
+}

@@ -1,0 +1,98 @@
+//! Retention: deleting what is older than its limit, in small batches so that each delete
+//! holds the write lock briefly and ingestion keeps going. Error groups, their counts and
+//! notes are never deleted; a group whose occurrences all expired keeps its counts.
+
+use super::{Backend, Result, Store};
+use crate::model::Millis;
+
+/// What one round deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    pub occurrences: u64,
+    pub traces: u64,
+}
+
+impl Store {
+    /// Deletes at most `batch` occurrences recorded before `errors_before`, and at most
+    /// `batch` assembled traces (their spans and service-map rows) last written to before
+    /// `errors_before` if they have errors, or before `traces_before` if they have none.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn expire(
+        &self,
+        errors_before: Millis,
+        traces_before: Millis,
+        batch: i64,
+    ) -> Result<Expired> {
+        let mut tx = self.write().await?;
+        let occurrences = sqlx::query(
+            "DELETE FROM occurrences WHERE id IN \
+             (SELECT id FROM occurrences WHERE created_at < $1 ORDER BY created_at LIMIT $2)",
+        )
+        .bind(errors_before)
+        .bind(batch)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let traces: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT project_id, trace_id FROM traces \
+             WHERE version = assembled_version \
+               AND ((error_count = 0 AND last_received_at < $1) \
+                    OR (error_count > 0 AND last_received_at < $2)) \
+             ORDER BY last_received_at LIMIT $3",
+        )
+        .bind(traces_before)
+        .bind(errors_before)
+        .bind(batch)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (project, trace) in &traces {
+            for table in ["spans", "trace_edges", "trace_services", "traces"] {
+                sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"
+                ))
+                .bind(project)
+                .bind(trace)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(Expired {
+            occurrences,
+            traces: traces.len() as u64,
+        })
+    }
+
+    /// On SQLite, returns up to `pages` free pages to the file system (the file is in
+    /// incremental auto-vacuum mode); PostgreSQL's autovacuum does this by itself.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn release_free_pages(&self, pages: i64) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!("PRAGMA incremental_vacuum({pages})"))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Bytes the database takes: SQLite's pages in use and free, or PostgreSQL's database.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn database_size(&self) -> Result<i64> {
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let size: i64 = sqlx::query_scalar("PRAGMA page_size")
+                    .fetch_one(&self.pool)
+                    .await?;
+                pages * size
+            }
+            Backend::Postgres => {
+                sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        })
+    }
+}
