@@ -193,7 +193,7 @@ async fn store(
         sleep
     };
     let owner = loop {
-        match ingest.authenticate(token).await {
+        match ingest.authenticate_recent(token).await {
             Ok(owner) => break owner,
             Err(AuthError::Unauthenticated(why)) => {
                 ingest.consumed.skipped(Skip::Unauthenticated, place, why);

@@ -52,6 +52,38 @@ impl TokenUse {
     }
 }
 
+/// Owners of tokens checked in the last [`RECENT_FOR`], for a stream consumer whose messages
+/// may each carry one trace: a database read per message would cost more than storing it.
+/// A revoked token is refused at most this much later on such streams.
+pub const RECENT_FOR: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+pub struct RecentOwners {
+    owners: Mutex<HashMap<String, (TokenOwner, Instant)>>,
+}
+
+impl RecentOwners {
+    pub fn get(&self, token: &str) -> Option<TokenOwner> {
+        let owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        owners
+            .get(token)
+            .filter(|(_, at)| at.elapsed() < RECENT_FOR)
+            .map(|(owner, _)| owner.clone())
+    }
+
+    pub fn put(&self, token: &str, owner: &TokenOwner) {
+        let mut owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: a stream of many tokens only drops what it remembered.
+        if owners.len() >= 1024 {
+            owners.retain(|_, (_, at)| at.elapsed() < RECENT_FOR);
+            if owners.len() >= 1024 {
+                owners.clear();
+            }
+        }
+        owners.insert(token.to_string(), (owner.clone(), Instant::now()));
+    }
+}
+
 /// The ingest token in the request headers (HTTP headers or gRPC metadata), if any.
 pub fn token_in(headers: &HeaderMap) -> Option<&str> {
     let bearer = headers

@@ -30,6 +30,7 @@ pub struct Ingest {
     pub budget: IngestBudget,
     gate: Arc<ServiceGate>,
     token_use: Arc<auth::TokenUse>,
+    recent_owners: Arc<auth::RecentOwners>,
     /// What the Kafka consumer of this node did (zero when Kafka is off).
     pub consumed: Arc<consumed::ConsumerStats>,
 }
@@ -42,6 +43,7 @@ impl Ingest {
             budget: IngestBudget::new(inflight_bytes),
             gate: Default::default(),
             token_use: Default::default(),
+            recent_owners: Default::default(),
             consumed: Default::default(),
         }
     }
@@ -49,6 +51,22 @@ impl Ingest {
     /// The project and service of an ingest token.
     pub async fn authenticate(&self, token: Option<&str>) -> Result<TokenOwner, auth::AuthError> {
         auth::authenticate(&self.store, &self.token_use, token).await
+    }
+
+    /// The same, answered from tokens checked in the last few seconds when it can
+    /// ([`auth::RECENT_FOR`]): for stream consumers, where a message may be one trace.
+    pub async fn authenticate_recent(
+        &self,
+        token: Option<&str>,
+    ) -> Result<TokenOwner, auth::AuthError> {
+        if let Some(owner) = token.and_then(|t| self.recent_owners.get(t)) {
+            return Ok(owner);
+        }
+        let owner = self.authenticate(token).await?;
+        if let Some(t) = token {
+            self.recent_owners.put(t, &owner);
+        }
+        Ok(owner)
     }
 
     /// Decodes and stores one export request; the answer is what OTLP calls success or
