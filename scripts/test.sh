@@ -8,6 +8,8 @@ source scripts/lib.sh
 
 step "system packages"
 need_debian_packages postgresql chromium
+# librdkafka (the kafka feature) is built from source: a C compiler and make.
+command -v make >/dev/null || need_debian_packages make
 command -v npm >/dev/null || need_debian_packages nodejs npm
 command -v java >/dev/null || need_debian_packages openjdk-17-jdk-headless
 command -v mvn >/dev/null || need_debian_packages maven

@@ -40,7 +40,7 @@ const IN_FLIGHT: usize = 256;
 
 /// Backoff while the span queue is full or the database fails.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
-const RETRY_MAX: Duration = Duration::from_secs(5);
+const RETRY_MAX: Duration = Duration::from_secs(1);
 
 /// Starts consuming; returns when `stop` turns true, after the messages in hand are stored
 /// and their offsets committed. Fails at once only when the consumer cannot be created.

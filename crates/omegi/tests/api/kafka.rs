@@ -287,3 +287,45 @@ async fn two_nodes_share_a_topic_and_a_killed_node_loses_nothing() {
     assert_eq!(counted, failing);
     drop(b);
 }
+
+#[tokio::test]
+async fn a_full_span_queue_makes_the_consumer_wait_and_nothing_is_dropped() {
+    let Some(brokers) = brokers() else { return };
+    let topic = topic(&brokers, 2).await;
+    let t = TestServer::start_with(|c| {
+        // Room for one message's spans at a time: most writes find the queue full.
+        c.ingest_queue = 10;
+        c.kafka = Some(omegi::config::KafkaConfig {
+            brokers: brokers.clone(),
+            topic: topic.clone(),
+            group: "omegi-test".into(),
+        })
+    })
+    .await;
+    let ingest = setup(&t).await;
+    let producer = producer(&brokers);
+    for n in 0..200 {
+        let payload = request(checkout_ok(100 + n)).encode_to_vec();
+        let key = trace_hex(100 + n);
+        publish(&producer, &topic, None, &key, Some(&ingest.token), &payload).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let settings = loop {
+        let s = ingest.api.get("/api/settings").await.expect(StatusCode::OK);
+        if s["kafka"]["messages"] == 200 {
+            break s;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(settings["kafka"]["spans"], 200 * 7);
+    for n in [0, 99, 199] {
+        let trace = ingest
+            .api
+            .get(&format!("/api/traces/{}", trace_hex(100 + n)))
+            .await
+            .expect(StatusCode::OK);
+        assert_eq!(trace["spans"].as_array().unwrap().len(), 7, "{trace}");
+    }
+    t.stop().await;
+}
