@@ -11,6 +11,7 @@
 //! ones: it pauses, it never drops. A message that can never succeed (not OTLP, bad token)
 //! is counted, logged and skipped, so it never blocks its partition.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -75,18 +76,22 @@ pub async fn start(
     Ok(tokio::spawn(consume(consumer, ingest, stop)))
 }
 
-type Handled = Pin<Box<dyn Future<Output = Option<(String, i32, i64)>> + Send>>;
+/// Where a message sat, and whether it was stored (or skipped for good).
+type Handled = Pin<Box<dyn Future<Output = (String, i32, i64, bool)> + Send>>;
 
 async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver<bool>) {
     // Completes in arrival order, so offsets are stored in order within each partition.
     let mut handling: FuturesOrdered<Handled> = FuturesOrdered::new();
+    // Partitions where a message was given up at shutdown: no later offset of theirs may be
+    // stored, or the commit would pass over it.
+    let mut held: HashSet<(String, i32)> = HashSet::new();
     let stopping = stopped(stop.clone());
     tokio::pin!(stopping);
     loop {
         tokio::select! {
             _ = &mut stopping => break,
             Some(done) = handling.next(), if !handling.is_empty() => {
-                store_offset(&consumer, done);
+                store_offset(&consumer, &mut held, done);
             }
             received = consumer.recv(), if handling.len() < IN_FLIGHT => match received {
                 Ok(message) => {
@@ -94,9 +99,8 @@ async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver
                     let ingest = ingest.clone();
                     let stop = stop.clone();
                     handling.push_back(Box::pin(async move {
-                        handle(&ingest, &message, stop).await.then(|| {
-                            (message.topic().to_string(), message.partition(), message.offset())
-                        })
+                        let done = handle(&ingest, &message, stop).await;
+                        (message.topic().to_string(), message.partition(), message.offset(), done)
                     }));
                 }
                 Err(e) => {
@@ -109,20 +113,31 @@ async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver
     // Stopping: what is in hand gets stored (or given up when the writer closes), and the
     // offsets stored so far are committed before the consumer leaves its group.
     while let Some(done) = handling.next().await {
-        store_offset(&consumer, done);
+        store_offset(&consumer, &mut held, done);
     }
     if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
         tracing::debug!("committing Kafka offsets at shutdown: {e}");
     }
 }
 
-fn store_offset(consumer: &StreamConsumer, done: Option<(String, i32, i64)>) {
-    if let Some((topic, partition, offset)) = done {
-        // Fails only when the partition was revoked meanwhile: its new owner reads the
-        // message again, which is harmless.
-        if let Err(e) = consumer.store_offset(&topic, partition, offset) {
-            tracing::debug!("offset {topic}/{partition}/{offset} not stored: {e}");
-        }
+fn store_offset(
+    consumer: &StreamConsumer,
+    held: &mut HashSet<(String, i32)>,
+    (topic, partition, offset, done): (String, i32, i64, bool),
+) {
+    let key = (topic, partition);
+    if !done {
+        held.insert(key);
+        return;
+    }
+    if held.contains(&key) {
+        return;
+    }
+    let (topic, partition) = key;
+    // Fails only when the partition was revoked meanwhile: its new owner reads the message
+    // again, which is harmless.
+    if let Err(e) = consumer.store_offset(&topic, partition, offset) {
+        tracing::debug!("offset {topic}/{partition}/{offset} not stored: {e}");
     }
 }
 
@@ -211,7 +226,13 @@ async fn store(
     let mut decoded = decode::spans(&owner, part);
     let mut spans = loop {
         match ingest.admit(owner.project_id, &mut decoded).await {
-            Ok(()) => break std::mem::take(&mut decoded.spans),
+            Ok(()) => {
+                if decoded.rejected > 0 {
+                    let why = decoded.problems.join("; ");
+                    ingest.consumed.rejected(decoded.rejected, place, &why);
+                }
+                break std::mem::take(&mut decoded.spans);
+            }
             Err(e) => {
                 let sleep = pause(e.to_string());
                 tokio::select! {

@@ -18,7 +18,7 @@ use crate::store::{Expired, Store};
 const BATCH: i64 = 500;
 /// Pause between batches, so that ingestion gets the write lock in between.
 const PAUSE: Duration = Duration::from_millis(20);
-/// Free pages returned to the file system per round (4 KiB each: 16 MiB).
+/// Free pages returned to the file system per round (16 MiB with SQLite's 4 KiB pages).
 const RELEASE_PAGES: i64 = 4096;
 
 /// What this node deleted since it started.
@@ -54,12 +54,13 @@ pub async fn run(
                     traces = total.traces,
                     "retention deleted expired data"
                 );
-                if let Err(e) = store.release_free_pages(RELEASE_PAGES).await {
-                    tracing::warn!("returning free pages failed: {e}");
-                }
             }
             Ok(_) => {}
             Err(e) => tracing::warn!("retention failed (retried next round): {e}"),
+        }
+        // Every round, so a large deletion's pages go back over the following rounds.
+        if let Err(e) = store.release_free_pages(RELEASE_PAGES).await {
+            tracing::warn!("returning free pages failed: {e}");
         }
         if let Err(e) = store.prune_events(now_ms()).await {
             tracing::warn!("pruning old live events failed: {e}");

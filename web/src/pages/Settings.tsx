@@ -54,7 +54,7 @@ function ServerInfo() {
         {k && (
           <>
             <dt>Kafka</dt>
-            <dd>topic <code>{k.topic}</code> at <code>{k.brokers}</code>, group <code>{k.group}</code> · {k.messages} messages, {k.spans} spans · skipped {k.skipped_undecodable} undecodable, {k.skipped_unauthenticated} without a valid token</dd>
+            <dd>topic <code>{k.topic}</code> at <code>{k.brokers}</code>, group <code>{k.group}</code> · {k.messages} messages, {k.spans} spans · skipped {k.skipped_undecodable} undecodable, {k.skipped_unauthenticated} without a valid token · {k.rejected_spans} spans refused</dd>
           </>
         )}
       </dl>

@@ -17,6 +17,9 @@ pub enum Skip {
     Undecodable,
     /// No ingest token, or one that is unknown or revoked.
     Unauthenticated,
+    /// Spans of a stored message that were refused one by one (bad ids, too many new
+    /// services): what OTLP/HTTP and gRPC report as partial success.
+    RejectedSpans,
 }
 
 #[derive(Default)]
@@ -25,8 +28,9 @@ pub struct ConsumerStats {
     spans: AtomicU64,
     undecodable: AtomicU64,
     unauthenticated: AtomicU64,
+    rejected_spans: AtomicU64,
     /// Per kind: when it was last logged, and how many were skipped since.
-    log: Mutex<[(Option<Instant>, u64); 2]>,
+    log: Mutex<[(Option<Instant>, u64); 3]>,
 }
 
 impl ConsumerStats {
@@ -38,20 +42,36 @@ impl ConsumerStats {
 
     /// A skipped message; `place` says where it is (topic/partition/offset).
     pub fn skipped(&self, kind: Skip, place: &str, why: &str) {
+        self.count(kind, 1, place, why);
+    }
+
+    /// `spans` spans of the message at `place` refused one by one; the rest is stored.
+    pub fn rejected(&self, spans: i64, place: &str, why: &str) {
+        self.count(
+            Skip::RejectedSpans,
+            u64::try_from(spans).unwrap_or(0),
+            place,
+            why,
+        );
+    }
+
+    fn count(&self, kind: Skip, n: u64, place: &str, why: &str) {
         let (counter, slot) = match kind {
             Skip::Undecodable => (&self.undecodable, 0),
             Skip::Unauthenticated => (&self.unauthenticated, 1),
+            Skip::RejectedSpans => (&self.rejected_spans, 2),
         };
-        counter.fetch_add(1, Relaxed);
+        counter.fetch_add(n, Relaxed);
         let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
         let (last, since) = &mut log[slot];
-        *since += 1;
+        *since += n;
         if last.is_none_or(|at| at.elapsed() >= LOG_EVERY) {
             tracing::warn!(
-                "skipped {since} {} message(s) in the last minute; the latest, at {place}: {why}",
+                "skipped {since} {} in the last minute; the latest, at {place}: {why}",
                 match kind {
-                    Skip::Undecodable => "undecodable",
-                    Skip::Unauthenticated => "unauthenticated",
+                    Skip::Undecodable => "undecodable message(s)",
+                    Skip::Unauthenticated => "unauthenticated message(s)",
+                    Skip::RejectedSpans => "refused span(s)",
                 }
             );
             *last = Some(Instant::now());
@@ -69,6 +89,7 @@ impl ConsumerStats {
             spans: self.spans.load(Relaxed),
             skipped_undecodable: self.undecodable.load(Relaxed),
             skipped_unauthenticated: self.unauthenticated.load(Relaxed),
+            rejected_spans: self.rejected_spans.load(Relaxed),
         }
     }
 }

@@ -99,19 +99,19 @@ fn record(
         trace_id,
         span_id,
         parent_span_id,
-        service: service.to_string(),
-        name: span.name,
+        service: storable(service.to_string()),
+        name: storable(span.name),
         kind: kind_name(span.kind).to_string(),
         start_ns: nanos(span.start_time_unix_nano),
         end_ns: nanos(span.end_time_unix_nano),
         status_code,
-        status_message,
+        status_message: storable(status_message),
         attributes: attributes(span.attributes),
         events: span
             .events
             .into_iter()
             .map(|e| SpanEvent {
-                name: e.name,
+                name: storable(e.name),
                 time_ns: nanos(e.time_unix_nano),
                 attributes: attributes(e.attributes),
             })
@@ -148,14 +148,25 @@ fn kind_name(kind: i32) -> &'static str {
 
 pub fn attributes(kvs: Vec<KeyValue>) -> Map<String, Value> {
     kvs.into_iter()
-        .map(|kv| (kv.key, kv.value.map(value).unwrap_or(Value::Null)))
+        .map(|kv| (storable(kv.key), kv.value.map(value).unwrap_or(Value::Null)))
         .collect()
+}
+
+/// Text as both databases can store it: PostgreSQL's `text` and `jsonb` refuse U+0000, so
+/// a span carrying one would fail its whole batch for ever (and stall a Kafka partition); it
+/// becomes U+FFFD, the replacement character. Allocates only when there is one.
+fn storable(s: String) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}")
+    } else {
+        s
+    }
 }
 
 fn value(v: AnyValue) -> Value {
     match v.value {
         None => Value::Null,
-        Some(any_value::Value::StringValue(s)) => Value::String(s),
+        Some(any_value::Value::StringValue(s)) => Value::String(storable(s)),
         Some(any_value::Value::BoolValue(b)) => Value::Bool(b),
         Some(any_value::Value::IntValue(i)) => Value::from(i),
         Some(any_value::Value::DoubleValue(d)) => {

@@ -43,4 +43,7 @@ pub struct KafkaView {
     pub skipped_undecodable: u64,
     /// Messages skipped because their ingest token was missing, unknown or revoked.
     pub skipped_unauthenticated: u64,
+    /// Spans of stored messages refused one by one (bad ids, more new services a minute
+    /// than allowed); the rest of their message was stored.
+    pub rejected_spans: u64,
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::model::{now_ms, SpanRecord};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Spans per transaction; past this, waiting writers go into the next commit.
 const BATCH_SPANS: usize = 2000;
@@ -96,16 +96,42 @@ async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
             }
         }
         let spans: Vec<&SpanRecord> = jobs.iter().flat_map(|j| &j.spans).collect();
-        let result = store
-            .insert_spans(&spans, now_ms())
-            .await
-            .map_err(|e| e.to_string());
-        if let Err(e) = &result {
-            tracing::error!("storing {} spans failed: {e}", spans.len());
-        }
+        let result = store.insert_spans(&spans, now_ms()).await;
         drop(spans);
-        for job in jobs {
-            let _ = job.done.send(result.clone().map_err(|e| (e, job.spans)));
+        // (`jobs` is mutable for the one-job failure below.)
+        match result {
+            Ok(()) => {
+                for job in jobs {
+                    let _ = job.done.send(Ok(()));
+                }
+            }
+            // One export that can never be stored must not fail the others that shared its
+            // commit: each is tried again on its own.
+            Err(e) if jobs.len() > 1 => {
+                tracing::warn!(
+                    "storing {count} spans together failed ({e}); storing them export by export"
+                );
+                for job in jobs {
+                    let spans: Vec<&SpanRecord> = job.spans.iter().collect();
+                    let result = store.insert_spans(&spans, now_ms()).await;
+                    drop(spans);
+                    finish(job, result);
+                }
+            }
+            Err(e) => {
+                if let Some(job) = jobs.pop() {
+                    finish(job, Err(e));
+                }
+            }
         }
     }
+}
+
+/// Answers a job's writer: stored, or the error with its spans handed back.
+fn finish(job: Job, result: Result<(), StoreError>) {
+    let result = result.map_err(|e| {
+        tracing::error!("storing {} spans failed: {e}", job.spans.len());
+        (e.to_string(), job.spans)
+    });
+    let _ = job.done.send(result);
 }

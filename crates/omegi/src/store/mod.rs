@@ -164,8 +164,12 @@ impl Store {
                     .fetch_one(&pool)
                     .await?;
                 if mode != 2 {
+                    // Rewrites the file: needs free disk about its size. Without it Omegi
+                    // still runs, reusing freed pages instead of returning them.
                     tracing::info!("converting the database to incremental vacuum (once)");
-                    sqlx::query("VACUUM").execute(&pool).await?;
+                    if let Err(e) = sqlx::query("VACUUM").execute(&pool).await {
+                        tracing::warn!("converting to incremental vacuum failed ({e}); freed pages are reused but not returned");
+                    }
                 }
             }
             // sqlx holds a PostgreSQL advisory lock while it migrates, so nodes started

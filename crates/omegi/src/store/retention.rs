@@ -5,6 +5,11 @@
 use super::{Backend, Result, Store};
 use crate::model::Millis;
 
+/// An assembled trace past its limit: `$1` for traces without errors, `$2` for the others.
+const EXPIRED: &str = "version = assembled_version \
+     AND ((error_count = 0 AND last_received_at < $1) \
+          OR (error_count > 0 AND last_received_at < $2))";
+
 /// What one round deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Expired {
@@ -33,12 +38,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // The trace rows go first, re-checked as they are deleted: a span that arrives
+        // meanwhile updates its trace row (or waits for this transaction's lock on it), so
+        // its trace is no longer expired, or gets a new row after this commit, and its spans
+        // (not yet committed when the spans below are deleted) are kept.
         let traces: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT project_id, trace_id FROM traces \
-             WHERE version = assembled_version \
-               AND ((error_count = 0 AND last_received_at < $1) \
-                    OR (error_count > 0 AND last_received_at < $2)) \
-             ORDER BY last_received_at LIMIT $3",
+            "DELETE FROM traces WHERE (project_id, trace_id) IN \
+               (SELECT project_id, trace_id FROM traces WHERE {EXPIRED} \
+                ORDER BY last_received_at LIMIT $3) \
+             AND {EXPIRED} RETURNING project_id, trace_id"
+                .replace("{EXPIRED}", EXPIRED)
+                .as_str(),
         )
         .bind(traces_before)
         .bind(errors_before)
@@ -46,7 +56,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for (project, trace) in &traces {
-            for table in ["spans", "trace_edges", "trace_services", "traces"] {
+            for table in ["spans", "trace_edges", "trace_services"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"
                 ))

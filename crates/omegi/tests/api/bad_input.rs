@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::TestServer;
+use crate::otlp::*;
 
 async fn raw_post(
     t: &TestServer,
@@ -219,4 +220,30 @@ async fn the_openapi_document_describes_every_endpoint() {
         );
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn text_with_a_nul_character_is_stored_with_a_replacement_character() {
+    // PostgreSQL's text and jsonb refuse U+0000: such a span must not fail its batch for ever.
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    let span = with_attr(
+        failed(span(77, 1, None, "GET /nul\0here", SpanKind::Server)),
+        "note\0key",
+        "value\0with nul",
+    );
+    let r = post_proto(&t, &s.token, &request(vec![("gateway", vec![span])])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let trace = s
+        .api
+        .get(&format!("/api/traces/{}", trace_hex(77)))
+        .await
+        .expect(StatusCode::OK);
+    let stored = &trace["spans"][0];
+    assert_eq!(stored["name"], "GET /nul\u{FFFD}here");
+    assert_eq!(
+        stored["attributes"]["note\u{FFFD}key"],
+        "value\u{FFFD}with nul"
+    );
+    t.stop().await;
 }

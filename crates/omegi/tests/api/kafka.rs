@@ -110,7 +110,9 @@ async fn bad_messages_are_skipped_and_the_ones_after_them_become_errors() {
         c.kafka = Some(omegi::config::KafkaConfig {
             brokers: brokers.clone(),
             topic: topic.clone(),
-            group: "omegi-test".into(),
+            // A group of its own: another test's consumer joining a shared group would make
+            // this one re-read messages (harmless, but counted twice).
+            group: topic.clone(),
         })
     })
     .await;
@@ -298,7 +300,9 @@ async fn a_full_span_queue_makes_the_consumer_wait_and_nothing_is_dropped() {
         c.kafka = Some(omegi::config::KafkaConfig {
             brokers: brokers.clone(),
             topic: topic.clone(),
-            group: "omegi-test".into(),
+            // A group of its own: another test's consumer joining a shared group would make
+            // this one re-read messages (harmless, but counted twice).
+            group: topic.clone(),
         })
     })
     .await;
