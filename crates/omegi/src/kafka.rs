@@ -7,8 +7,8 @@
 //! spans are durably stored, and offsets are stored in the order messages arrived, so a node
 //! killed mid-batch leaves its uncommitted messages to whichever node gets its partitions.
 //! Spans are idempotent, so a message delivered twice changes nothing. While the span queue
-//! is full (or the database is down) the message is retried and the consumer takes no new
-//! ones: it pauses, it never drops. A message that can never succeed (not OTLP, bad token)
+//! is full the message waits for room, in turn; while the database fails it is retried; and
+//! the consumer takes no new ones meanwhile: it pauses, it never drops. A message that can never succeed (not OTLP, bad token)
 //! is counted, logged and skipped, so it never blocks its partition.
 
 use std::collections::HashSet;
@@ -39,7 +39,7 @@ pub const TOKEN_HEADER: &str = "omegi-token";
 /// one-trace messages is not read at one message per commit; beyond it the consumer waits.
 const IN_FLIGHT: usize = 256;
 
-/// Backoff while the span queue is full or the database fails.
+/// Backoff while the token store or the database fails (a full span queue is waited for).
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(1);
 
@@ -244,7 +244,12 @@ async fn store(
     };
     let n = spans.len();
     while !spans.is_empty() {
-        match ingest.writer.write_or_return(spans).await {
+        let written = tokio::select! {
+            written = ingest.writer.write_when_room(spans) => written,
+            // Waiting for room at shutdown: the message is read again after a restart.
+            _ = stopped(stop.clone()) => return Stored::Stopped,
+        };
+        match written {
             Ok(()) => break,
             Err((WriteError::Closed, _)) => return Stored::Stopped,
             Err((e, back)) => {

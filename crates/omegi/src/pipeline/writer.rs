@@ -59,12 +59,43 @@ impl SpanWriter {
     }
 
     /// The same, handing the spans back when they were not stored, so a caller that retries
-    /// (the Kafka consumer) decodes and copies nothing twice.
+    /// decodes and copies nothing twice.
     pub async fn write_or_return(&self, spans: Vec<SpanRecord>) -> Result<(), Refused> {
-        let n = u32::try_from(spans.len().clamp(1, self.capacity)).unwrap_or(u32::MAX);
-        let Ok(queued) = self.room.clone().try_acquire_many_owned(n) else {
+        let Ok(queued) = self
+            .room
+            .clone()
+            .try_acquire_many_owned(self.permits(&spans))
+        else {
             return Err((WriteError::Overloaded, spans));
         };
+        self.send(spans, queued).await
+    }
+
+    /// Waits for room in the queue instead of refusing: for a consumer that has no client to
+    /// tell "retry later" (Kafka), in turn with the other waiters. Storage failures still hand
+    /// the spans back.
+    pub async fn write_when_room(&self, spans: Vec<SpanRecord>) -> Result<(), Refused> {
+        let Ok(queued) = self
+            .room
+            .clone()
+            .acquire_many_owned(self.permits(&spans))
+            .await
+        else {
+            return Err((WriteError::Closed, spans));
+        };
+        self.send(spans, queued).await
+    }
+
+    /// Queue room a write takes: its spans, at most the whole queue.
+    fn permits(&self, spans: &[SpanRecord]) -> u32 {
+        u32::try_from(spans.len().clamp(1, self.capacity)).unwrap_or(u32::MAX)
+    }
+
+    async fn send(
+        &self,
+        spans: Vec<SpanRecord>,
+        queued: OwnedSemaphorePermit,
+    ) -> Result<(), Refused> {
         let (done, committed) = oneshot::channel();
         let job = Job {
             spans,
