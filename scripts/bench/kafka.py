@@ -1,7 +1,9 @@
 """How fast `omegi serve` (release build) consumes spans from Kafka: messages are published to
 a fresh topic first (4 partitions), then omegi starts with --kafka-brokers and the time from
-ready to every span stored (its own count, /api/settings) is measured. Two shapes: one trace
-a message (what the Omegi agents write) and 100-span batches (a Collector with otlp_proto).
+the first to the last span stored (its own count, /api/settings) is measured. Two shapes: one
+trace a message (what the Omegi agents write) and 100-span batches (a Collector with
+otlp_proto). Then the same two shapes over OTLP/HTTP, from 8 client threads posting the same
+payloads to a fresh omegi, so the two paths are compared on the same work.
 
     cargo build --release -p omegi
     bash -c 'source scripts/lib.sh && source scripts/kafka/kafka.sh && start_kafka && on_exit stop_kafka &&
@@ -83,6 +85,39 @@ def publish(topic, token, traces_per_message, first_trace):
     assert producer.flush(60) == 0
 
 
+def payloads(traces_per_message, first_trace):
+    traces = TOTAL_SPANS // 10
+    return [message([s for t in range(start, start + traces_per_message) for s in trace_spans(first_trace + t)])
+            for start in range(0, traces, traces_per_message)]
+
+
+def over_http(base, token, bodies, clients=8):
+    """Posts every body, `clients` at a time; returns seconds until all were acknowledged."""
+    import threading
+
+    todo = list(bodies)
+    lock = threading.Lock()
+
+    def client():
+        session = requests.Session()
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/x-protobuf"}
+        while True:
+            with lock:
+                if not todo:
+                    return
+                body = todo.pop()
+            while session.post(f"{base}/v1/traces", data=body, headers=headers).status_code != 200:
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
+
+
 def omegi(data, extra):
     port = free_port()
     binary = ROOT / "target" / "release" / "omegi"
@@ -134,6 +169,13 @@ def main():
             rate = (TOTAL_SPANS - first) / seconds
             print(f"{shape}: {TOTAL_SPANS} spans in {TOTAL_SPANS // (10 * per_message)} messages; first stored {started - ready:.2f} s after start, "
                   f"the rest in {seconds:.2f} s = {rate:,.0f} spans/s")
+            proc.terminate()
+            proc.wait()
+        for shape, per_message, first in (("one trace a message", 1, 20_000_000), ("100-span batches", 10, 30_000_000)):
+            bodies = payloads(per_message, first)
+            proc, base = omegi(data, [])
+            seconds = over_http(base, token, bodies)
+            print(f"OTLP/HTTP, {shape}: {TOTAL_SPANS} spans in {len(bodies)} exports from 8 clients acknowledged in {seconds:.2f} s = {TOTAL_SPANS / seconds:,.0f} spans/s")
             proc.terminate()
             proc.wait()
     finally:
