@@ -53,6 +53,16 @@ async fn topic(brokers: &str, partitions: i32) -> String {
     name
 }
 
+/// Consuming `topic` in a group of its own: another test's consumer joining a shared group
+/// would make this one re-read messages (harmless, but counted twice).
+fn consuming(brokers: &str, topic: &str) -> omegi::config::KafkaConfig {
+    omegi::config::KafkaConfig {
+        brokers: brokers.into(),
+        topic: topic.into(),
+        group: topic.into(),
+    }
+}
+
 fn producer(brokers: &str) -> FutureProducer {
     ClientConfig::new()
         .set("bootstrap.servers", brokers)
@@ -106,16 +116,7 @@ fn with_token_attribute(
 async fn bad_messages_are_skipped_and_the_ones_after_them_become_errors() {
     let Some(brokers) = brokers() else { return };
     let topic = topic(&brokers, 1).await;
-    let t = TestServer::start_with(|c| {
-        c.kafka = Some(omegi::config::KafkaConfig {
-            brokers: brokers.clone(),
-            topic: topic.clone(),
-            // A group of its own: another test's consumer joining a shared group would make
-            // this one re-read messages (harmless, but counted twice).
-            group: topic.clone(),
-        })
-    })
-    .await;
+    let t = TestServer::start_with(|c| c.kafka = Some(consuming(&brokers, &topic))).await;
     let ingest = setup(&t).await;
     let producer = producer(&brokers);
     let good = request(checkout(1)).encode_to_vec();
@@ -297,13 +298,7 @@ async fn a_full_span_queue_makes_the_consumer_wait_and_nothing_is_dropped() {
     let t = TestServer::start_with(|c| {
         // Room for one message's spans at a time: most writes find the queue full.
         c.ingest_queue = 10;
-        c.kafka = Some(omegi::config::KafkaConfig {
-            brokers: brokers.clone(),
-            topic: topic.clone(),
-            // A group of its own: another test's consumer joining a shared group would make
-            // this one re-read messages (harmless, but counted twice).
-            group: topic.clone(),
-        })
+        c.kafka = Some(consuming(&brokers, &topic));
     })
     .await;
     let ingest = setup(&t).await;
