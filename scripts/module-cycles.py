@@ -106,7 +106,7 @@ for v in sorted(edges):
 
 # The layers, lowest first: a module may use its own layer and those below it.
 LAYERS = {
-    "model": 0, "config": 0,
+    "model": 0, "config": 0, "shutdown": 0,
     "store": 1, "auth": 1,
     "pipeline": 2, "ingest": 2, "live": 2, "accounts": 2, "service_map": 2, "knowledge": 2,
     "retention": 2,

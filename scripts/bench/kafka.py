@@ -12,62 +12,28 @@ payloads to a fresh omegi, so the two paths are compared on the same work.
 
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
+import threading
 import time
 import uuid
-from pathlib import Path
 
 import requests
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchkit import export, signed_up, span, start_omegi
+
 BROKERS = os.environ["KAFKA_BROKERS"]
 TOTAL_SPANS = 200_000
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def kv(k, v):
-    return KeyValue(key=k, value=AnyValue(string_value=v))
-
-
 def trace_spans(trace_no):
-    """Ten spans of one trace, the root first; the same attributes as the overload bench."""
     now = time.time_ns()
-    trace = trace_no.to_bytes(16, "big")
-    return [
-        Span(
-            trace_id=trace,
-            span_id=(i + 1).to_bytes(8, "big"),
-            parent_span_id=b"" if i == 0 else i.to_bytes(8, "big"),
-            name="GET /api/orders/{id}",
-            kind=Span.SPAN_KIND_SERVER,
-            start_time_unix_nano=now + i,
-            end_time_unix_nano=now + i + 5_000_000,
-            attributes=[
-                kv("http.request.method", "GET"),
-                kv("url.full", f"https://shop.example.com/api/orders/{trace_no}?expand=items,customer"),
-                kv("db.query.text", "SELECT o.id, o.total FROM orders o WHERE o.id = $1 " * 4),
-            ],
-        )
-        for i in range(10)
-    ]
+    return [span(trace_no, i, now) for i in range(10)]
 
 
 def message(spans):
-    resource = Resource(attributes=[kv("service.name", "bench")])
-    return ExportTraceServiceRequest(resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=spans)])]).SerializeToString()
+    return export(spans, "bench")
 
 
 def publish(topic, token, traces_per_message, first_trace):
@@ -93,8 +59,6 @@ def payloads(traces_per_message, first_trace):
 
 def over_http(base, token, bodies, clients=8):
     """Posts every body, `clients` at a time; returns seconds until all were acknowledged."""
-    import threading
-
     todo = list(bodies)
     lock = threading.Lock()
 
@@ -118,30 +82,10 @@ def over_http(base, token, bodies, clients=8):
     return time.monotonic() - started
 
 
-def omegi(data, extra):
-    port = free_port()
-    binary = ROOT / "target" / "release" / "omegi"
-    proc = subprocess.Popen([str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
-                            env={**os.environ, "OMEGI_LOG": "warn"})
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(f"{base}/readyz", timeout=1).ok:
-                return proc, base
-        except requests.RequestException:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("omegi did not start")
-
-
 def main():
     data = tempfile.mkdtemp(prefix="omegi-kafka-bench-")
-    s = requests.Session()
-    proc, base = omegi(data, [])
-    s.post(f"{base}/api/auth/signup", json={"username": "bench", "password": "bench-password"}).raise_for_status()
-    p = s.post(f"{base}/api/projects", json={"name": "bench"}).json()["id"]
-    sid = s.post(f"{base}/api/projects/{p}/services", json={"name": "bench"}).json()["id"]
-    token = s.post(f"{base}/api/projects/{p}/services/{sid}/tokens").json()["secret"]
+    proc, base = start_omegi(data)
+    s, token = signed_up(base, "bench")
     proc.terminate()
     proc.wait()
     try:
@@ -150,7 +94,7 @@ def main():
             admin = AdminClient({"bootstrap.servers": BROKERS})
             admin.create_topics([NewTopic(topic, 4, 1)])[topic].result()
             publish(topic, token, per_message, first)
-            proc, base = omegi(data, ["--kafka-brokers", BROKERS, "--kafka-topic", topic, "--kafka-group", topic])
+            proc, base = start_omegi(data, ["--kafka-brokers", BROKERS, "--kafka-topic", topic, "--kafka-group", topic])
             s.post(f"{base}/api/auth/login", json={"username": "bench", "password": "bench-password"}).raise_for_status()
             # Timed from the first stored span: joining the consumer group is start-up, not
             # throughput.
@@ -173,7 +117,7 @@ def main():
             proc.wait()
         for shape, per_message, first in (("one trace a message", 1, 20_000_000), ("100-span batches", 10, 30_000_000)):
             bodies = payloads(per_message, first)
-            proc, base = omegi(data, [])
+            proc, base = start_omegi(data, [])
             seconds = over_http(base, token, bodies)
             print(f"OTLP/HTTP, {shape}: {TOTAL_SPANS} spans in {len(bodies)} exports from 8 clients acknowledged in {seconds:.2f} s = {TOTAL_SPANS / seconds:,.0f} spans/s")
             proc.terminate()

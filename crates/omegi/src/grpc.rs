@@ -32,7 +32,8 @@ impl TraceService for GrpcTraces {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let headers = request.metadata().clone().into_headers();
+        let (metadata, _, request) = request.into_parts();
+        let headers = metadata.into_headers();
         let owner = self
             .ingest
             .authenticate(token_in(&headers))
@@ -42,7 +43,7 @@ impl TraceService for GrpcTraces {
                 AuthError::Unavailable => Status::unavailable(e.to_string()),
             })?;
         self.ingest
-            .export(&owner, request.into_inner())
+            .export(&owner, request)
             .await
             .map(Response::new)
             .map_err(|e| match e {
@@ -174,9 +175,7 @@ where
                 })
             }
             None => {
-                let status = Status::unavailable(
-                    "too many exports are being received at once (--ingest-inflight); retry shortly",
-                );
+                let status = Status::unavailable(crate::ingest::budget::OVERLOADED);
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
         }

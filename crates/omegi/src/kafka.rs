@@ -31,6 +31,7 @@ use crate::ingest::consumed::Skip;
 use crate::ingest::decode;
 use crate::ingest::Ingest;
 use crate::pipeline::writer::WriteError;
+use crate::shutdown::stopped;
 
 /// Message header with the ingest token (the agents set it).
 pub const TOKEN_HEADER: &str = "omegi-token";
@@ -141,15 +142,20 @@ fn store_offset(
     }
 }
 
+/// Where a message sits, for the log: `topic/partition/offset`, formatted only when needed.
+struct Place<'a>(&'a OwnedMessage);
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.0;
+        write!(f, "{}/{}/{}", m.topic(), m.partition(), m.offset())
+    }
+}
+
 /// Stores one message's spans, retrying until they are stored, or skips it when it can never
 /// be. Returns whether the offset may advance past it (not when shutting down mid-way).
 async fn handle(ingest: &Ingest, message: &OwnedMessage, stop: watch::Receiver<bool>) -> bool {
-    let place = format!(
-        "{}/{}/{}",
-        message.topic(),
-        message.partition(),
-        message.offset()
-    );
+    let place = Place(message);
     let payload = message.payload().unwrap_or_default();
     let request = match ExportTraceServiceRequest::decode(payload) {
         Ok(r) if !r.resource_spans.is_empty() => r,
@@ -173,7 +179,8 @@ async fn handle(ingest: &Ingest, message: &OwnedMessage, stop: watch::Receiver<b
     });
     let mut spans = None;
     for (token, part) in split_by_token(request, header) {
-        match store(ingest, token.as_deref(), part, &place, stop.clone()).await {
+        let mut backoff = Backoff::new(&place, stop.clone());
+        match store(ingest, token.as_deref(), part, &mut backoff).await {
             Stored::Spans(n) => *spans.get_or_insert(0) += n,
             Stored::Skipped => {}
             Stored::Stopped => return false,
@@ -191,22 +198,44 @@ enum Stored {
     Stopped,
 }
 
+/// Waiting before a retry, twice as long each time up to [`RETRY_MAX`], cut short by stop.
+struct Backoff<'a> {
+    next: Duration,
+    place: &'a Place<'a>,
+    stop: watch::Receiver<bool>,
+}
+
+impl<'a> Backoff<'a> {
+    fn new(place: &'a Place<'a>, stop: watch::Receiver<bool>) -> Backoff<'a> {
+        Backoff {
+            next: RETRY_FIRST,
+            place,
+            stop,
+        }
+    }
+
+    /// Waits because of `problem`; false when the node is stopping instead.
+    async fn wait(&mut self, problem: impl std::fmt::Display) -> bool {
+        tracing::debug!("Kafka message {} waits: {problem}", self.place);
+        let sleep = tokio::time::sleep(self.next);
+        self.next = (self.next * 2).min(RETRY_MAX);
+        tokio::select! {
+            _ = sleep => true,
+            _ = stopped(self.stop.clone()) => false,
+        }
+    }
+}
+
 /// Authenticates, decodes and stores one token's part of a message, retrying what is
-/// temporary (a token that cannot be checked, a full span queue, a failing database).
+/// temporary (a token that cannot be checked, a failing database) and waiting for room in a
+/// full span queue.
 async fn store(
     ingest: &Ingest,
     token: Option<&str>,
     part: ExportTraceServiceRequest,
-    place: &str,
-    stop: watch::Receiver<bool>,
+    backoff: &mut Backoff<'_>,
 ) -> Stored {
-    let mut wait = RETRY_FIRST;
-    let mut pause = |problem: String| {
-        tracing::debug!("Kafka message {place} waits: {problem}");
-        let sleep = tokio::time::sleep(wait);
-        wait = (wait * 2).min(RETRY_MAX);
-        sleep
-    };
+    let place = backoff.place;
     let owner = loop {
         match ingest.authenticate_recent(token).await {
             Ok(owner) => break owner,
@@ -214,57 +243,36 @@ async fn store(
                 ingest.consumed.skipped(Skip::Unauthenticated, place, why);
                 return Stored::Skipped;
             }
-            Err(e @ AuthError::Unavailable) => {
-                let sleep = pause(e.to_string());
-                tokio::select! {
-                    _ = sleep => {}
-                    _ = stopped(stop.clone()) => return Stored::Stopped,
-                }
-            }
+            Err(e @ AuthError::Unavailable) if backoff.wait(&e).await => {}
+            Err(AuthError::Unavailable) => return Stored::Stopped,
         }
     };
     let mut decoded = decode::spans(&owner, part);
-    let mut spans = loop {
+    loop {
         match ingest.admit(owner.project_id, &mut decoded).await {
-            Ok(()) => {
-                if decoded.rejected > 0 {
-                    let why = decoded.problems.join("; ");
-                    ingest.consumed.rejected(decoded.rejected, place, &why);
-                }
-                break std::mem::take(&mut decoded.spans);
-            }
-            Err(e) => {
-                let sleep = pause(e.to_string());
-                tokio::select! {
-                    _ = sleep => {}
-                    _ = stopped(stop.clone()) => return Stored::Stopped,
-                }
-            }
+            Ok(()) => break,
+            Err(e) if backoff.wait(&e).await => {}
+            Err(_) => return Stored::Stopped,
         }
-    };
+    }
+    if decoded.rejected > 0 {
+        let why = decoded.problems.join("; ");
+        ingest.consumed.rejected(decoded.rejected, place, &why);
+    }
+    let mut spans = decoded.spans;
     let n = spans.len();
     while !spans.is_empty() {
         let written = tokio::select! {
             written = ingest.writer.write_when_room(spans) => written,
             // Waiting for room at shutdown: the message is read again after a restart.
-            _ = stopped(stop.clone()) => return Stored::Stopped,
+            _ = stopped(backoff.stop.clone()) => return Stored::Stopped,
         };
         match written {
             Ok(()) => break,
             Err((WriteError::Closed, _)) => return Stored::Stopped,
-            Err((e, back)) => {
-                spans = back;
-                let sleep = pause(e.to_string());
-                tokio::select! {
-                    _ = sleep => {}
-                    _ = stopped(stop.clone()) => return Stored::Stopped,
-                }
-            }
+            Err((e, back)) if backoff.wait(&e).await => spans = back,
+            Err(_) => return Stored::Stopped,
         }
     }
     Stored::Spans(n)
-}
-
-async fn stopped(mut stop: watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

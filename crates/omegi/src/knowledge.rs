@@ -2,7 +2,7 @@
 //! every note they can see), their tags and the errors they are about, each node sized by its
 //! edges.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{Graph, GraphEdge, GraphNode};
 use crate::store::{Result, Store};
@@ -11,6 +11,11 @@ use crate::store::{Result, Store};
 /// note; only notes with `tag` when given.
 pub async fn graph(store: &Store, viewer: i64, mine: bool, tag: Option<&str>) -> Result<Graph> {
     let data = store.note_graph(viewer, mine, tag).await?;
+    let errors: HashMap<i64, (&String, &String)> = data
+        .errors
+        .iter()
+        .map(|(id, ty, status)| (*id, (ty, status)))
+        .collect();
     let mut edges = Vec::new();
     let mut nodes: BTreeMap<String, GraphNode> = BTreeMap::new();
     for n in &data.notes {
@@ -44,19 +49,19 @@ pub async fn graph(store: &Store, viewer: i64, mine: bool, tag: Option<&str>) ->
                 kind: "tag".into(),
             });
         }
-        if let Some((eid, ty, status)) = n
+        if let Some((eid, (ty, status))) = n
             .error_id
-            .and_then(|e| data.errors.iter().find(|(id, _, _)| *id == e))
+            .and_then(|e| errors.get(&e).map(|found| (e, *found)))
         {
             let nid = format!("error:{eid}");
             nodes.entry(nid.clone()).or_insert_with(|| GraphNode {
                 id: nid.clone(),
                 kind: "error".into(),
-                label: ty.clone(),
+                label: (*ty).clone(),
                 degree: 0,
                 mine: None,
                 author: None,
-                detail: Some(status.clone()),
+                detail: Some((*status).clone()),
             });
             edges.push(GraphEdge {
                 source: id.clone(),

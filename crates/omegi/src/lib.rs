@@ -16,5 +16,6 @@ pub mod pipeline;
 pub mod retention;
 pub mod server;
 pub mod service_map;
+pub mod shutdown;
 pub mod store;
 pub mod web;

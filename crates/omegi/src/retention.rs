@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::config::Retention;
 use crate::model::{now_ms, RetentionView};
+use crate::shutdown::stopped;
 use crate::store::{Expired, Store};
 
 /// Rows (occurrences, traces) per delete transaction.
@@ -44,7 +45,7 @@ pub async fn run(
     store: Store,
     limits: Retention,
     deleted: Arc<Deleted>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     loop {
         match round(&store, &limits, &deleted, &stop).await {
@@ -67,7 +68,7 @@ pub async fn run(
         }
         tokio::select! {
             _ = tokio::time::sleep(limits.every) => {}
-            _ = stop.wait_for(|s| *s) => return,
+            _ = stopped(stop.clone()) => return,
         }
     }
 }

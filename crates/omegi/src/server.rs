@@ -121,7 +121,7 @@ impl Server {
                 .add_service(grpc::service(ingest, max_body))
                 .serve_with_incoming_shutdown(
                     tonic::transport::server::TcpIncoming::from(grpc_listener),
-                    wait_for(stopped.clone()),
+                    crate::shutdown::stopped(stopped.clone()),
                 ),
         );
         let limits = http::serve::ConnectionLimits {
@@ -168,8 +168,4 @@ impl Server {
         (&mut self.http).await??;
         Ok(())
     }
-}
-
-async fn wait_for(mut stopped: watch::Receiver<bool>) {
-    let _ = stopped.wait_for(|stop| *stop).await;
 }

@@ -8,29 +8,37 @@ use crate::store::{MapData, Result, Store};
 
 /// The map of `project` over `since..until` (Unix ms).
 pub async fn build(store: &Store, project: i64, since: i64, until: i64) -> Result<ServiceMap> {
-    let data = store.service_map(project, since, until).await?;
+    let MapData {
+        services,
+        traffic,
+        unresolved,
+        edges: calls_between,
+    } = store.service_map(project, since, until).await?;
+    let known = Known {
+        services: &services,
+        unresolved: &unresolved,
+    };
     let mut nodes: BTreeMap<String, MapNode> = BTreeMap::new();
-    for name in data.services.keys() {
-        node(&mut nodes, &data, name, true);
+    for name in services.keys() {
+        node(&mut nodes, &known, name, true);
     }
-    for (name, (requests, errors)) in &data.traffic {
-        let n = node(&mut nodes, &data, name, true);
+    for (name, (requests, errors)) in &traffic {
+        let n = node(&mut nodes, &known, name, true);
         n.requests = *requests;
         n.errors = *errors;
     }
     let mut edges = Vec::new();
-    for ((caller, callee), (calls, errors, durations)) in &data.edges {
-        let (calls, errors, mut durations) = (*calls, *errors, durations.clone());
-        node(&mut nodes, &data, caller, true);
-        let peer = node(&mut nodes, &data, callee, false);
+    for ((caller, callee), (calls, errors, mut durations)) in calls_between {
+        node(&mut nodes, &known, &caller, true);
+        let peer = node(&mut nodes, &known, &callee, false);
         if !peer.traced {
             peer.requests += calls;
             peer.errors += errors;
         }
         durations.sort_unstable();
         edges.push(MapEdge {
-            caller: caller.clone(),
-            callee: callee.clone(),
+            caller,
+            callee,
             calls,
             errors,
             p50_ms: percentile(&durations, 0.50),
@@ -43,20 +51,26 @@ pub async fn build(store: &Store, project: i64, since: i64, until: i64) -> Resul
     })
 }
 
+/// What a node is drawn with: registered services' kinds, services with unresolved errors.
+struct Known<'a> {
+    services: &'a BTreeMap<String, Option<String>>,
+    unresolved: &'a [String],
+}
+
 /// The node of `name`, added on first mention.
 fn node<'a>(
     nodes: &'a mut BTreeMap<String, MapNode>,
-    data: &MapData,
+    known: &Known<'_>,
     name: &str,
     traced: bool,
 ) -> &'a mut MapNode {
     let n = nodes.entry(name.to_string()).or_insert_with(|| MapNode {
         id: name.to_string(),
-        kind: data.services.get(name).cloned().flatten(),
+        kind: known.services.get(name).cloned().flatten(),
         traced,
         requests: 0,
         errors: 0,
-        unresolved: data.unresolved.iter().any(|s| s == name),
+        unresolved: known.unresolved.iter().any(|s| s == name),
     });
     n.traced |= traced;
     n

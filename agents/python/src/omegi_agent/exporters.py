@@ -167,11 +167,16 @@ def format_span(span: ReadableSpan) -> str:
     return line
 
 
-def _otlp(config: Config) -> Optional[SpanExporter]:
+def _token(config: Config) -> Optional[str]:
+    """The ingest token both Omegi exporters need; without it, one warning."""
     if not config.token:
         warn_once("no-token", "OMEGI_TOKEN is not set: spans are not sent to Omegi (create a token in Omegi's settings)")
-        return None
-    return OmegiOtlpExporter(config.endpoint, config.token)
+    return config.token
+
+
+def _otlp(config: Config) -> Optional[SpanExporter]:
+    token = _token(config)
+    return OmegiOtlpExporter(config.endpoint, token) if token else None
 
 
 def _console(config: Config) -> Optional[SpanExporter]:
@@ -179,15 +184,15 @@ def _console(config: Config) -> Optional[SpanExporter]:
 
 
 def _kafka(config: Config) -> Optional[SpanExporter]:
-    if not config.token:
-        warn_once("no-token", "OMEGI_TOKEN is not set: spans are not sent to Omegi (create a token in Omegi's settings)")
+    token = _token(config)
+    if not token:
         return None
     try:
         import confluent_kafka  # noqa: F401
     except ImportError:
         warn_once("kafka-client", "OMEGI_EXPORTER=kafka needs the Kafka client: pip install 'omegi-agent[kafka]'; the other exporters still run")
         return None
-    return KafkaExporter(config.kafka_brokers, config.kafka_topic, config.token)
+    return KafkaExporter(config.kafka_brokers, config.kafka_topic, token)
 
 
 #: Exporter name -> (factory, whether to batch in the background).

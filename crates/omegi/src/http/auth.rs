@@ -117,7 +117,7 @@ async fn login(
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, ApiError> {
     if let Err(wait) = state.login_limits.attempt(&body.username, address) {
-        return Ok(too_many_attempts(wait));
+        return Err(too_many_attempts(wait));
     }
     let found = match state.store.user_with_password(&body.username).await {
         Ok(found) => Some(found),

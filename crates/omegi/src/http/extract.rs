@@ -97,3 +97,11 @@ pub fn parse_time(field: &str, value: &str) -> Result<i64, ApiError> {
         .map(|t| t.timestamp_millis())
         .map_err(|e| ApiError::invalid(field, format!("{value:?} is not an RFC 3339 time ({e})")))
 }
+
+/// The body size a request declares in `Content-Length`, if it declares a valid one.
+pub fn declared_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}

@@ -41,12 +41,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// Answers 413 at once to a request whose declared `Content-Length` is over the limit, rather
 /// than waiting for a body that a lying client may never send.
 pub async fn declared_size(max_body: usize, request: Request, next: Next) -> Response {
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    match declared {
+    match super::extract::declared_length(request.headers()) {
         Some(n) if n > max_body as u64 => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_large",
@@ -146,18 +141,15 @@ impl Default for LoginLimits {
 }
 
 /// 429 with `Retry-After`, for a sign-in attempt over the limits.
-pub fn too_many_attempts(wait: Duration) -> Response {
+pub fn too_many_attempts(wait: Duration) -> ApiError {
     let seconds = wait.as_secs().max(1);
-    let mut response = ApiError::new(
+    let mut error = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_attempts",
         format!("too many sign-in attempts; try again in {seconds} s"),
-    )
-    .into_response();
-    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
+    );
+    error.retry_after = Some(seconds);
+    error
 }
 
 /// The address the request came from (the TCP peer; 0.0.0.0 when the server was not told).

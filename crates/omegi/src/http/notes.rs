@@ -318,12 +318,12 @@ async fn get_revision(
         .note_author(user.id, id)
         .await
         .or_404(format_args!("note {id}"))?;
-    let revisions = state.store.revisions(id, author == user.id).await?;
-    revisions
-        .into_iter()
-        .find(|r| r.revision == rev)
+    state
+        .store
+        .revision(id, author == user.id, rev)
+        .await
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format_args!("revision {rev} of note {id}")))
+        .or_404(format_args!("revision {rev} of note {id}"))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -100,12 +100,8 @@ pub async fn admit(
 ) -> Response {
     let headers = request.headers();
     let compressed = headers.contains_key(axum::http::header::CONTENT_ENCODING);
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    let size = match declared {
-        Some(n) if !compressed => n.min(max_body),
+    let size = match super::extract::declared_length(headers) {
+        Some(n) if !compressed => usize::try_from(n).unwrap_or(max_body).min(max_body),
         _ => max_body,
     };
     match budget.try_reserve(size) {
@@ -114,7 +110,7 @@ pub async fn admit(
             let mut err = ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "overloaded",
-                "too many exports are being received at once (--ingest-inflight); retry shortly",
+                crate::ingest::budget::OVERLOADED,
             );
             err.retry_after = Some(1);
             err.into_response()

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt;
 
+use crate::shutdown::stopped;
+
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
     pub max_connections: usize,
@@ -30,14 +32,14 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
-            _ = stopped(&mut stop) => break,
+            _ = stopped(stop.clone()) => break,
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -49,7 +51,7 @@ pub async fn serve(
                     continue;
                 }
             },
-            _ = stopped(&mut stop) => break,
+            _ = stopped(stop.clone()) => break,
         };
         let service = app.clone().map_request(move |mut request: Request<_>| {
             request
@@ -77,9 +79,4 @@ pub async fn serve(
         tracing::info!("open connections did not finish within 5 s of shutdown; closing them");
     }
     Ok(())
-}
-
-/// Resolves once `stop` is true (the guard `wait_for` returns is not held across awaits).
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

@@ -9,6 +9,10 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+/// What an export refused for the budget is told (503 / UNAVAILABLE, to retry).
+pub const OVERLOADED: &str =
+    "too many exports are being received at once (--ingest-inflight); retry shortly";
+
 /// Budget units are KiB, so a budget of gigabytes fits a semaphore's u32 reservations.
 const UNIT: usize = 1024;
 

@@ -2,6 +2,7 @@
 //! skipped messages logged at most once a minute per kind, naming where the latest one sat,
 //! so a stream of bad messages cannot flood the log.
 
+use std::fmt::Display;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -41,12 +42,12 @@ impl ConsumerStats {
     }
 
     /// A skipped message; `place` says where it is (topic/partition/offset).
-    pub fn skipped(&self, kind: Skip, place: &str, why: &str) {
+    pub fn skipped(&self, kind: Skip, place: &dyn Display, why: &str) {
         self.count(kind, 1, place, why);
     }
 
     /// `spans` spans of the message at `place` refused one by one; the rest is stored.
-    pub fn rejected(&self, spans: i64, place: &str, why: &str) {
+    pub fn rejected(&self, spans: i64, place: &dyn Display, why: &str) {
         self.count(
             Skip::RejectedSpans,
             u64::try_from(spans).unwrap_or(0),
@@ -55,7 +56,7 @@ impl ConsumerStats {
         );
     }
 
-    fn count(&self, kind: Skip, n: u64, place: &str, why: &str) {
+    fn count(&self, kind: Skip, n: u64, place: &dyn Display, why: &str) {
         let (counter, slot) = match kind {
             Skip::Undecodable => (&self.undecodable, 0),
             Skip::Unauthenticated => (&self.unauthenticated, 1),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::shutdown::stopped;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -18,20 +19,16 @@ pub struct LiveHub {
 }
 
 impl LiveHub {
-    /// A hub whose streams poll every `poll` besides being woken.
-    pub fn new(poll: Duration) -> LiveHub {
+    /// The hub for a store: streams are woken by notifications on PostgreSQL and poll every
+    /// 30 s as a safety net; on SQLite they poll every second.
+    pub fn for_store(store: &Store) -> LiveHub {
         LiveHub {
             changed: watch::channel(0).0,
-            poll,
+            poll: match store.backend() {
+                crate::store::Backend::Postgres => Duration::from_secs(30),
+                crate::store::Backend::Sqlite => Duration::from_secs(1),
+            },
         }
-    }
-
-    /// The hub for a store: notifications on PostgreSQL, polling on SQLite.
-    pub fn for_store(store: &Store) -> LiveHub {
-        LiveHub::new(match store.backend() {
-            crate::store::Backend::Postgres => Duration::from_secs(30),
-            crate::store::Backend::Sqlite => Duration::from_secs(1),
-        })
     }
 
     /// Wakes every stream of this node to look for new events.
@@ -80,8 +77,4 @@ pub async fn relay_notifications(store: Store, hub: LiveHub, stop: watch::Receiv
             }
         }
     }
-}
-
-async fn stopped(mut stop: watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }

@@ -23,15 +23,13 @@ pub fn trace_view(
         .map(|s| s.end_ns)
         .max()
         .unwrap_or(start_ns);
-    let path = failing
-        .and_then(|id| tree.spans.iter().position(|s| s.span_id == id))
-        .map(|i| tree.path_to(i))
-        .unwrap_or_default();
-    let mut order = Vec::with_capacity(tree.spans.len());
-    let mut stack: Vec<(usize, usize)> = tree.roots.iter().rev().map(|&r| (r, 0)).collect();
-    while let Some((i, depth)) = stack.pop() {
-        order.push((i, depth));
-        stack.extend(tree.children[i].iter().rev().map(|&c| (c, depth + 1)));
+    let failing = failing.and_then(|id| tree.spans.iter().position(|s| s.span_id == id));
+    // Parents come before their children in `preorder`, so a child's depth is known.
+    let mut depth = vec![0; tree.spans.len()];
+    for &i in &tree.preorder {
+        if let Some(p) = tree.parent[i] {
+            depth[i] = depth[p] + 1;
+        }
     }
     let mut services: Vec<String> = Vec::new();
     for s in &tree.spans {
@@ -39,14 +37,16 @@ pub fn trace_view(
             services.push(s.service.clone());
         }
     }
-    let spans = order
-        .into_iter()
-        .map(|(i, depth)| {
+    let spans = tree
+        .preorder
+        .iter()
+        .map(|&i| {
             let s = &tree.spans[i];
+            let is_failing = failing == Some(i);
             SpanView {
                 span_id: s.span_id.clone(),
                 parent_span_id: s.parent_span_id.clone(),
-                depth,
+                depth: depth[i],
                 service: s.service.clone(),
                 name: s.name.clone(),
                 kind: s.kind.clone(),
@@ -61,8 +61,8 @@ pub fn trace_view(
                 status_message: s.status_message.clone(),
                 attributes: s.attributes.clone(),
                 events: s.events.clone(),
-                on_failing_path: path.contains(&i),
-                failing: path.last() == Some(&i),
+                on_failing_path: is_failing || failing.is_some_and(|f| tree.is_ancestor(i, f)),
+                failing: is_failing,
             }
         })
         .collect();

@@ -53,22 +53,17 @@ impl SpanWriter {
         (writer, task)
     }
 
-    /// Stores `spans`; returns once they are committed.
+    /// Stores `spans`; returns once they are committed. A full queue refuses at once, so the
+    /// caller can answer "retry later".
     pub async fn write(&self, spans: Vec<SpanRecord>) -> Result<(), WriteError> {
-        self.write_or_return(spans).await.map_err(|(e, _)| e)
-    }
-
-    /// The same, handing the spans back when they were not stored, so a caller that retries
-    /// decodes and copies nothing twice.
-    pub async fn write_or_return(&self, spans: Vec<SpanRecord>) -> Result<(), Refused> {
         let Ok(queued) = self
             .room
             .clone()
             .try_acquire_many_owned(self.permits(&spans))
         else {
-            return Err((WriteError::Overloaded, spans));
+            return Err(WriteError::Overloaded);
         };
-        self.send(spans, queued).await
+        self.send(spans, queued).await.map_err(|(e, _)| e)
     }
 
     /// Waits for room in the queue instead of refusing: for a consumer that has no client to

@@ -106,6 +106,12 @@ impl Store {
                 out.push((t.project_id, saved));
             }
         }
+        let evented = out
+            .iter()
+            .any(|(_, s)| !s.new_errors.is_empty() || !s.regressed_errors.is_empty());
+        if evented {
+            events::announce(&mut tx, self.backend).await?;
+        }
         tx.commit().await?;
         Ok(out)
     }
@@ -147,7 +153,7 @@ async fn save_one(
         (ERROR_REGRESSED, &saved.regressed_errors),
     ] {
         for &id in ids {
-            events::record(tx, backend, t.project_id, kind, id, now).await?;
+            events::record(tx, t.project_id, kind, id, now).await?;
         }
     }
     Ok(Some(saved))

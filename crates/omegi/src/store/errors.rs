@@ -267,15 +267,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        events::record(
-            &mut tx,
-            self.backend,
-            project,
-            events::ERROR_STATUS,
-            id,
-            now,
-        )
-        .await?;
+        events::record(&mut tx, project, events::ERROR_STATUS, id, now).await?;
+        events::announce(&mut tx, self.backend).await?;
         tx.commit().await?;
         Ok(())
     }

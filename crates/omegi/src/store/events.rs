@@ -28,7 +28,6 @@ pub struct EventRow {
 #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, error = ?error))]
 pub(super) async fn record(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     project: i64,
     kind: &str,
     error: i64,
@@ -43,8 +42,13 @@ pub(super) async fn record(
     .bind(now)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Tells every node, when `tx` commits, that it recorded events: once per transaction,
+/// after its events. PostgreSQL only; on SQLite the one node wakes its own streams.
+pub(super) async fn announce(tx: &mut Transaction<'_, Any>, backend: Backend) -> Result<()> {
     if backend == Backend::Postgres {
-        // Delivered at commit; notifications alike within one transaction are sent once.
         sqlx::query(&format!("NOTIFY {CHANNEL}"))
             .execute(&mut **tx)
             .await?;

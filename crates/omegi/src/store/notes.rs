@@ -331,16 +331,46 @@ impl Store {
     /// its author's alone, even after the note turned public.
     #[tracing::instrument(level = "debug", skip_all, fields(note = ?note))]
     pub async fn revisions(&self, note: i64, viewer_is_author: bool) -> Result<Vec<Revision>> {
+        self.revisions_matching(note, viewer_is_author, None).await
+    }
+
+    /// One earlier version of a note, under the same rule as [`Store::revisions`].
+    #[tracing::instrument(level = "debug", skip_all, fields(note = ?note, revision = ?revision))]
+    pub async fn revision(
+        &self,
+        note: i64,
+        viewer_is_author: bool,
+        revision: i64,
+    ) -> Result<Revision> {
+        found(
+            self.revisions_matching(note, viewer_is_author, Some(revision))
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn revisions_matching(
+        &self,
+        note: i64,
+        viewer_is_author: bool,
+        only: Option<i64>,
+    ) -> Result<Vec<Revision>> {
         let sql = format!(
             "SELECT revision, title, body, {}, visibility, saved_at FROM note_revisions \
-             WHERE note_id = $1 AND ($2 OR visibility = 'public') ORDER BY revision DESC",
-            self.backend.json_column("tags")
+             WHERE note_id = $1 AND ($2 OR visibility = 'public'){} ORDER BY revision DESC",
+            self.backend.json_column("tags"),
+            if only.is_some() {
+                " AND revision = $3"
+            } else {
+                ""
+            }
         );
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(&sql)
-            .bind(note)
-            .bind(viewer_is_author)
-            .fetch_all(&self.pool)
-            .await?;
+        let mut query = sqlx::query_as(&sql).bind(note).bind(viewer_is_author);
+        if let Some(revision) = only {
+            query = query.bind(revision);
+        }
+        let rows: Vec<(i64, String, String, String, String, i64)> =
+            query.fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(revision, title, body, tags, visibility, saved_at)| {
                 Ok(Revision {

@@ -109,8 +109,15 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
+        // The statement for a full chunk is built once a batch; only a last, shorter chunk
+        // needs its own.
+        let full = insert_span_sql(self.backend, ROWS_PER_STATEMENT);
         for chunk in spans.chunks(ROWS_PER_STATEMENT) {
-            insert_span_rows(&mut tx, self.backend, chunk, now).await?;
+            let sql = match chunk.len() {
+                ROWS_PER_STATEMENT => std::borrow::Cow::Borrowed(full.as_str()),
+                n => std::borrow::Cow::Owned(insert_span_sql(self.backend, n)),
+            };
+            insert_span_rows(&mut tx, &sql, chunk, now).await?;
         }
         let services: BTreeSet<(i64, &str)> = spans
             .iter()
@@ -179,26 +186,31 @@ impl Store {
     }
 }
 
-async fn insert_span_rows(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    spans: &[&SpanRecord],
-    now: Millis,
-) -> Result<()> {
-    let values = placeholders_with(spans.len(), SPAN_COLUMN_COUNT, |c, p| {
+/// `INSERT INTO spans` of `rows` rows (a span already stored is kept as it was).
+fn insert_span_sql(backend: Backend, rows: usize) -> String {
+    let values = placeholders_with(rows, SPAN_COLUMN_COUNT, |c, p| {
         if SPAN_JSON_COLUMNS.contains(&c) {
             backend.json_param(&p)
         } else {
             p
         }
     });
-    let sql = format!(
+    format!(
         "INSERT INTO spans ({SPAN_COLUMNS}) VALUES {values} \
          ON CONFLICT (project_id, trace_id, span_id) DO NOTHING"
-    );
+    )
+}
+
+/// Binds `spans` to `sql`, made by [`insert_span_sql`] for as many rows.
+async fn insert_span_rows(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    spans: &[&SpanRecord],
+    now: Millis,
+) -> Result<()> {
     // Spans of one export share their resource: serialise it once per run of equal ones.
     let mut resource: Option<(&std::sync::Arc<_>, String)> = None;
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(sql);
     for s in spans {
         let json = match &resource {
             Some((r, json)) if std::sync::Arc::ptr_eq(r, &s.resource) => json.clone(),

@@ -32,6 +32,11 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     Config::load(args).unwrap()
 }
 
+/// Whether this test run uses PostgreSQL (`OMEGI_TEST_POSTGRES_URL`), else SQLite files.
+pub fn on_postgres() -> bool {
+    std::env::var_os("OMEGI_TEST_POSTGRES_URL").is_some()
+}
+
 /// A fresh database on the back-end this test run uses.
 pub async fn fresh_database(dir: &std::path::Path) -> Database {
     match std::env::var("OMEGI_TEST_POSTGRES_URL") {

@@ -15,7 +15,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use reqwest::StatusCode;
 use sqlx::Connection;
 
-use crate::common::{database_url, fresh_database, Process, TestServer};
+use crate::common::{database_url, fresh_database, on_postgres, Process, TestServer};
 use crate::otlp::*;
 
 /// The broker, or `None` (test skipped) outside CI when none was started.
@@ -174,11 +174,11 @@ async fn bad_messages_are_skipped_and_the_ones_after_them_become_errors() {
 #[tokio::test]
 async fn two_nodes_share_a_topic_and_a_killed_node_loses_nothing() {
     let Some(brokers) = brokers() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let database = fresh_database(dir.path()).await;
-    if !matches!(database, omegi::config::Database::Postgres { .. }) {
+    if !on_postgres() {
         return; // Several nodes share PostgreSQL; the PostgreSQL pass runs this test.
     }
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(dir.path()).await;
     let topic = topic(&brokers, 4).await;
     let flags = [
         "--kafka-brokers",

@@ -7,17 +7,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{fresh_database, Api, TestServer};
+use crate::common::{fresh_database, on_postgres, Api, TestServer};
 use crate::otlp::*;
 use crate::sse::SseStream;
-
-async fn on_postgres() -> bool {
-    let dir = tempfile::tempdir().unwrap();
-    matches!(
-        fresh_database(dir.path()).await,
-        omegi::config::Database::Postgres { .. }
-    )
-}
 
 /// A second node on the first one's database.
 async fn second_node(first: &TestServer) -> TestServer {
@@ -35,7 +27,7 @@ fn on(node: &TestServer, api: &Api) -> Api {
 
 #[tokio::test]
 async fn nodes_started_together_on_a_new_database_all_come_up() {
-    if !on_postgres().await {
+    if !on_postgres() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -64,7 +56,7 @@ async fn nodes_started_together_on_a_new_database_all_come_up() {
 
 #[tokio::test]
 async fn a_browser_on_one_node_hears_at_once_of_errors_on_another() {
-    if !on_postgres().await {
+    if !on_postgres() {
         return;
     }
     let a = TestServer::start().await;
