@@ -106,11 +106,11 @@ for v in sorted(edges):
 
 # The layers, lowest first: a module may use its own layer and those below it.
 LAYERS = {
-    "model": 0, "config": 0, "shutdown": 0,
+    "model": 0, "config": 0, "shutdown": 0, "metrics": 0,
     "store": 1, "auth": 1,
     "pipeline": 2, "ingest": 2, "live": 2, "accounts": 2, "service_map": 2, "knowledge": 2,
     "retention": 2,
-    "http": 3, "grpc": 3, "kafka": 3, "sentry": 3, "web": 3,
+    "http": 3, "grpc": 3, "kafka": 3, "sentry": 3, "web": 3, "loadgen": 3,
     "server": 4, "main": 4,
 }
 layer = lambda m: LAYERS.get(m[0], 4) if m else 4

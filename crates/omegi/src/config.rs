@@ -82,6 +82,16 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
+    /// Bearer token that may read `/metrics` (for Prometheus); without it only a signed-in
+    /// admin may.
+    #[arg(
+        long,
+        env = "OMEGI_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// How long a sign-in lasts, e.g. 12h or 14d. [default: 14d]
     #[arg(long, env = "OMEGI_SESSION_TTL", value_name = "DURATION", value_parser = parse_duration)]
     pub session_ttl: Option<Duration>,
@@ -169,6 +179,7 @@ struct FileConfig {
     database_url: Option<String>,
     signup: Option<Signup>,
     public_url: Option<String>,
+    metrics_token: Option<String>,
     #[serde(default, deserialize_with = "de_duration")]
     session_ttl: Option<Duration>,
     #[serde(default, deserialize_with = "de_size")]
@@ -238,6 +249,8 @@ pub struct Config {
     pub signup: Signup,
     /// As configured; [`crate::http::AppState::public_url`] holds the effective one.
     pub public_url: Option<String>,
+    /// Who may read `/metrics` besides admins.
+    pub metrics_token: Option<String>,
     pub session_ttl: Duration,
     pub max_body: usize,
     pub ingest_inflight: usize,
@@ -428,6 +441,10 @@ impl Config {
             database,
             signup: a.signup.or(f.signup).unwrap_or(Signup::Open),
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            metrics_token: a
+                .metrics_token
+                .or(f.metrics_token)
+                .filter(|t| !t.is_empty()),
             session_ttl,
             max_body,
             ingest_inflight,

@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 use crate::ingest::auth::{token_in, AuthError};
 use crate::ingest::budget::IngestBudget;
 use crate::ingest::Ingest;
+use crate::metrics::Protocol;
 use crate::pipeline::writer::WriteError;
 
 pub struct GrpcTraces {
@@ -38,12 +39,18 @@ impl TraceService for GrpcTraces {
             .ingest
             .authenticate(token_in(&headers))
             .await
-            .map_err(|e| match e {
-                AuthError::Unauthenticated(_) => Status::unauthenticated(e.to_string()),
-                AuthError::Unavailable => Status::unavailable(e.to_string()),
+            .map_err(|e| {
+                let (status, reason) = match e {
+                    AuthError::Unauthenticated(_) => {
+                        (Status::unauthenticated(e.to_string()), "unauthenticated")
+                    }
+                    AuthError::Unavailable => (Status::unavailable(e.to_string()), "unavailable"),
+                };
+                self.ingest.metrics.refused(Protocol::Grpc, reason);
+                status
             })?;
         self.ingest
-            .export(&owner, request)
+            .export(Protocol::Grpc, &owner, request)
             .await
             .map(Response::new)
             .map_err(|e| match e {

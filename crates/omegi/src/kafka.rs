@@ -30,6 +30,7 @@ use crate::ingest::auth::{split_by_token, AuthError};
 use crate::ingest::consumed::Skip;
 use crate::ingest::decode;
 use crate::ingest::Ingest;
+use crate::metrics::Protocol;
 use crate::pipeline::writer::WriteError;
 use crate::shutdown::stopped;
 
@@ -162,11 +163,13 @@ async fn handle(ingest: &Ingest, message: &OwnedMessage, stop: watch::Receiver<b
         Ok(_) => {
             let why = "not an OTLP trace export (no resource spans)";
             ingest.consumed.skipped(Skip::Undecodable, &place, why);
+            ingest.metrics.refused(Protocol::Kafka, "undecodable");
             return true;
         }
         Err(e) => {
             let why = format!("not an OTLP protobuf ExportTraceServiceRequest: {e}");
             ingest.consumed.skipped(Skip::Undecodable, &place, &why);
+            ingest.metrics.refused(Protocol::Kafka, "undecodable");
             return true;
         }
     };
@@ -241,6 +244,7 @@ async fn store(
             Ok(owner) => break owner,
             Err(AuthError::Unauthenticated(why)) => {
                 ingest.consumed.skipped(Skip::Unauthenticated, place, why);
+                ingest.metrics.refused(Protocol::Kafka, "unauthenticated");
                 return Stored::Skipped;
             }
             Err(e @ AuthError::Unavailable) if backoff.wait(&e).await => {}
@@ -255,9 +259,16 @@ async fn store(
             Err(_) => return Stored::Stopped,
         }
     }
-    if decoded.rejected > 0 {
+    let rejected = u64::try_from(decoded.rejected).unwrap_or(0);
+    ingest
+        .metrics
+        .received(Protocol::Kafka, decoded.spans.len() + rejected as usize);
+    if rejected > 0 {
         let why = decoded.problems.join("; ");
         ingest.consumed.rejected(decoded.rejected, place, &why);
+        ingest
+            .metrics
+            .rejected(Protocol::Kafka, "invalid", rejected);
     }
     let mut spans = decoded.spans;
     let n = spans.len();

@@ -11,6 +11,8 @@ pub mod ingest;
 pub mod kafka;
 pub mod knowledge;
 pub mod live;
+pub mod loadgen;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod retention;

@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Send shop-shaped traces to an Omegi and report throughput and latency.
+    Loadgen(omegi::loadgen::LoadgenArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -58,6 +60,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(serve(load(args)?)),
+        Command::Loadgen(args) => runtime.block_on(loadgen(args)),
         Command::User(UserCommand::Create {
             username,
             password,
@@ -81,6 +84,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             server.shutdown().await
         }
     }
+}
+
+async fn loadgen(args: omegi::loadgen::LoadgenArgs) -> anyhow::Result<()> {
+    let json = args.json;
+    let report = omegi::loadgen::run(args).await?;
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{report}");
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -14,6 +14,7 @@ use crate::grpc;
 use crate::http::{self, AppState};
 use crate::ingest::Ingest;
 use crate::live::{self, LiveHub};
+use crate::metrics::Metrics;
 use crate::pipeline::assembler::{self, AssemblerConfig};
 use crate::pipeline::writer::SpanWriter;
 use crate::retention;
@@ -54,7 +55,9 @@ impl Server {
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .context("building the outbound HTTP client")?;
-        let (writer, writer_task) = SpanWriter::start(store.clone(), config.ingest_queue);
+        let metrics = Arc::new(Metrics::new(config.ingest_queue));
+        let (writer, writer_task) =
+            SpanWriter::start(store.clone(), config.ingest_queue, metrics.clone());
         let public_url = config
             .public_url
             .clone()
@@ -64,7 +67,12 @@ impl Server {
             max_wait: config.trace_max_wait,
             max_spans: config.max_spans_per_trace,
         };
-        let ingest = Ingest::new(store.clone(), writer, config.ingest_inflight);
+        let ingest = Ingest::new(
+            store.clone(),
+            writer,
+            config.ingest_inflight,
+            metrics.clone(),
+        );
         let max_body = config.max_body;
         let (stop, stopped) = watch::channel(false);
         let kafka = match config.kafka.clone() {
@@ -101,6 +109,7 @@ impl Server {
         let assembler = tokio::spawn(assembler::run(
             store.clone(),
             assembler_config,
+            metrics,
             stopped.clone(),
             move |project, saved| {
                 tracing::debug!(project, ?saved, "trace assembled");

@@ -38,6 +38,8 @@ struct ErrorQuery {
     exception_type: Option<String>,
     /// Text in the exception type or message.
     q: Option<String>,
+    /// Only errors that occurred in this trace (32 hexadecimal digits).
+    trace: Option<String>,
     /// Seen at or after this time (RFC 3339).
     since: Option<String>,
     /// First seen at or before this time (RFC 3339).
@@ -56,6 +58,15 @@ struct ErrorPage {
     errors: Vec<ErrorGroup>,
     /// Pass as `cursor` for the next page; absent on the last page.
     next_cursor: Option<String>,
+}
+
+/// A trace id as stored: 32 hexadecimal digits, lowercase.
+fn trace_id(field: &'static str, id: &str) -> Result<String, ApiError> {
+    let id = id.trim().to_ascii_lowercase();
+    if id.len() != 32 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApiError::invalid(field, "must be 32 hexadecimal digits"));
+    }
+    Ok(id)
 }
 
 fn parse_cursor(cursor: &str) -> Result<(i64, i64), ApiError> {
@@ -85,6 +96,11 @@ async fn list_errors(
         status: q.status,
         exception_type: q.exception_type.filter(|s| !s.is_empty()),
         q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        trace: q
+            .trace
+            .as_deref()
+            .map(|t| trace_id("trace", t))
+            .transpose()?,
         since: q
             .since
             .as_deref()
@@ -286,13 +302,7 @@ async fn get_trace(
     CurrentUser(user): CurrentUser,
     ApiPath(trace_id): ApiPath<String>,
 ) -> Result<Json<TraceView>, ApiError> {
-    let trace_id = trace_id.to_ascii_lowercase();
-    if trace_id.len() != 32 || !trace_id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(ApiError::invalid(
-            "trace_id",
-            "must be 32 hexadecimal digits",
-        ));
-    }
+    let trace_id = self::trace_id("trace_id", &trace_id)?;
     let projects = state.store.trace_projects_for(user.id, &trace_id).await?;
     let project = *projects
         .first()

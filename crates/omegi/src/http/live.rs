@@ -26,7 +26,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// How far back a stream looks again for events that committed late.
 const LATE_COMMIT_MS: i64 = 5_000;
 
+/// Counts an open stream in `/metrics` while it lives.
+struct Open(std::sync::Arc<crate::metrics::Metrics>);
+
+impl Open {
+    fn new(state: &AppState) -> Open {
+        state.ingest.metrics.sse(1);
+        Open(state.ingest.metrics.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.sse(-1);
+    }
+}
+
 struct Cursor {
+    _open: Open,
     state: AppState,
     user: User,
     after: i64,
@@ -63,6 +80,7 @@ async fn events(
         None => state.store.last_event_id().await?,
     };
     let cursor = Cursor {
+        _open: Open::new(&state),
         wake: state.live.subscribe(),
         state,
         user,

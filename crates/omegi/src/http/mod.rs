@@ -13,6 +13,7 @@ mod health;
 pub mod ingest_token;
 mod knowledge;
 mod live;
+mod metrics;
 mod notes;
 pub mod otlp;
 mod projects;
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(knowledge::router())
         .merge(ingest_token::router())
         .merge(settings::router())
+        .merge(metrics::router())
         .merge(otlp_router(&state))
         .split_for_parts();
     // After the merge: the routers' operations are in the document only now.
@@ -212,6 +214,10 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
                 tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
             ),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::timed,
+        ))
         .with_state(state);
     (app, doc)
 }

@@ -16,6 +16,7 @@ use super::AppState;
 use crate::ingest::auth::token_in;
 use crate::ingest::budget::IngestBudget;
 use crate::ingest::otlp_json;
+use crate::metrics::Protocol;
 use crate::pipeline::writer::WriteError;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -40,7 +41,13 @@ enum Encoding {
 pub async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     match receive(&state, &headers, body).await {
         Ok(response) => response,
-        Err(e) => e.into_response(),
+        Err(e) => {
+            // Spans refused after decoding are counted by the ingest service.
+            if e.code != "unavailable" {
+                state.ingest.metrics.refused(Protocol::Http, e.code);
+            }
+            e.into_response()
+        }
     }
 }
 
@@ -74,7 +81,7 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
     };
     let response = state
         .ingest
-        .export(&owner, request)
+        .export(Protocol::Http, &owner, request)
         .await
         .map_err(retry_later)?;
     Ok(match encoding {

@@ -14,6 +14,7 @@ pub mod otlp_json;
 
 use std::sync::Arc;
 
+use crate::metrics::{Metrics, Protocol};
 use crate::pipeline::writer::{SpanWriter, WriteError};
 use crate::store::{Store, TokenOwner};
 use budget::IngestBudget;
@@ -33,10 +34,16 @@ pub struct Ingest {
     recent_owners: Arc<auth::RecentOwners>,
     /// What the Kafka consumer of this node did (zero when Kafka is off).
     pub consumed: Arc<consumed::ConsumerStats>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Ingest {
-    pub fn new(store: Store, writer: SpanWriter, inflight_bytes: usize) -> Ingest {
+    pub fn new(
+        store: Store,
+        writer: SpanWriter,
+        inflight_bytes: usize,
+        metrics: Arc<Metrics>,
+    ) -> Ingest {
         Ingest {
             store,
             writer,
@@ -45,6 +52,7 @@ impl Ingest {
             token_use: Default::default(),
             recent_owners: Default::default(),
             consumed: Default::default(),
+            metrics,
         }
     }
 
@@ -73,12 +81,17 @@ impl Ingest {
     /// partial success. Errors are only the retryable kind (overload, storage failure).
     pub async fn export(
         &self,
+        via: Protocol,
         owner: &TokenOwner,
         request: ExportTraceServiceRequest,
     ) -> Result<ExportTraceServiceResponse, WriteError> {
-        let decoded = self.decode(owner, request).await?;
+        let decoded = self.decode(via, owner, request).await?;
         if !decoded.spans.is_empty() {
-            self.writer.write(decoded.spans).await?;
+            let spans = decoded.spans.len() as u64;
+            if let Err(e) = self.writer.write(decoded.spans).await {
+                self.metrics.rejected(via, e.reason(), spans);
+                return Err(e);
+            }
         }
         let partial_success = (decoded.rejected > 0).then(|| ExportTracePartialSuccess {
             rejected_spans: decoded.rejected,
@@ -91,11 +104,22 @@ impl Ingest {
     /// transport that writes them itself.
     pub async fn decode(
         &self,
+        via: Protocol,
         owner: &TokenOwner,
         request: ExportTraceServiceRequest,
     ) -> Result<decode::Decoded, WriteError> {
         let mut decoded = decode::spans(owner, request);
+        let before = decoded.rejected;
         self.admit(owner.project_id, &mut decoded).await?;
+        self.metrics
+            .received(via, decoded.spans.len() + decoded.rejected as usize);
+        self.metrics
+            .rejected(via, "invalid", u64::try_from(before).unwrap_or(0));
+        self.metrics.rejected(
+            via,
+            "new_services_limited",
+            u64::try_from(decoded.rejected - before).unwrap_or(0),
+        );
         Ok(decoded)
     }
 

@@ -2,11 +2,13 @@
 //! from its stored spans and saves the result. It works only from the database, so it picks
 //! up after a restart exactly where it was, and several nodes can run it side by side.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use super::assembly::assemble;
+use crate::metrics::Metrics;
 use crate::model::now_ms;
 use crate::model::{Assembly, SpanRecord};
 use crate::store::{DueTrace, Saved, Store, StoreError};
@@ -24,20 +26,30 @@ pub struct AssemblerConfig {
 /// How long a claim holds; a worker that dies mid-assembly loses its claim after this.
 const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 200;
+/// Traces whose spans are read in one query.
+const LOAD_TRACES: usize = 50;
 /// Assemblies are saved (and so become visible) at least every this many spans, so the
 /// traces claimed after a large one wait for one bounded step, not for the whole batch.
 const SAVE_EVERY_SPANS: usize = 20_000;
+/// How often the pending-traces gauges are read.
+const GAUGE_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until `stop` changes. `on_saved` hears about every saved assembly (for live updates).
 pub async fn run(
     store: Store,
     cfg: AssemblerConfig,
+    metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
     on_saved: impl Fn(i64, Saved) + Send + 'static,
 ) {
     let poll = (cfg.settle / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
+    let mut gauged = Instant::now() - GAUGE_EVERY;
     loop {
-        let worked = match pass(&store, cfg, &on_saved).await {
+        if gauged.elapsed() >= GAUGE_EVERY {
+            gauged = Instant::now();
+            gauge(&store, cfg, &metrics).await;
+        }
+        let worked = match pass(&store, cfg, &metrics, &on_saved).await {
             Ok(n) => n > 0,
             Err(e) => {
                 tracing::error!("trace assembly failed: {e}");
@@ -60,6 +72,7 @@ pub async fn run(
 async fn pass(
     store: &Store,
     cfg: AssemblerConfig,
+    metrics: &Metrics,
     on_saved: &impl Fn(i64, Saved),
 ) -> Result<usize, StoreError> {
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
@@ -72,24 +85,44 @@ async fn pass(
     let mut saved = 0;
     let mut loaded = Vec::new();
     let mut loaded_spans = 0;
-    let mut claimed = claimed.into_iter().peekable();
-    while let Some(trace) = claimed.next() {
-        let (spans, stored) = store
-            .trace_spans(trace.project_id, &trace.trace_id, cfg.max_spans)
-            .await?;
-        loaded_spans += spans.len();
-        loaded.push((trace, spans, stored));
-        if loaded_spans >= SAVE_EVERY_SPANS || claimed.peek().is_none() {
-            saved += save(
-                store,
-                assemble_all(std::mem::take(&mut loaded)).await,
-                on_saved,
-            )
-            .await;
+    let mut rest: &[DueTrace] = &claimed;
+    while !rest.is_empty() {
+        let keys: Vec<(i64, &str)> = rest
+            .iter()
+            .take(LOAD_TRACES)
+            .map(|t| (t.project_id, t.trace_id.as_str()))
+            .collect();
+        let budget = SAVE_EVERY_SPANS.saturating_sub(loaded_spans);
+        let spans = store.traces_spans(&keys, cfg.max_spans, budget).await?;
+        let (chunk, after) = rest.split_at(spans.len().min(rest.len()));
+        rest = after;
+        for (trace, (spans, stored)) in chunk.iter().zip(spans) {
+            loaded_spans += spans.len();
+            loaded.push((trace.clone(), spans, stored));
+        }
+        if loaded_spans >= SAVE_EVERY_SPANS || rest.is_empty() {
+            let assembled = assemble_all(std::mem::take(&mut loaded)).await;
+            let occurrences = assembled.iter().map(|(_, a)| a.occurrences.len()).sum();
+            let n = save(store, assembled, on_saved).await;
+            metrics.assembled(n, if n > 0 { occurrences } else { 0 });
+            saved += n;
             loaded_spans = 0;
         }
     }
     Ok(saved)
+}
+
+/// Reads how many traces wait and how late the oldest due one is, for `/metrics`.
+async fn gauge(store: &Store, cfg: AssemblerConfig, metrics: &Metrics) {
+    let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
+    let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
+    match store.pending_traces(settle, max_wait).await {
+        Ok((pending, first_due)) => {
+            let lag = first_due.map_or(0, |due| (now_ms() - due).max(0));
+            metrics.pending(pending, lag);
+        }
+        Err(e) => tracing::warn!("counting pending traces failed: {e}"),
+    }
 }
 
 /// Assembly is CPU work (linear, bounded by max_spans a trace): done on the blocking pool, a

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
+use crate::metrics::Metrics;
 use crate::model::{now_ms, SpanRecord};
 use crate::store::{Store, StoreError};
 
@@ -21,6 +22,17 @@ pub enum WriteError {
     Storage(String),
     #[error("Omegi is shutting down")]
     Closed,
+}
+
+impl WriteError {
+    /// The reason label of spans refused this way (`/metrics`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            WriteError::Overloaded => "overloaded",
+            WriteError::Storage(_) => "storage_failed",
+            WriteError::Closed => "shutting_down",
+        }
+    }
 }
 
 /// A write that failed, with the spans it was given, for a caller that retries.
@@ -42,12 +54,22 @@ pub struct SpanWriter {
 
 impl SpanWriter {
     /// Starts the writer task; at most `capacity` spans wait at any time.
-    pub fn start(store: Store, capacity: usize) -> (SpanWriter, tokio::task::JoinHandle<()>) {
+    pub fn start(
+        store: Store,
+        capacity: usize,
+        metrics: Arc<Metrics>,
+    ) -> (SpanWriter, tokio::task::JoinHandle<()>) {
         let (jobs, queue) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(store, queue));
+        let room = Arc::new(Semaphore::new(capacity));
+        let depth = Depth {
+            room: room.clone(),
+            capacity,
+            metrics,
+        };
+        let task = tokio::spawn(run(store, queue, depth));
         let writer = SpanWriter {
             jobs,
-            room: Arc::new(Semaphore::new(capacity)),
+            room,
             capacity,
         };
         (writer, task)
@@ -108,8 +130,20 @@ impl SpanWriter {
     }
 }
 
-async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
+/// What the writer reports: its queue's depth and each commit.
+struct Depth {
+    room: Arc<Semaphore>,
+    capacity: usize,
+    metrics: Arc<Metrics>,
+}
+
+async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>, depth: Depth) {
     while let Some(first) = queue.recv().await {
+        depth.metrics.queue_depth(
+            depth
+                .capacity
+                .saturating_sub(depth.room.available_permits()),
+        );
         let mut count = first.spans.len();
         let mut jobs = vec![first];
         while count < BATCH_SPANS {
@@ -122,7 +156,11 @@ async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
             }
         }
         let spans: Vec<&SpanRecord> = jobs.iter().flat_map(|j| &j.spans).collect();
+        let started = std::time::Instant::now();
         let result = store.insert_spans(&spans, now_ms()).await;
+        if result.is_ok() {
+            depth.metrics.committed(spans.len(), started.elapsed());
+        }
         drop(spans);
         // (`jobs` is mutable for the one-job failure below.)
         match result {
@@ -139,7 +177,11 @@ async fn run(store: Store, mut queue: mpsc::UnboundedReceiver<Job>) {
                 );
                 for job in jobs {
                     let spans: Vec<&SpanRecord> = job.spans.iter().collect();
+                    let started = std::time::Instant::now();
                     let result = store.insert_spans(&spans, now_ms()).await;
+                    if result.is_ok() {
+                        depth.metrics.committed(spans.len(), started.elapsed());
+                    }
                     drop(spans);
                     finish(job, result);
                 }

@@ -2,6 +2,8 @@
 //! one worker (of possibly several `omegi` nodes) assembles it, and saving what assembly
 //! derived in one transaction.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::{Any, FromRow, Transaction};
 
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
@@ -52,10 +54,28 @@ impl Store {
         .await?)
     }
 
-    /// Claims traces for `lease_ms`, all in one transaction; returns those this worker won.
-    /// A trace is lost when another worker holds it, already assembled it, or it changed
-    /// since it was found due. Each conditional update is atomic on both back-ends, so one
-    /// claimer wins; rows are taken in key order so two nodes never deadlock.
+    /// How many traces wait for assembly, and when the first of them was due (Unix ms).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn pending_traces(
+        &self,
+        settle_ms: i64,
+        max_wait_ms: i64,
+    ) -> Result<(i64, Option<Millis>)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), MIN(CASE WHEN has_root = 1 AND last_received_at + $1 < pending_since + $2 \
+                                       THEN last_received_at + $1 ELSE pending_since + $2 END) \
+             FROM traces WHERE version > assembled_version",
+        )
+        .bind(settle_ms)
+        .bind(max_wait_ms)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Claims traces for `lease_ms` in one statement; returns those this worker won. A trace
+    /// is lost when another worker holds it, already assembled it, or it changed since it
+    /// was found due. The conditional update is atomic on both back-ends, so one claimer
+    /// wins; on PostgreSQL rows another node is claiming are skipped, not waited for.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_traces(
         &self,
@@ -63,36 +83,44 @@ impl Store {
         now: Millis,
         lease_ms: i64,
     ) -> Result<Vec<DueTrace>> {
-        let mut sorted: Vec<&DueTrace> = due.iter().collect();
-        sorted.sort_by(|a, b| (a.project_id, &a.trace_id).cmp(&(b.project_id, &b.trace_id)));
-        let mut tx = self.write().await?;
-        let mut won = Vec::new();
-        for t in sorted {
-            let done = sqlx::query(
-                "UPDATE traces SET claimed_until = $1, claims = claims + 1 \
-                 WHERE project_id = $2 AND trace_id = $3 AND version = $4 \
-                   AND version > assembled_version AND claimed_until < $5",
-            )
-            .bind(now + lease_ms)
-            .bind(t.project_id)
-            .bind(&t.trace_id)
-            .bind(t.version)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                won.push(t.clone());
-            }
+        if due.is_empty() {
+            return Ok(Vec::new());
         }
+        let rows: Vec<(i64, &str, i64)> = due
+            .iter()
+            .map(|t| (t.project_id, t.trace_id.as_str(), t.version))
+            .collect();
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
+        };
+        let sql = format!(
+            "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+             WHERE (project_id, trace_id) IN ( \
+               SELECT t.project_id, t.trace_id FROM batch \
+               JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
+                AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
+               WHERE t.version > t.assembled_version AND t.claimed_until < $2{lock}) \
+             RETURNING project_id, trace_id, version",
+            self.backend.json_rows("$3")
+        );
+        let mut tx = self.write().await?;
+        let won: Vec<DueTrace> = sqlx::query_as(&sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(serde_json::to_string(&rows).map_err(encode_error)?)
+            .fetch_all(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(won)
     }
 
-    /// Saves assemblies in one transaction (one durable commit for the batch). Occurrences
-    /// are keyed by (trace, span), so saving a re-assembled trace updates them instead of
-    /// counting them twice; occurrences that no longer exist (a late span moved the cause
-    /// deeper) are removed from their group. A trace whose newer assembly was saved
-    /// meanwhile is skipped.
+    /// Saves assemblies in one transaction (one durable commit for the batch), a statement
+    /// a table for the whole batch; only occurrences (failing traces) take statements of
+    /// their own. Occurrences are keyed by (trace, span), so saving a re-assembled trace
+    /// updates them instead of counting them twice; occurrences that no longer exist (a late
+    /// span moved the cause deeper) are removed from their group. A trace whose newer
+    /// assembly was saved meanwhile is skipped.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_assemblies(
         &self,
@@ -100,9 +128,33 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<(i64, Saved)>> {
         let mut tx = self.write().await?;
+        let marked = mark_assembled(&mut tx, self.backend, items).await?;
+        let items: Vec<&(DueTrace, Assembly)> = items
+            .iter()
+            .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
+            .collect();
         let mut out = Vec::with_capacity(items.len());
-        for (t, a) in items {
-            if let Some(saved) = save_one(&mut tx, self.backend, t, a, now).await? {
+        if !items.is_empty() {
+            save_map(&mut tx, self.backend, &items).await?;
+            let mut existing = existing_occurrences(&mut tx, self.backend, &items).await?;
+            for (t, a) in &items {
+                let key = (t.project_id, t.trace_id.clone());
+                let existing = existing.remove(&key).unwrap_or_default();
+                if a.occurrences.is_empty() && existing.is_empty() {
+                    out.push((t.project_id, Saved::default()));
+                    continue;
+                }
+                let saved =
+                    save_occurrences(&mut tx, self.backend, t, &a.occurrences, existing, now)
+                        .await?;
+                for (kind, ids) in [
+                    (ERROR_NEW, &saved.new_errors),
+                    (ERROR_REGRESSED, &saved.regressed_errors),
+                ] {
+                    for &id in ids {
+                        events::record(&mut tx, t.project_id, kind, id, now).await?;
+                    }
+                }
                 out.push((t.project_id, saved));
             }
         }
@@ -117,98 +169,166 @@ impl Store {
     }
 }
 
-async fn save_one(
+/// Records each trace's assembly on its row, unless a newer one was saved meanwhile; returns
+/// the traces marked.
+async fn mark_assembled(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    t: &DueTrace,
-    a: &Assembly,
-    now: Millis,
-) -> Result<Option<Saved>> {
-    let marked = sqlx::query(
-        "UPDATE traces SET assembled_version = $1, claimed_until = 0, span_count = $2, \
-            start_ns = $3, end_ns = $4, root_service = $5, root_name = $6, error_count = $7, \
-            truncated = $10 \
-         WHERE project_id = $8 AND trace_id = $9 AND assembled_version < $1",
-    )
-    .bind(t.version)
-    .bind(a.span_count)
-    .bind(a.start_ns)
-    .bind(a.end_ns)
-    .bind(&a.root_service)
-    .bind(&a.root_name)
-    .bind(a.occurrences.len() as i64)
-    .bind(t.project_id)
-    .bind(&t.trace_id)
-    .bind(&a.truncated)
-    .execute(&mut **tx)
-    .await?;
-    if marked.rows_affected() == 0 {
-        return Ok(None);
-    }
-    let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
-    save_map(tx, backend, t, a, bucket).await?;
-    let saved = save_occurrences(tx, backend, t, &a.occurrences, now).await?;
-    for (kind, ids) in [
-        (ERROR_NEW, &saved.new_errors),
-        (ERROR_REGRESSED, &saved.regressed_errors),
-    ] {
-        for &id in ids {
-            events::record(tx, t.project_id, kind, id, now).await?;
-        }
-    }
-    Ok(Some(saved))
+    items: &[(DueTrace, Assembly)],
+) -> Result<HashSet<(i64, String)>> {
+    let rows: Vec<_> = items
+        .iter()
+        .map(|(t, a)| {
+            (
+                t.project_id,
+                &t.trace_id,
+                t.version,
+                a.span_count,
+                a.start_ns,
+                a.end_ns,
+                &a.root_service,
+                &a.root_name,
+                a.occurrences.len() as i64,
+                &a.truncated,
+            )
+        })
+        .collect();
+    let sql = format!(
+        "{}UPDATE traces SET assembled_version = a.version, claimed_until = 0, \
+            span_count = a.span_count, start_ns = a.start_ns, end_ns = a.end_ns, \
+            root_service = a.root_service, root_name = a.root_name, \
+            error_count = a.error_count, truncated = a.truncated \
+         FROM (SELECT CAST(value ->> 0 AS BIGINT) AS project_id, value ->> 1 AS trace_id, \
+                      CAST(value ->> 2 AS BIGINT) AS version, \
+                      CAST(value ->> 3 AS BIGINT) AS span_count, \
+                      CAST(value ->> 4 AS BIGINT) AS start_ns, \
+                      CAST(value ->> 5 AS BIGINT) AS end_ns, \
+                      value ->> 6 AS root_service, value ->> 7 AS root_name, \
+                      CAST(value ->> 8 AS BIGINT) AS error_count, value ->> 9 AS truncated \
+               FROM batch) AS a \
+         WHERE traces.project_id = a.project_id AND traces.trace_id = a.trace_id \
+           AND traces.assembled_version < a.version \
+         RETURNING traces.project_id, traces.trace_id",
+        backend.json_rows("$1")
+    );
+    let marked: Vec<(i64, String)> = sqlx::query_as(&sql)
+        .bind(serde_json::to_string(&rows).map_err(encode_error)?)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(marked.into_iter().collect())
 }
 
+/// `[project, trace]` of each item, as JSON rows.
+fn trace_keys(items: &[&(DueTrace, Assembly)]) -> Result<String> {
+    let keys: Vec<(i64, &str)> = items
+        .iter()
+        .map(|(t, _)| (t.project_id, t.trace_id.as_str()))
+        .collect();
+    serde_json::to_string(&keys).map_err(encode_error)
+}
+
+/// Replaces the traces' rows of the service map: calls between services and spans a
+/// service, in the minute bucket of the trace's start.
 async fn save_map(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    t: &DueTrace,
-    a: &Assembly,
-    bucket: i64,
+    items: &[&(DueTrace, Assembly)],
 ) -> Result<()> {
+    let keys = trace_keys(items)?;
     for table in ["trace_edges", "trace_services"] {
         sqlx::query(&format!(
-            "DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"
+            "{}DELETE FROM {table} WHERE (project_id, trace_id) IN \
+               (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)",
+            backend.json_rows("$1")
         ))
-        .bind(t.project_id)
-        .bind(&t.trace_id)
+        .bind(&keys)
         .execute(&mut **tx)
         .await?;
     }
-    let insert_edge = format!(
-        "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, errors, \
-         durations_us) VALUES ($1, $2, $3, $4, $5, $6, $7, {})",
-        backend.json_param("$8")
-    );
-    for e in &a.edges {
-        sqlx::query(&insert_edge)
-            .bind(t.project_id)
-            .bind(&t.trace_id)
-            .bind(bucket)
-            .bind(&e.caller)
-            .bind(&e.callee)
-            .bind(e.calls)
-            .bind(e.errors)
-            .bind(serde_json::to_string(&e.durations_us).map_err(encode_error)?)
-            .execute(&mut **tx)
-            .await?;
+    let mut edges = Vec::new();
+    let mut services = Vec::new();
+    for (t, a) in items {
+        let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
+        for e in &a.edges {
+            edges.push(serde_json::json!([
+                t.project_id,
+                t.trace_id,
+                bucket,
+                e.caller,
+                e.callee,
+                e.calls,
+                e.errors,
+                e.durations_us
+            ]));
+        }
+        for s in &a.services {
+            services.push(serde_json::json!([
+                t.project_id,
+                t.trace_id,
+                bucket,
+                s.service,
+                s.spans,
+                s.requests,
+                s.errors
+            ]));
+        }
     }
-    for s in &a.services {
-        sqlx::query(
-            "INSERT INTO trace_services (project_id, trace_id, bucket, service, spans, requests, \
-             errors) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(t.project_id)
-        .bind(&t.trace_id)
-        .bind(bucket)
-        .bind(&s.service)
-        .bind(s.spans)
-        .bind(s.requests)
-        .bind(s.errors)
+    if !edges.is_empty() {
+        sqlx::query(&format!(
+            "{with}INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, \
+                                      errors, durations_us) \
+             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
+                    value ->> 3, value ->> 4, CAST(value ->> 5 AS BIGINT), \
+                    CAST(value ->> 6 AS BIGINT), {} FROM batch",
+            backend.json_cell(7),
+            with = backend.json_rows("$1")
+        ))
+        .bind(serde_json::to_string(&edges).map_err(encode_error)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    if !services.is_empty() {
+        sqlx::query(&format!(
+            "{}INSERT INTO trace_services (project_id, trace_id, bucket, service, spans, \
+                                         requests, errors) \
+             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
+                    value ->> 3, CAST(value ->> 4 AS BIGINT), CAST(value ->> 5 AS BIGINT), \
+                    CAST(value ->> 6 AS BIGINT) FROM batch",
+            backend.json_rows("$1")
+        ))
+        .bind(serde_json::to_string(&services).map_err(encode_error)?)
         .execute(&mut **tx)
         .await?;
     }
     Ok(())
+}
+
+/// An occurrence already stored: id, span, error group.
+type Existing = (i64, String, i64);
+
+/// The stored occurrences of the traces, by trace.
+async fn existing_occurrences(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    items: &[&(DueTrace, Assembly)],
+) -> Result<HashMap<(i64, String), Vec<Existing>>> {
+    let rows: Vec<(i64, String, i64, String, i64)> = sqlx::query_as(&format!(
+        "{}SELECT o.project_id, o.trace_id, o.id, o.span_id, o.error_id FROM batch \
+         JOIN occurrences o ON o.project_id = CAST(value ->> 0 AS BIGINT) \
+          AND o.trace_id = value ->> 1",
+        backend.json_rows("$1")
+    ))
+    .bind(trace_keys(items)?)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut by_trace: HashMap<(i64, String), Vec<Existing>> = HashMap::new();
+    for (project, trace, id, span, error) in rows {
+        by_trace
+            .entry((project, trace))
+            .or_default()
+            .push((id, span, error));
+    }
+    Ok(by_trace)
 }
 
 async fn save_occurrences(
@@ -216,15 +336,9 @@ async fn save_occurrences(
     backend: Backend,
     t: &DueTrace,
     drafts: &[OccurrenceDraft],
+    existing: Vec<Existing>,
     now: Millis,
 ) -> Result<Saved> {
-    let existing: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, span_id, error_id FROM occurrences WHERE project_id = $1 AND trace_id = $2",
-    )
-    .bind(t.project_id)
-    .bind(&t.trace_id)
-    .fetch_all(&mut **tx)
-    .await?;
     let mut saved = Saved::default();
     for d in drafts {
         match existing.iter().find(|(_, span, _)| *span == d.span_id) {

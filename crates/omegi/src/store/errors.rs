@@ -155,6 +155,8 @@ pub struct ErrorFilter {
     pub exception_type: Option<String>,
     /// Text in the type or the message (case-insensitive).
     pub q: Option<String>,
+    /// Only groups with an occurrence in this trace (32 lowercase hex digits).
+    pub trace: Option<String>,
     /// Seen at or after (last seen), Unix ms.
     pub since: Option<Millis>,
     /// Seen at or before (first seen), Unix ms.
@@ -196,6 +198,13 @@ impl Store {
             sql.push_str(&format!(
                 " AND (lower(e.exception_type) LIKE {pattern} ESCAPE '\\' \
                  OR lower(e.message) LIKE {pattern} ESCAPE '\\')"
+            ));
+        }
+        if let Some(trace) = &f.trace {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM occurrences o WHERE o.project_id = e.project_id \
+                   AND o.trace_id = {} AND o.error_id = e.id)",
+                p.text(trace)
             ));
         }
         if let Some(since) = f.since {

@@ -52,6 +52,54 @@ impl Backend {
         }
     }
 
+    /// A `WITH` clause naming `batch` the rows of a JSON array of arrays bound at
+    /// `placeholder`: one row an element, in a column `value`, whose cells are read with
+    /// `value ->> N` (a scalar, as text or number; cast where a number is meant) and
+    /// [`Backend::json_cell`]. Binding a whole batch as one JSON document makes a set
+    /// operation one statement, not a statement a row: through sqlx every statement is a
+    /// round trip to the database thread (SQLite) or server. MATERIALIZED: SQLite then turns
+    /// each element into text once, not once for every cell read from it (measured: 2.7×
+    /// faster for a 15-column insert).
+    pub(crate) fn json_rows(self, placeholder: &str) -> String {
+        match self {
+            Backend::Sqlite => {
+                format!("WITH batch AS MATERIALIZED (SELECT value FROM json_each({placeholder})) ")
+            }
+            Backend::Postgres => format!(
+                "WITH batch AS MATERIALIZED (SELECT value FROM \
+                 json_array_elements(CAST({placeholder} AS json)) AS value) "
+            ),
+        }
+    }
+
+    /// Cell `n` of a [`Backend::json_rows`] row as a JSON column takes it.
+    pub(crate) fn json_cell(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => format!("value -> {n}"),
+            Backend::Postgres => format!("CAST(value -> {n} AS jsonb)"),
+        }
+    }
+
+    /// A JSON column as a JSON value inside [`Backend::json_array_agg`] (not as a string).
+    pub(crate) fn json_value(self, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json({column})"),
+            Backend::Postgres => column.to_string(),
+        }
+    }
+
+    /// An aggregate making the rows one JSON text: an array of `[columns…]` arrays in
+    /// `order`; NULL when there are no rows.
+    pub(crate) fn json_array_agg(self, columns: &[String], order: &str) -> String {
+        let columns = columns.join(", ");
+        match self {
+            Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
+            Backend::Postgres => {
+                format!("CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS text)")
+            }
+        }
+    }
+
     /// A JSON column read back as text, under its own name.
     pub(crate) fn json_column(self, column: &str) -> String {
         match self {
@@ -143,10 +191,18 @@ impl Store {
                         // lets retention hand freed pages back to the file system. WAL lets
                         // readers run beside the writer; FULL syncs the WAL at every commit,
                         // which is what "acknowledged means stored" rests on.
+                        // Under load the span indexes (random hex keys) outgrow SQLite's
+                        // default 2 MiB page cache and every insert reads pages back from
+                        // the file; 32 MiB a connection keeps them (pages are allocated as
+                        // used). Temporary b-trees (window functions, batches) stay in memory.
+                        // Checkpoints every 16 MiB of WAL instead of 4 MiB: fewer, and a page
+                        // written several times in between is copied back once.
                         conn.execute(sqlx::raw_sql(
                             "PRAGMA auto_vacuum = INCREMENTAL; \
                              PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY; \
+                             PRAGMA wal_autocheckpoint = 4096;",
                         ))
                         .await?;
                     }

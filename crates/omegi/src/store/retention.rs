@@ -17,6 +17,9 @@ pub struct Expired {
     pub traces: u64,
 }
 
+/// How much longer than spans a resource is kept.
+const RESOURCE_GRACE_MS: i64 = 24 * 3600 * 1000;
+
 impl Store {
     /// Deletes at most `batch` occurrences recorded before `errors_before`, and at most
     /// `batch` assembled traces (their spans and service-map rows) last written to before
@@ -55,17 +58,25 @@ impl Store {
         .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
-        for (project, trace) in &traces {
+        if !traces.is_empty() {
+            let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
             for table in ["spans", "trace_edges", "trace_services"] {
                 sqlx::query(&format!(
-                    "DELETE FROM {table} WHERE project_id = $1 AND trace_id = $2"
+                    "{}DELETE FROM {table} WHERE (project_id, trace_id) IN \
+                       (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)",
+                    self.backend.json_rows("$1")
                 ))
-                .bind(project)
-                .bind(trace)
+                .bind(&keys)
                 .execute(&mut *tx)
                 .await?;
             }
         }
+        // A resource unused for a day longer than the longest-kept spans (those of traces
+        // with errors) has no span left that names it.
+        sqlx::query("DELETE FROM resources WHERE last_used_at < $1")
+            .bind(errors_before.min(traces_before) - RESOURCE_GRACE_MS)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Expired {
             occurrences,

@@ -1,0 +1,131 @@
+//! Error-to-visible timing: how long after a failing trace was sent its error can be read,
+//! as a user would: through the API (the error list filtered by the trace), and over the
+//! live event stream (SSE), where a new error group arrives as `error.new`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+
+/// A signed-in API client.
+#[derive(Clone)]
+pub struct Watcher {
+    http: reqwest::Client,
+    api: String,
+    cookie: String,
+}
+
+/// Probes sent and not yet seen over SSE: exception type → when the trace was sent.
+pub type Probes = Arc<Mutex<HashMap<String, Instant>>>;
+
+impl Watcher {
+    pub async fn sign_in(api: &str, user: &str, password: &str) -> anyhow::Result<Watcher> {
+        let api = api.trim_end_matches('/').to_string();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let reply = http
+            .post(format!("{api}/api/auth/login"))
+            .json(&serde_json::json!({"username": user, "password": password}))
+            .send()
+            .await
+            .with_context(|| format!("signing in at {api}"))?;
+        if !reply.status().is_success() {
+            bail!("signing in as {user} at {api} failed: {}", reply.status());
+        }
+        let cookie = reply
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|v| v.starts_with("omegi_session="))
+            .context("the sign-in answer set no session cookie")?
+            .to_string();
+        Ok(Watcher { http, api, cookie })
+    }
+
+    /// Polls the error list for `trace` until an error of it is listed; the time from `sent`,
+    /// or `None` when it is not listed by `deadline`.
+    pub async fn until_listed(
+        &self,
+        trace: &str,
+        sent: Instant,
+        deadline: Instant,
+    ) -> Option<Duration> {
+        let url = format!("{}/api/errors?trace={trace}&limit=1", self.api);
+        while Instant::now() < deadline {
+            let listed = async {
+                let reply = self
+                    .http
+                    .get(&url)
+                    .header(reqwest::header::COOKIE, &self.cookie)
+                    .send()
+                    .await
+                    .ok()?;
+                let page: Value = reply.json().await.ok()?;
+                Some(page["errors"].as_array().is_some_and(|e| !e.is_empty()))
+            };
+            if listed.await == Some(true) {
+                return Some(sent.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
+    /// Follows `/api/events` and reports each awaited probe that arrives as `error.new`, with
+    /// the time since it was sent. Reconnects when the stream ends.
+    pub async fn follow(self, probes: Probes, seen: impl Fn(Duration) + Send + 'static) {
+        loop {
+            if let Err(e) = self.stream(&probes, &seen).await {
+                tracing::warn!("the live event stream broke ({e:#}); reconnecting");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn stream(&self, probes: &Probes, seen: &impl Fn(Duration)) -> anyhow::Result<()> {
+        let mut reply = reqwest::Client::new()
+            .get(format!("{}/api/events", self.api))
+            .header(reqwest::header::COOKIE, &self.cookie)
+            .send()
+            .await?
+            .error_for_status()?;
+        let mut pending = String::new();
+        let mut event = String::new();
+        while let Some(chunk) = reply.chunk().await? {
+            pending.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = pending.find('\n') {
+                let line: String = pending.drain(..=end).collect();
+                let line = line.trim_end_matches(['\r', '\n']);
+                if let Some(kind) = line.strip_prefix("event:") {
+                    event = kind.trim().to_string();
+                } else if let Some(data) = line.strip_prefix("data:") {
+                    if event == "error.new" {
+                        arrived(data, probes, seen);
+                    }
+                } else if line.is_empty() {
+                    event.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An `error.new` event's data: the error row, whose exception type names the probe.
+fn arrived(data: &str, probes: &Probes, seen: &impl Fn(Duration)) {
+    let Ok(row) = serde_json::from_str::<Value>(data.trim()) else {
+        return;
+    };
+    let Some(ty) = row["exception_type"].as_str() else {
+        return;
+    };
+    let sent = probes.lock().ok().and_then(|mut p| p.remove(ty));
+    if let Some(sent) = sent {
+        seen(sent.elapsed());
+    }
+}
