@@ -7,7 +7,8 @@ million spans, resident memory idle and at peak, and disk bytes per stored span.
     python3 scripts/bench/throughput.py [--rate N] [--duration 60] [--database-url URL]
 
 Needs `cargo build --release -p omegi`. With --database-url the server uses that PostgreSQL
-database (it must be empty)."""
+database (it must be empty). First it runs `cargo bench -p omegi --bench ceiling` (decoding
+alone, storing alone, on the same payload) and reports the run's figures as fractions of it."""
 
 import argparse
 import json
@@ -54,6 +55,11 @@ def disk_bytes(data, database_url):
     return sum(f.stat().st_size for f in Path(data).glob("omegi.db*"))
 
 
+def ceiling():
+    out = subprocess.run(["cargo", "bench", "-q", "-p", "omegi", "--bench", "ceiling"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=int, default=0, help="spans/s; 0 = as fast as acknowledged")
@@ -63,7 +69,9 @@ def main():
     ap.add_argument("--traces-per-export", type=int, default=50)
     ap.add_argument("--database-url")
     ap.add_argument("--settle", default="2s")
+    ap.add_argument("--no-ceiling", action="store_true")
     args = ap.parse_args()
+    limits = None if args.no_ceiling else ceiling()
 
     with tempfile.TemporaryDirectory() as data:
         extra = ["--metrics-token", METRICS_TOKEN, "--trace-settle", args.settle]
@@ -124,6 +132,11 @@ def main():
                 "occurrences_created": int(m.get("omegi_occurrences_created", 0)),
                 "failing_traces_sent": report["failing_traces"],
             }
+            if limits:
+                summary["ceiling"] = limits
+                acked = summary["acknowledged_spans_per_sec"]
+                summary["fraction_of_decoding_ceiling"] = round(acked / limits["decode_protobuf_spans_per_sec"], 3)
+                summary["fraction_of_storing_ceiling"] = round(acked / limits["store_sqlite_rows_per_sec"], 3)
             print(json.dumps(summary, indent=2))
         finally:
             proc.terminate()

@@ -51,3 +51,24 @@ pub async fn create_local(
     };
     Ok(store.create_user(new, now_ms()).await?)
 }
+
+/// Gives the local account `username` a new password, creating the account if it does not
+/// exist (for `omegi serve --demo`, which prints a fresh password at every start).
+pub async fn set_local_password(
+    store: &Store,
+    username: &str,
+    password: String,
+) -> Result<User, AccountError> {
+    validate(username, &password)?;
+    match store.user_by_username(username).await {
+        Ok(user) => {
+            let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+                .await
+                .map_err(|e| AccountError::Hash(e.to_string()))?;
+            store.set_password_hash(user.id, &hash).await?;
+            Ok(user)
+        }
+        Err(StoreError::NotFound) => create_local(store, username, password, false).await,
+        Err(e) => Err(e.into()),
+    }
+}

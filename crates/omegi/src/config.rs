@@ -25,6 +25,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Also run a demo: a `demo` account (password printed), a project fed with a gentle
+    /// stream of shop traces with some failures, and example notes.
+    #[arg(long)]
+    pub demo: bool,
+
     /// Address of the HTTP server (API, OTLP/HTTP, web UI). [default: 127.0.0.1:8080]
     #[arg(long, env = "OMEGI_HTTP_ADDR", value_name = "ADDR")]
     pub http_addr: Option<SocketAddr>,
@@ -256,6 +261,8 @@ pub struct Config {
     pub ingest_inflight: usize,
     pub github: Option<GithubConfig>,
     pub kafka: Option<KafkaConfig>,
+    /// `--demo`: run the demo beside the server (`crate::demo`).
+    pub demo: bool,
     pub retention: Retention,
 }
 
@@ -450,6 +457,7 @@ impl Config {
             ingest_inflight,
             github,
             kafka,
+            demo: a.demo,
             retention,
         })
     }

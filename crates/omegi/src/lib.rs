@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod grpc;
 pub mod http;
 pub mod ingest;

@@ -75,12 +75,20 @@ fn load(args: ServeArgs) -> anyhow::Result<Config> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let demo = config.demo;
     let mut server = Server::start(config).await?;
     tracing::info!("omegi serving HTTP on http://{}", server.http_addr);
+    let demo = match demo {
+        true => Some(omegi::demo::start(&server.store, server.http_addr).await?),
+        false => None,
+    };
     tokio::select! {
         result = server.wait() => result,
         () = shutdown_signal() => {
             tracing::info!("shutting down");
+            if let Some(demo) = demo {
+                demo.abort();
+            }
             server.shutdown().await
         }
     }

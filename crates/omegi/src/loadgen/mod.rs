@@ -4,6 +4,7 @@
 //! rejected spans, export latency percentiles, and error-to-visible latency ([`visible`])
 //! through the API and over SSE.
 
+pub mod api;
 pub mod report;
 pub mod send;
 pub mod shop;
@@ -18,6 +19,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::Semaphore;
 
+use api::ApiClient;
 use report::{Report, Tally};
 use send::{Outcome, Protocol, Sender};
 use shop::{Failure, Shape, Shop, EXCEPTION_KINDS};
@@ -136,7 +138,7 @@ pub async fn run(args: LoadgenArgs) -> anyhow::Result<Report> {
                 (None, Protocol::HttpProtobuf | Protocol::HttpJson) => args.target.clone(),
                 (None, _) => bail!("--user needs --api, Omegi's HTTP address"),
             };
-            Some(Watcher::sign_in(&api, user, password).await?)
+            Some(Watcher(ApiClient::sign_in(&api, user, password).await?))
         }
         _ => None,
     };

@@ -29,6 +29,8 @@ pub const SERVICES: [&str; 8] = [
 
 /// A way a request fails: the exception the failing method throws.
 pub struct ExceptionKind {
+    /// The service it is thrown in, when the trace reaches it.
+    pub service: &'static str,
     pub exception_type: &'static str,
     pub message: &'static str,
     /// `{service}` is replaced by the failing service's name.
@@ -38,6 +40,7 @@ pub struct ExceptionKind {
 /// The exception kinds, in the order `--exception-kinds N` takes them.
 pub const EXCEPTION_KINDS: [ExceptionKind; 6] = [
     ExceptionKind {
+        service: "inventory",
         exception_type: "java.sql.SQLTransientConnectionException",
         message: "HikariPool-1 - Connection is not available, request timed out after 30000ms.",
         stacktrace: "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after 30000ms.\n\
@@ -53,6 +56,7 @@ pub const EXCEPTION_KINDS: [ExceptionKind; 6] = [
 \tat java.base/java.lang.Thread.run(Thread.java:840)\n",
     },
     ExceptionKind {
+        service: "orders",
         exception_type: "java.lang.NullPointerException",
         message: "Cannot invoke \"com.shop.orders.Address.getZip()\" because \"customer.address\" is null",
         stacktrace: "java.lang.NullPointerException: Cannot invoke \"com.shop.orders.Address.getZip()\" because \"customer.address\" is null\n\
@@ -65,6 +69,7 @@ pub const EXCEPTION_KINDS: [ExceptionKind; 6] = [
 \tat java.base/java.lang.Thread.run(Thread.java:840)\n",
     },
     ExceptionKind {
+        service: "payments",
         exception_type: "KeyError",
         message: "'currency'",
         stacktrace: "Traceback (most recent call last):\n\
@@ -79,6 +84,7 @@ pub const EXCEPTION_KINDS: [ExceptionKind; 6] = [
 KeyError: 'currency'\n",
     },
     ExceptionKind {
+        service: "payments",
         exception_type: "com.shop.payments.CardDeclinedException",
         message: "card declined: insufficient_funds",
         stacktrace: "com.shop.payments.CardDeclinedException: card declined: insufficient_funds\n\
@@ -89,6 +95,7 @@ KeyError: 'currency'\n",
 \tat java.base/java.lang.Thread.run(Thread.java:840)\n",
     },
     ExceptionKind {
+        service: "shipping",
         exception_type: "TimeoutError",
         message: "upstream shipping-rates did not answer within 2.0s",
         stacktrace: "Traceback (most recent call last):\n\
@@ -101,6 +108,7 @@ KeyError: 'currency'\n",
 TimeoutError: upstream shipping-rates did not answer within 2.0s\n",
     },
     ExceptionKind {
+        service: "orders",
         exception_type: "java.lang.IllegalStateException",
         message: "order is already confirmed",
         stacktrace: "java.lang.IllegalStateException: order is already confirmed\n\
@@ -363,13 +371,22 @@ impl TraceBuilder {
         Some(method)
     }
 
-    /// Throws in the last method span and marks the server and client spans above it.
+    /// Throws in the deepest span (not a client call) of the failure's home service, or in
+    /// the last method span when the trace does not reach that service, and marks the server
+    /// and client spans above it.
     fn fail(&mut self, failure: &Failure) {
-        let Some(at) = self
-            .spans
-            .iter()
-            .rposition(|(_, s)| s.kind == SpanKind::Internal as i32)
-        else {
+        let home = match failure {
+            Failure::Kind(k) => EXCEPTION_KINDS[*k % EXCEPTION_KINDS.len()].service,
+            Failure::Probe(_) => "",
+        };
+        let in_home = self.spans.iter().rposition(|(service, s)| {
+            SERVICES[*service] == home && s.kind != SpanKind::Client as i32
+        });
+        let Some(at) = in_home.or_else(|| {
+            self.spans
+                .iter()
+                .rposition(|(_, s)| s.kind == SpanKind::Internal as i32)
+        }) else {
             return;
         };
         let service = SERVICES[self.spans[at].0];
@@ -581,12 +598,26 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_trace_throws_once_in_its_deepest_method() {
+    fn a_failing_trace_throws_once_in_its_home_service_and_fails_the_calls_above() {
+        // KeyError is thrown in payments, which ten spans through four services reach.
         let (_, spans) = shop(10, 4).trace(&mut rand::thread_rng(), Some(&Failure::Kind(2)));
         let thrown: Vec<_> = spans.iter().filter(|(_, s)| !s.events.is_empty()).collect();
         assert_eq!(thrown.len(), 1);
+        assert_eq!(SERVICES[thrown[0].0], "payments");
+        assert_ne!(thrown[0].1.kind, SpanKind::Client as i32);
+        let failed = spans.iter().filter(|(_, s)| s.status.is_some()).count();
+        // Payments' server span, the call into it, orders' server span, the call into it and
+        // the root; orders' method span is not an HTTP span and keeps its status.
+        assert_eq!(failed, 5);
+    }
+
+    #[test]
+    fn a_failure_whose_service_is_not_reached_throws_in_the_last_method() {
+        // Shipping (TimeoutError's home) is not among three services.
+        let (_, spans) = shop(10, 3).trace(&mut rand::thread_rng(), Some(&Failure::Kind(4)));
+        let thrown: Vec<_> = spans.iter().filter(|(_, s)| !s.events.is_empty()).collect();
+        assert_eq!(thrown.len(), 1);
         assert_eq!(thrown[0].1.kind, SpanKind::Internal as i32);
-        assert!(spans.iter().filter(|(_, s)| s.status.is_some()).count() > 1);
     }
 
     #[test]

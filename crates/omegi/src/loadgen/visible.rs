@@ -6,47 +6,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
 use serde_json::Value;
 
-/// A signed-in API client.
+use super::api::ApiClient;
+
+/// Watches for errors through a signed-in API client.
 #[derive(Clone)]
-pub struct Watcher {
-    http: reqwest::Client,
-    api: String,
-    cookie: String,
-}
+pub struct Watcher(pub ApiClient);
 
 /// Probes sent and not yet seen over SSE: exception type → when the trace was sent.
 pub type Probes = Arc<Mutex<HashMap<String, Instant>>>;
 
 impl Watcher {
-    pub async fn sign_in(api: &str, user: &str, password: &str) -> anyhow::Result<Watcher> {
-        let api = api.trim_end_matches('/').to_string();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        let reply = http
-            .post(format!("{api}/api/auth/login"))
-            .json(&serde_json::json!({"username": user, "password": password}))
-            .send()
-            .await
-            .with_context(|| format!("signing in at {api}"))?;
-        if !reply.status().is_success() {
-            bail!("signing in as {user} at {api} failed: {}", reply.status());
-        }
-        let cookie = reply
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.split(';').next())
-            .find(|v| v.starts_with("omegi_session="))
-            .context("the sign-in answer set no session cookie")?
-            .to_string();
-        Ok(Watcher { http, api, cookie })
-    }
-
     /// Polls the error list for `trace` until an error of it is listed; the time from `sent`,
     /// or `None` when it is not listed by `deadline`.
     pub async fn until_listed(
@@ -55,20 +26,14 @@ impl Watcher {
         sent: Instant,
         deadline: Instant,
     ) -> Option<Duration> {
-        let url = format!("{}/api/errors?trace={trace}&limit=1", self.api);
+        let path = format!("/api/errors?trace={trace}&limit=1");
         while Instant::now() < deadline {
-            let listed = async {
-                let reply = self
-                    .http
-                    .get(&url)
-                    .header(reqwest::header::COOKIE, &self.cookie)
-                    .send()
-                    .await
-                    .ok()?;
-                let page: Value = reply.json().await.ok()?;
-                Some(page["errors"].as_array().is_some_and(|e| !e.is_empty()))
-            };
-            if listed.await == Some(true) {
+            let listed = self.0.get(&path).await.ok().map(|page| {
+                page["errors"]
+                    .as_array()
+                    .is_some_and(|errors| !errors.is_empty())
+            });
+            if listed == Some(true) {
                 return Some(sent.elapsed());
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -88,9 +53,10 @@ impl Watcher {
     }
 
     async fn stream(&self, probes: &Probes, seen: &impl Fn(Duration)) -> anyhow::Result<()> {
+        // The session client's timeout would end the stream; this request has none.
         let mut reply = reqwest::Client::new()
-            .get(format!("{}/api/events", self.api))
-            .header(reqwest::header::COOKIE, &self.cookie)
+            .get(format!("{}/api/events", self.0.api))
+            .header(reqwest::header::COOKIE, self.0.cookie())
             .send()
             .await?
             .error_for_status()?;

@@ -40,16 +40,20 @@ pub async fn run(
     cfg: AssemblerConfig,
     metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
-    on_saved: impl Fn(i64, Saved) + Send + 'static,
+    on_saved: impl Fn(i64, Saved) + Send + Sync + 'static,
 ) {
-    let poll = (cfg.settle / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
+    let on_saved: OnSaved = Arc::new(on_saved);
+    let mut saving = Saving(None);
+    // Due traces are looked for at least every 100 ms: the poll adds to how long an error
+    // takes to show, and the query (an index range of pending traces) is cheap.
+    let poll = (cfg.settle / 10).clamp(Duration::from_millis(20), Duration::from_millis(100));
     let mut gauged = Instant::now() - GAUGE_EVERY;
     loop {
         if gauged.elapsed() >= GAUGE_EVERY {
             gauged = Instant::now();
             gauge(&store, cfg, &metrics).await;
         }
-        let worked = match pass(&store, cfg, &metrics, &on_saved).await {
+        let worked = match pass(&store, cfg, &metrics, &on_saved, &mut saving).await {
             Ok(n) => n > 0,
             Err(e) => {
                 tracing::error!("trace assembly failed: {e}");
@@ -59,21 +63,59 @@ pub async fn run(
         if !worked {
             tokio::select! {
                 _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => return,
+                _ = stop.changed() => {
+                    saving.wait().await;
+                    return;
+                }
             }
         } else if *stop.borrow() {
+            saving.wait().await;
             return;
         }
     }
 }
 
+type OnSaved = Arc<dyn Fn(i64, Saved) + Send + Sync>;
+
+/// The save in flight: the next batch is claimed, read and assembled while the last one is
+/// written (reading and writing use different connections, and the two cores).
+struct Saving(Option<tokio::task::JoinHandle<()>>);
+
+impl Saving {
+    async fn wait(&mut self) {
+        if let Some(task) = self.0.take() {
+            if let Err(e) = task.await {
+                tracing::error!("saving assembled traces failed: {e}");
+            }
+        }
+    }
+
+    /// Saves `assembled` once the save before it is done.
+    async fn start(
+        &mut self,
+        store: &Store,
+        metrics: &Arc<Metrics>,
+        on_saved: &OnSaved,
+        assembled: Vec<(DueTrace, Assembly)>,
+    ) {
+        self.wait().await;
+        let (store, metrics, on_saved) = (store.clone(), metrics.clone(), on_saved.clone());
+        self.0 = Some(tokio::spawn(async move {
+            let occurrences = assembled.iter().map(|(_, a)| a.occurrences.len()).sum();
+            let n = save(&store, assembled, &*on_saved).await;
+            metrics.assembled(n, if n > 0 { occurrences } else { 0 });
+        }));
+    }
+}
+
 /// One round over due traces: claim them together, assemble each from its stored spans,
-/// save them together. Returns how many were assembled.
+/// save them together (in the background, see [`Saving`]). Returns how many were claimed.
 async fn pass(
     store: &Store,
     cfg: AssemblerConfig,
-    metrics: &Metrics,
-    on_saved: &impl Fn(i64, Saved),
+    metrics: &Arc<Metrics>,
+    on_saved: &OnSaved,
+    saving: &mut Saving,
 ) -> Result<usize, StoreError> {
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
@@ -82,7 +124,6 @@ async fn pass(
         return Ok(0);
     }
     let claimed = store.claim_traces(&due, now_ms(), LEASE_MS).await?;
-    let mut saved = 0;
     let mut loaded = Vec::new();
     let mut loaded_spans = 0;
     let mut rest: &[DueTrace] = &claimed;
@@ -102,14 +143,11 @@ async fn pass(
         }
         if loaded_spans >= SAVE_EVERY_SPANS || rest.is_empty() {
             let assembled = assemble_all(std::mem::take(&mut loaded)).await;
-            let occurrences = assembled.iter().map(|(_, a)| a.occurrences.len()).sum();
-            let n = save(store, assembled, on_saved).await;
-            metrics.assembled(n, if n > 0 { occurrences } else { 0 });
-            saved += n;
+            saving.start(store, metrics, on_saved, assembled).await;
             loaded_spans = 0;
         }
     }
-    Ok(saved)
+    Ok(claimed.len())
 }
 
 /// Reads how many traces wait and how late the oldest due one is, for `/metrics`.
@@ -151,7 +189,7 @@ async fn assemble_all(
 async fn save(
     store: &Store,
     assembled: Vec<(DueTrace, Assembly)>,
-    on_saved: &impl Fn(i64, Saved),
+    on_saved: &(dyn Fn(i64, Saved) + Send + Sync),
 ) -> usize {
     if assembled.is_empty() {
         return 0;

@@ -92,6 +92,17 @@ impl Store {
         Ok((user.try_into()?, hash))
     }
 
+    /// Replaces an account's password hash.
+    #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
+    pub async fn set_password_hash(&self, id: i64, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn user_by_username(&self, username: &str) -> Result<User> {
         self.user_with_password(username).await.map(|(u, _)| u)

@@ -14,6 +14,7 @@ mod github;
 mod ingest;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod loadgen;
 mod migrations;
 mod nodes;
 mod notes;
