@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--database-url")
     ap.add_argument("--settle", default="2s")
     ap.add_argument("--no-ceiling", action="store_true")
+    ap.add_argument("--kafka-brokers", help="send through Kafka: loadgen produces, omegi consumes")
     args = ap.parse_args()
     limits = None if args.no_ceiling else ceiling()
 
@@ -77,6 +78,11 @@ def main():
         extra = ["--metrics-token", METRICS_TOKEN, "--trace-settle", args.settle]
         if args.database_url:
             extra += ["--database-url", args.database_url]
+        via_kafka = []
+        if args.kafka_brokers:
+            topic = f"bench-{os.getpid()}-{int(time.time())}"
+            extra += ["--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic]
+            via_kafka = ["--protocol", "kafka", "--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic, "--api", "{base}"]
         proc, base = start_omegi(data, extra)
         try:
             _, token = signed_up(base, "gateway")
@@ -86,14 +92,15 @@ def main():
                 [str(ROOT / "target/release/omegi"), "loadgen", "--target", base, "--token", token, "--protocol", args.protocol,
                  "--rate", str(args.rate), "--duration", f"{args.duration}s", "--concurrency", str(args.concurrency),
                  "--traces-per-export", str(args.traces_per_export), "--user", "bench", "--password", "bench-password",
-                 "--json", "--quiet"],
+                 "--json", "--quiet", *[a.replace("{base}", base) for a in via_kafka]],
                 stdout=subprocess.PIPE, text=True)
-            pending, lags = [], []
+            pending, lags, stored_at = [], [], []
             started = time.time()
             while loadgen.poll() is None:
                 time.sleep(1)
                 m = metrics(base)
                 pending.append(int(m.get("omegi_traces_pending", 0)))
+                stored_at.append((time.time(), m.get("omegi_spans_stored", 0)))
                 lags.append(int(m.get("omegi_assembly_lag_milliseconds", 0)))
                 print(f"{time.time() - started:5.0f}s stored {m.get('omegi_spans_stored', 0):.0f} spans, "
                       f"pending {pending[-1]} traces, lag {lags[-1]} ms, queue {m.get('omegi_span_queue_spans', 0):.0f}", file=sys.stderr)
@@ -102,9 +109,16 @@ def main():
             _, _, cpu_load = proc_stats(proc.pid)
             while True:
                 m = metrics(base)
-                if m.get("omegi_traces_pending", 1) == 0 and time.time() - load_end > 1.5:
+                stored_at.append((time.time(), m.get("omegi_spans_stored", 0)))
+                caught_up = m.get("omegi_spans_stored", 0) >= report["accepted_spans"]
+                if caught_up and m.get("omegi_traces_pending", 1) == 0 and time.time() - load_end > 1.5:
                     break
                 time.sleep(0.2)
+            # Stored a second, from the first stored span to the last (the consumer's rate when
+            # the spans come through Kafka).
+            moving = [(t, n) for t, n in stored_at if 0 < n]
+            first = moving[0] if moving else (0, 0)
+            last = next(((t, n) for t, n in moving if n >= moving[-1][1]), first)
             drained = time.time() - load_end
             _, hwm, cpu1 = proc_stats(proc.pid)
             stored = m.get("omegi_spans_stored", 0)
@@ -113,7 +127,9 @@ def main():
             half = pending[len(pending) // 2:] or [0]
             summary = {
                 "database": "postgresql" if args.database_url else "sqlite",
+                "protocol": "kafka" if args.kafka_brokers else args.protocol,
                 "acknowledged_spans_per_sec": round(report["accepted_per_sec"]),
+                "stored_spans_per_sec": round((last[1] - first[1]) / max(last[0] - first[0], 1e-3)),
                 "rejected_spans": report["rejected_spans"],
                 "export_p50_ms": report["export"]["p50_ms"],
                 "export_p99_ms": report["export"]["p99_ms"],

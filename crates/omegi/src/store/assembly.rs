@@ -109,7 +109,7 @@ impl Store {
             .bind(now + lease_ms)
             .bind(now)
             .bind(serde_json::to_string(&rows).map_err(encode_error)?)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
         tx.commit().await?;
         Ok(won)

@@ -271,7 +271,7 @@ impl Store {
         .bind(now)
         .bind(by)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

@@ -158,6 +158,33 @@ pub struct Store {
     backend: Backend,
     /// For PostgreSQL's LISTEN, which needs a connection of its own outside the pool.
     postgres_url: Option<std::sync::Arc<str>>,
+    /// SQLite writers take turns here before `BEGIN IMMEDIATE` (see [`Store::write`]).
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it also holds this node's turn to write until it ends.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> std::result::Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 }
 
 impl Store {
@@ -240,6 +267,7 @@ impl Store {
             pool,
             backend,
             postgres_url,
+            writers: Default::default(),
         })
     }
 
@@ -251,11 +279,22 @@ impl Store {
     /// IMMEDIATE`): a deferred transaction that read first cannot wait for the lock when it
     /// later writes (SQLITE_BUSY_SNAPSHOT, code 517, which `busy_timeout` does not cover), so
     /// concurrent edits failed with "database is locked"; taken up front, the lock is waited
-    /// for like any other.
-    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    /// for like any other. This node's writers first queue on a mutex: SQLite's busy handler
+    /// waits by sleeping (1, 2, 5 … 100 ms), so under load the span writer and the assembler
+    /// slept past each other's commits; the mutex hands the turn over the moment it is free.
+    pub(crate) async fn write(&self) -> Result<WriteTx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writers.clone().lock_owned().await;
+                WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                }
+            }
+            Backend::Postgres => WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            },
         })
     }
 

@@ -95,7 +95,7 @@ impl Store {
         .bind(input.occurrence_id)
         .bind(input.visibility.as_str())
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         set_tags(&mut tx, id, &input.tags).await?;
         sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
@@ -115,7 +115,7 @@ impl Store {
             "UPDATE notes SET revision = revision + 1 WHERE id = $1 RETURNING author_id, revision",
         )
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound)?;
         let sql = format!(
@@ -128,7 +128,7 @@ impl Store {
             .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
             .bind(now)
             .bind(revision - 1)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(
             "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
@@ -142,7 +142,7 @@ impl Store {
         .bind(input.visibility.as_str())
         .bind(now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         set_tags(&mut tx, id, &input.tags).await?;
         sync_wikilinks(&mut tx, id, author, &input.body, now).await?;

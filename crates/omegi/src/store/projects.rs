@@ -80,7 +80,7 @@ impl Store {
         )
         .bind(name)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(conflict(name_taken(name)))?;
         sqlx::query(
@@ -90,7 +90,7 @@ impl Store {
         .bind(id)
         .bind(owner)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         self.project_for(owner, id).await
@@ -185,7 +185,7 @@ impl Store {
         .bind(user)
         .bind(role.as_str())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         Ok(())
@@ -205,7 +205,7 @@ impl Store {
             sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
                 .bind(project)
                 .bind(user)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);

@@ -38,7 +38,7 @@ impl Store {
         )
         .bind(errors_before)
         .bind(batch)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         // The trace rows go first, re-checked as they are deleted: a span that arrives
@@ -56,7 +56,7 @@ impl Store {
         .bind(traces_before)
         .bind(errors_before)
         .bind(batch)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
         if !traces.is_empty() {
             let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
@@ -67,7 +67,7 @@ impl Store {
                     self.backend.json_rows("$1")
                 ))
                 .bind(&keys)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
@@ -75,7 +75,7 @@ impl Store {
         // with errors) has no span left that names it.
         sqlx::query("DELETE FROM resources WHERE last_used_at < $1")
             .bind(errors_before.min(traces_before) - RESOURCE_GRACE_MS)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         tx.commit().await?;
         Ok(Expired {

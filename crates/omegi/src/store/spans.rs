@@ -200,11 +200,11 @@ impl Store {
         ))
         .bind(resources)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(&insert_spans_sql(self.backend))
             .bind(rows)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(&format!(
             "{}INSERT INTO services (project_id, name, created_at) \
@@ -214,7 +214,7 @@ impl Store {
         ))
         .bind(services)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         mark_pending(&mut tx, self.backend, traces, now).await?;
         tx.commit().await?;
