@@ -82,7 +82,8 @@ def main():
         if args.kafka_brokers:
             topic = f"bench-{os.getpid()}-{int(time.time())}"
             extra += ["--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic]
-            via_kafka = ["--protocol", "kafka", "--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic, "--api", "{base}"]
+            args.protocol = "kafka"
+            via_kafka = ["--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic, "--api", "{base}"]
         proc, base = start_omegi(data, extra)
         try:
             _, token = signed_up(base, "gateway")
@@ -113,6 +114,9 @@ def main():
                 caught_up = m.get("omegi_spans_stored", 0) >= report["accepted_spans"]
                 if caught_up and m.get("omegi_traces_pending", 1) == 0 and time.time() - load_end > 1.5:
                     break
+                if time.time() - load_end > 600:
+                    print(f"not caught up after 10 minutes: {m}", file=sys.stderr)
+                    break
                 time.sleep(0.2)
             # Stored a second, from the first stored span to the last (the consumer's rate when
             # the spans come through Kafka).
@@ -127,7 +131,7 @@ def main():
             half = pending[len(pending) // 2:] or [0]
             summary = {
                 "database": "postgresql" if args.database_url else "sqlite",
-                "protocol": "kafka" if args.kafka_brokers else args.protocol,
+                "protocol": args.protocol,
                 "acknowledged_spans_per_sec": round(report["accepted_per_sec"]),
                 "stored_spans_per_sec": round((last[1] - first[1]) / max(last[0] - first[0], 1e-3)),
                 "rejected_spans": report["rejected_spans"],

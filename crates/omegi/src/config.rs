@@ -48,7 +48,7 @@ pub struct ServeArgs {
     pub trace_max_wait: Option<Duration>,
 
     /// Most spans waiting to be written; beyond it exports get 503 and are retried.
-    /// [default: 200000]
+    /// [default: 50000]
     #[arg(long, env = "OMEGI_INGEST_QUEUE", value_name = "SPANS")]
     pub ingest_queue: Option<usize>,
 
@@ -327,7 +327,7 @@ impl Config {
                 return Err(format!("{name} must be more than 0"));
             }
         }
-        let ingest_queue = a.ingest_queue.or(f.ingest_queue).unwrap_or(200_000);
+        let ingest_queue = a.ingest_queue.or(f.ingest_queue).unwrap_or(50_000);
         if ingest_queue == 0 {
             return Err("--ingest-queue: must be at least 1".into());
         }

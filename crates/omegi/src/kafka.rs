@@ -40,6 +40,10 @@ pub const TOKEN_HEADER: &str = "omegi-token";
 /// Messages being stored at once. They share the span writer's commits, so a partition of
 /// one-trace messages is not read at one message per commit; beyond it the consumer waits.
 const IN_FLIGHT: usize = 256;
+/// Message bytes in hand at most (besides always one message): decoded, a span takes about
+/// five times its protobuf size, so 4 MiB of messages is about 20 MiB waiting for the queue.
+/// Without it, 256 messages of 500 spans held 500 MiB while the queue was full.
+const IN_HAND_BYTES: usize = 4 << 20;
 
 /// Backoff while the token store or the database fails (a full span queue is waited for).
 const RETRY_FIRST: Duration = Duration::from_millis(50);
@@ -79,7 +83,8 @@ pub async fn start(
 }
 
 /// Where a message sat, and whether it was stored (or skipped for good).
-type Handled = Pin<Box<dyn Future<Output = (String, i32, i64, bool)> + Send>>;
+/// A message being handled: its place, whether its offset may advance, and its size.
+type Handled = Pin<Box<dyn Future<Output = ((String, i32, i64, bool), usize)> + Send>>;
 
 async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver<bool>) {
     // Completes in arrival order, so offsets are stored in order within each partition.
@@ -87,22 +92,29 @@ async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver
     // Partitions where a message was given up at shutdown: no later offset of theirs may be
     // stored, or the commit would pass over it.
     let mut held: HashSet<(String, i32)> = HashSet::new();
+    let mut in_hand = 0usize;
     let stopping = stopped(stop.clone());
     tokio::pin!(stopping);
     loop {
         tokio::select! {
             _ = &mut stopping => break,
-            Some(done) = handling.next(), if !handling.is_empty() => {
+            Some((done, size)) = handling.next(), if !handling.is_empty() => {
+                in_hand -= size;
                 store_offset(&consumer, &mut held, done);
             }
-            received = consumer.recv(), if handling.len() < IN_FLIGHT => match received {
+            received = consumer.recv(),
+                if handling.is_empty() || (handling.len() < IN_FLIGHT && in_hand < IN_HAND_BYTES) =>
+            match received {
                 Ok(message) => {
                     let message = message.detach();
+                    let size = message.payload().map_or(0, <[u8]>::len);
+                    in_hand += size;
                     let ingest = ingest.clone();
                     let stop = stop.clone();
                     handling.push_back(Box::pin(async move {
                         let done = handle(&ingest, &message, stop).await;
-                        (message.topic().to_string(), message.partition(), message.offset(), done)
+                        let place = (message.topic().to_string(), message.partition(), message.offset());
+                        ((place.0, place.1, place.2, done), size)
                     }));
                 }
                 Err(e) => {
@@ -114,7 +126,7 @@ async fn consume(consumer: StreamConsumer, ingest: Ingest, stop: watch::Receiver
     }
     // Stopping: what is in hand gets stored (or given up when the writer closes), and the
     // offsets stored so far are committed before the consumer leaves its group.
-    while let Some(done) = handling.next().await {
+    while let Some((done, _)) = handling.next().await {
         store_offset(&consumer, &mut held, done);
     }
     if let Err(e) = consumer.commit_consumer_state(CommitMode::Sync) {
