@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rand::distributions::{Alphanumeric, DistString};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::accounts;
 use crate::loadgen::api::ApiClient;
@@ -97,7 +97,7 @@ pub async fn start(store: &Store, addr: SocketAddr) -> anyhow::Result<tokio::tas
         duration: Duration::from_secs(100 * 365 * 24 * 3600),
         spans_per_trace: 10,
         services: 6,
-        error_ratio: 0.03,
+        error_ratio: 0.05,
         exception_kinds: 6,
         traces_per_export: 2,
         concurrency: 2,
@@ -163,49 +163,54 @@ async fn first_service(api: &ApiClient, project: i64) -> anyhow::Result<i64> {
     }
 }
 
-/// Once the errors the notes are about exist, writes the notes (only into a project that has
-/// none yet, so restarts do not repeat them).
+/// Writes each note once the error it is about exists and the notes it links to are written
+/// (only into a project that has no notes yet, so restarts do not repeat them).
 async fn seed_notes(api: &ApiClient, project: i64) -> anyhow::Result<()> {
     let existing = api.get("/api/notes").await?;
     if existing.as_array().is_some_and(|n| !n.is_empty()) {
         return Ok(());
     }
-    let mut errors: Vec<Value> = Vec::new();
-    for _ in 0..120 {
+    let mut written: Vec<&str> = Vec::new();
+    // Failures are rare at the demo's rate: look for ten minutes at most.
+    for _ in 0..300 {
         let page = api
             .get(&format!("/api/errors?project={project}&limit=100"))
             .await?;
-        errors = page["errors"].as_array().cloned().unwrap_or_default();
-        let wanted = NOTES.iter().filter_map(|(ty, ..)| *ty);
-        if wanted
-            .clone()
-            .all(|ty| errors.iter().any(|e| e["exception_type"] == ty))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    for (ty, title, tags, body) in NOTES {
-        let error = ty.and_then(|ty| {
-            errors
+        let errors = page["errors"].as_array().cloned().unwrap_or_default();
+        for (ty, title, tags, body) in NOTES {
+            let links_ready = NOTES
                 .iter()
-                .find(|e| e["exception_type"] == ty)
-                .and_then(|e| e["id"].as_i64())
-        });
-        if ty.is_some() && error.is_none() {
-            continue;
+                .filter(|(_, other, ..)| body.contains(&format!("[[{other}]]")))
+                .all(|(_, other, ..)| written.contains(other));
+            if written.contains(&title) || !links_ready {
+                continue;
+            }
+            let error = ty.and_then(|ty| {
+                errors
+                    .iter()
+                    .find(|e| e["exception_type"] == ty)
+                    .and_then(|e| e["id"].as_i64())
+            });
+            if ty.is_some() && error.is_none() {
+                continue;
+            }
+            api.post(
+                "/api/notes",
+                &json!({
+                    "title": title,
+                    "body": body,
+                    "kind": if error.is_some() { "error" } else { "general" },
+                    "error_id": error,
+                    "tags": tags,
+                }),
+            )
+            .await?;
+            written.push(title);
         }
-        api.post(
-            "/api/notes",
-            &json!({
-                "title": title,
-                "body": body,
-                "kind": if error.is_some() { "error" } else { "general" },
-                "error_id": error,
-                "tags": tags,
-            }),
-        )
-        .await?;
+        if written.len() == NOTES.len() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
     }
     Ok(())
 }
