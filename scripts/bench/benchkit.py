@@ -59,15 +59,22 @@ def start_omegi(data, extra=()):
     proc = subprocess.Popen([str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
                             env={**os.environ, "OMEGI_LOG": "warn"})
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    wait_ready(proc, f"{base}/readyz", "omegi")
+    return proc, base
+
+
+def wait_ready(proc, url, name, seconds=10):
+    """Waits until `url` answers 2xx; kills `proc` if it does not within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
         try:
-            if requests.get(f"{base}/readyz", timeout=1).ok:
-                return proc, base
+            if requests.get(url, timeout=1).ok:
+                return
         except requests.RequestException:
             pass
         time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("omegi did not start")
+    raise RuntimeError(f"{name} did not start")
 
 
 def signed_up(base, service):

@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import ROOT, export, free_port, kv, signed_up, start_omegi  # noqa: E402
+from benchkit import ROOT, export, free_port, kv, signed_up, start_omegi, wait_ready  # noqa: E402
 from throughput import METRICS_TOKEN, metrics, proc_stats  # noqa: E402
 
 JAEGER_VERSION = "v1.76.0"  # the Go module tag of Jaeger v2.13 (cmd/jaeger is the v2 binary)
@@ -97,15 +97,8 @@ def start_jaeger(data):
     config = Path(data) / "config.yaml"
     config.write_text(CONFIG.format(data=data, **ports))
     proc = subprocess.Popen([str(JAEGER), "--config", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if requests.get(f"http://127.0.0.1:{ports['health']}/status", timeout=1).ok:
-                return proc, ports
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("jaeger did not start")
+    wait_ready(proc, f"http://127.0.0.1:{ports['health']}/status", "jaeger", seconds=30)
+    return proc, ports
 
 
 def disk_bytes(path):

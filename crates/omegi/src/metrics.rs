@@ -75,8 +75,8 @@ fn seconds() -> Histogram {
 
 impl Metrics {
     pub fn new(queue_capacity: usize) -> Metrics {
-        let mut registry = Registry::with_prefix("omegi");
         let m = Metrics {
+            registry: Registry::with_prefix("omegi"),
             spans_received: Family::default(),
             spans_rejected: Family::default(),
             exports_refused: Family::default(),
@@ -90,33 +90,37 @@ impl Metrics {
             occurrences: Counter::default(),
             sse_clients: Gauge::default(),
             http: Family::new_with_constructor(seconds),
-            registry: Registry::default(),
         };
-        let r = &mut registry;
+        m.registered(queue_capacity)
+    }
+
+    /// Registers every metric under its name and help text.
+    fn registered(mut self, queue_capacity: usize) -> Metrics {
+        let r = &mut self.registry;
         r.register(
             "spans_received",
             "Spans decoded from exports",
-            m.spans_received.clone(),
+            self.spans_received.clone(),
         );
         r.register(
             "spans_rejected",
             "Spans refused, by reason",
-            m.spans_rejected.clone(),
+            self.spans_rejected.clone(),
         );
         r.register(
             "exports_refused",
             "Exports refused as a whole, by reason",
-            m.exports_refused.clone(),
+            self.exports_refused.clone(),
         );
         r.register(
             "spans_stored",
             "Spans committed to the database",
-            m.spans_stored.clone(),
+            self.spans_stored.clone(),
         );
         r.register(
             "span_queue_spans",
             "Spans waiting for the writer",
-            m.queue_spans.clone(),
+            self.queue_spans.clone(),
         );
         let capacity = Gauge::<i64>::default();
         capacity.set(i64::try_from(queue_capacity).unwrap_or(i64::MAX));
@@ -128,46 +132,46 @@ impl Metrics {
         r.register(
             "write_batch_spans",
             "Spans a commit",
-            m.write_batch_spans.clone(),
+            self.write_batch_spans.clone(),
         );
         r.register_with_unit(
             "write_commit",
             "Time to store one batch of spans",
             Unit::Seconds,
-            m.write_commit.clone(),
+            self.write_commit.clone(),
         );
         r.register(
             "traces_pending",
             "Traces with spans not yet assembled (read by the assembler)",
-            m.traces_pending.clone(),
+            self.traces_pending.clone(),
         );
         r.register(
             "assembly_lag_milliseconds",
             "How long past its due time the oldest due trace waited when last assembled",
-            m.assembly_lag_ms.clone(),
+            self.assembly_lag_ms.clone(),
         );
         r.register(
             "traces_assembled",
             "Traces assembled",
-            m.traces_assembled.clone(),
+            self.traces_assembled.clone(),
         );
         r.register(
             "occurrences_created",
             "Error occurrences created by assembly",
-            m.occurrences.clone(),
+            self.occurrences.clone(),
         );
         r.register(
             "sse_clients",
             "Open live-event streams",
-            m.sse_clients.clone(),
+            self.sse_clients.clone(),
         );
         r.register_with_unit(
             "http_request_duration",
             "HTTP requests by route and status",
             Unit::Seconds,
-            m.http.clone(),
+            self.http.clone(),
         );
-        Metrics { registry, ..m }
+        self
     }
 
     /// The registry in the Prometheus text format.

@@ -57,23 +57,17 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// Times each request under its route pattern (never the raw path, which would make a
-/// series per id).
+/// series per id). A route layer: only matched routes pass through it.
 pub async fn timed(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string());
+    let Some(route) = request.extensions().get::<MatchedPath>().cloned() else {
+        return next.run(request).await;
+    };
     let response = next.run(request).await;
-    let route = route.as_deref().unwrap_or(if response.status() == 404 {
-        "unmatched"
-    } else {
-        "web"
-    });
     state.ingest.metrics.request(
         method.as_str(),
-        route,
+        route.as_str(),
         response.status().as_u16(),
         started.elapsed(),
     );

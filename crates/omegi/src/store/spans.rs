@@ -399,9 +399,14 @@ impl ResourceDigests {
     fn rows(&self, spans: &[&SpanRecord]) -> Result<String> {
         let mut rows: BTreeMap<(i64, &str), &RawValue> = BTreeMap::new();
         for s in spans {
-            if let Some((digest, json)) = self.0.get(&(Arc::as_ptr(&s.resource) as usize)) {
-                let raw: &RawValue = serde_json::from_str(json).map_err(encode_error)?;
-                rows.entry((s.project_id, digest)).or_insert(raw);
+            let Some((digest, json)) = self.0.get(&(Arc::as_ptr(&s.resource) as usize)) else {
+                continue;
+            };
+            // Parsed once a resource, not once a span.
+            if let std::collections::btree_map::Entry::Vacant(row) =
+                rows.entry((s.project_id, digest))
+            {
+                row.insert(serde_json::from_str(json).map_err(encode_error)?);
             }
         }
         let rows: Vec<(i64, &str, &RawValue)> =
