@@ -107,6 +107,46 @@ test("error detail shows the waterfall, summary and log; resolving turns the ser
   await page.waitForFunction(() => document.querySelector('[data-testid="map-node-inventory"]')?.getAttribute("data-unresolved") === "false");
 });
 
+test("a Sentry DSN from Settings; what the Sentry SDK reported shows on the error page", async () => {
+  await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+  const gateway = page.getByTestId("service-gateway");
+  await gateway.getByTestId("create-dsn").click();
+  const dsn = (await gateway.getByTestId("sentry-dsns").locator("code.dsn").first().textContent()).trim();
+  const m = dsn.match(/^http:\/\/([0-9a-f]{32})@[^/]+\/(\d+)$/);
+  assert.ok(m, dsn);
+  await gateway.getByRole("button", { name: "setup guide" }).click();
+  await gateway.getByRole("button", { name: "Sentry Python" }).click();
+  assert.match(await gateway.getByTestId("setup-guide").locator("pre").textContent(), new RegExp(`dsn="${dsn}"`));
+
+  const event = {
+    event_id: "5e11a0be5e11a0be5e11a0be5e11a0be", platform: "python", level: "error", timestamp: Date.now() / 1000,
+    exception: { values: [{ type: "CardDeclined", value: "card 4242 declined", module: "shop.pay",
+      stacktrace: { frames: [
+        { function: "wsgi_app", module: "flask.app", abs_path: "/venv/flask/app.py", lineno: 1511, in_app: false },
+        { function: "charge", module: "shop.pay", abs_path: "/app/shop/pay.py", lineno: 42, in_app: true, context_line: "    raise CardDeclined(card)" },
+      ] } }] },
+    breadcrumbs: { values: [{ timestamp: Date.now() / 1000 - 1, category: "payment", level: "info", message: "calling the card gateway" }] },
+    request: { method: "POST", url: "https://shop.example.com/pay", headers: { "User-Agent": "e2e" } },
+    tags: { region: "eu-west" },
+  };
+  const body = `{}\n{"type":"event"}\n${JSON.stringify(event)}\n`;
+  const res = await fetch(`${omegi.base}/api/${m[2]}/envelope/?sentry_key=${m[1]}`, { method: "POST", body });
+  assert.equal(res.status, 200, await res.text());
+
+  await page.goto(url("/errors?q=CardDeclined"));
+  await page.getByRole("link", { name: "shop.pay.CardDeclined" }).click({ timeout: 15000 });
+  const reported = page.getByTestId("reported");
+  await reported.waitFor();
+  assert.match(await reported.locator(".frame.in-app").textContent(), /charge[\s\S]*raise CardDeclined/);
+  assert.equal(await reported.locator(".frame").count(), 1, "library frames are folded away");
+  await reported.getByRole("button", { name: "show 1 library frame" }).click();
+  assert.equal(await reported.locator(".frame").count(), 2);
+  assert.match(await page.getByTestId("breadcrumbs").textContent(), /calling the card gateway/);
+  assert.match(await page.getByTestId("request").textContent(), /POST https:\/\/shop\.example\.com\/pay/);
+  assert.match(await page.getByTestId("tags").textContent(), /region=eu-west/);
+  await shots(page, "sentry-error");
+});
+
 test("an error note with a [[link]] and tags, found in the graph", async () => {
   const runbook = await page.request.post(url("/api/notes"), {
     data: { title: "Stock runbook", body: "Refill the warehouse.", kind: "general", tags: ["stock"] },

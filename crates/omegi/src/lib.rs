@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod retention;
+pub mod sentry;
 pub mod server;
 pub mod service_map;
 pub mod shutdown;

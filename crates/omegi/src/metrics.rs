@@ -19,6 +19,7 @@ pub enum Protocol {
     Http,
     Grpc,
     Kafka,
+    Sentry,
 }
 
 impl Protocol {
@@ -27,6 +28,7 @@ impl Protocol {
             Protocol::Http => "otlp_http",
             Protocol::Grpc => "otlp_grpc",
             Protocol::Kafka => "kafka",
+            Protocol::Sentry => "sentry",
         }
     }
 }

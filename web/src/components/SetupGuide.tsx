@@ -1,11 +1,24 @@
 import { useState } from "react";
 
+const TABS = ["python", "java", "otel", "collector", "sentry-python", "sentry-node", "sentry-java"] as const;
+type Tab = (typeof TABS)[number];
+const LABELS: Record<Tab, string> = {
+  python: "Python agent",
+  java: "Java agent",
+  otel: "OpenTelemetry SDK",
+  collector: "Collector",
+  "sentry-python": "Sentry Python",
+  "sentry-node": "Sentry Node",
+  "sentry-java": "Sentry Java",
+};
+
 /** Ready-to-paste configuration for sending a service's traces to this Omegi. */
-export function SetupGuide({ service, token }: { service: string; token: string }) {
+export function SetupGuide({ service, token, dsn }: { service: string; token: string; dsn?: string }) {
   const origin = window.location.origin;
   const host = window.location.hostname;
-  const [tab, setTab] = useState<"python" | "java" | "otel" | "collector">("python");
-  const text: Record<typeof tab, string> = {
+  const [tab, setTab] = useState<Tab>("python");
+  const d = dsn ?? "<create a Sentry DSN for this service first>";
+  const text: Record<Tab, string> = {
     python: `pip install ./agents/python        # from the Omegi repository
 export OMEGI_SERVICE_NAME=${service}
 export OMEGI_ENDPOINT=${origin}
@@ -49,13 +62,35 @@ service:
       receivers: [otlp]
       processors: [batch]
       exporters: [otlphttp/omegi]`,
+    "sentry-python": `# Already on Sentry's Python SDK? Change only the DSN.
+import sentry_sdk
+
+sentry_sdk.init(
+    dsn="${d}",
+    traces_sample_rate=1.0,   # send transactions too: the error is shown inside its trace
+)
+# Services under Omegi's agents continue its traces (they read the sentry-trace header).`,
+    "sentry-node": `// Already on @sentry/node? Change only the DSN.
+import * as Sentry from "@sentry/node";
+
+Sentry.init({
+  dsn: "${d}",
+  tracesSampleRate: 1.0,
+});`,
+    "sentry-java": `// Already on io.sentry:sentry (or sentry-spring-boot)? Change only the DSN.
+Sentry.init(options -> {
+    options.setDsn("${d}");
+    options.setTracesSampleRate(1.0);
+    options.addInAppInclude("com.example.shop");   // your own packages
+});
+# Spring Boot: sentry.dsn=${d} in application.properties`,
   };
   return (
     <div className="guide" data-testid="setup-guide">
       <div className="tabs">
-        {(["python", "java", "otel", "collector"] as const).map((t) => (
+        {TABS.map((t) => (
           <button key={t} type="button" className={tab === t ? "active" : ""} onClick={() => setTab(t)}>
-            {{ python: "Python agent", java: "Java agent", otel: "OpenTelemetry SDK", collector: "Collector" }[t]}
+            {LABELS[t]}
           </button>
         ))}
       </div>

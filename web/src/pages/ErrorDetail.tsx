@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, type Occurrence } from "../api";
 import { useData } from "../hooks";
 import { Waterfall } from "../components/Waterfall";
+import { ReportedDetails } from "../components/Reported";
 import { ago } from "../util";
 
 const REASON: Record<string, string> = { this_error: "Notes on this error", same_type: "Solved before? (same exception type)", text_match: "Mentions this message" };
@@ -67,6 +68,12 @@ export function ErrorDetailPage() {
           <ul className="events">{o.log.events.map((ev, i) => <li key={i}><code>{ev.name}</code> {Object.entries(ev.attributes).filter(([k]) => k !== "exception.stacktrace").map(([k, v]) => `${k}=${String(v)}`).join(" ")}</li>)}</ul>
         )}
       </section>
+      {o.log.reported && (
+        <section className="card wide">
+          <h2>Reported by the Sentry SDK <small className="muted">{o.log.reported.platform ?? ""} · level {o.log.reported.level ?? "?"}</small></h2>
+          <ReportedDetails reported={o.log.reported} />
+        </section>
+      )}
       </>)}
       <section className="card">
         <h2>Notes</h2>

@@ -108,6 +108,7 @@ function ProjectSettings({ project, user, onChange }: { project: Project; user: 
 
 function ServiceRow({ project, service, owner, onChange }: { project: Project; service: Service; owner: boolean; onChange: () => void }) {
   const tokens = useData(() => api.tokens(project.id, service.id), [service.id]);
+  const dsns = useData(() => api.sentryKeys(project.id, service.id), [service.id]);
   const [secret, setSecret] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [guide, setGuide] = useState(false);
@@ -137,7 +138,17 @@ function ServiceRow({ project, service, owner, onChange }: { project: Project; s
           <code>{secret}</code> <button onClick={() => navigator.clipboard?.writeText(secret).then(() => setCopied(true))}>{copied ? "Copied" : "Copy"}</button>
         </div>
       )}
-      {guide && <SetupGuide service={service.name} token={secret ?? "<your ingest token>"} />}
+      <ul className="tokens" data-testid="sentry-dsns">
+        {dsns.data?.map((k) => (
+          <li key={k.id}><small className="muted">Sentry DSN</small> <code className="dsn">{k.dsn}</code>{" "}
+            <button className="link" onClick={() => navigator.clipboard?.writeText(k.dsn)}>copy</button>{" "}
+            <small className="muted">{k.last_used_at ? `used ${ago(k.last_used_at)}` : "never used"}</small>{" "}
+            {owner && <button className="link danger" onClick={() => window.confirm("Revoke this DSN? Sentry SDKs using it will be refused.") && api.revokeSentryKey(project.id, service.id, k.id).then(dsns.reload)}>revoke</button>}
+          </li>
+        ))}
+      </ul>
+      {owner && <button className="ghost" onClick={() => api.createSentryKey(project.id, service.id).then(dsns.reload)} data-testid="create-dsn">Create Sentry DSN</button>}
+      {guide && <SetupGuide service={service.name} token={secret ?? "<your ingest token>"} dsn={dsns.data?.[0]?.dsn} />}
     </div>
   );
 }

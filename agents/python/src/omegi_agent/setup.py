@@ -1,4 +1,4 @@
-"""Configures OpenTelemetry for Omegi: resource, sampler, W3C propagation, exporters,
+"""Configures OpenTelemetry for Omegi: resource, sampler, W3C (and Sentry) propagation, exporters,
 library instrumentations and the import hook for method-level spans."""
 
 import atexit
@@ -17,6 +17,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from . import config as config_module
 from . import exporters, import_hook, instrumentations
 from .log import logger
+from .propagation import SentryTracePropagator
 
 _lock = threading.Lock()
 _provider = None
@@ -54,7 +55,7 @@ def _setup(overrides):
         provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=4096) if batched else SimpleSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     if "OTEL_PROPAGATORS" not in os.environ:
-        propagate.set_global_textmap(CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator()]))
+        propagate.set_global_textmap(CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator(), SentryTracePropagator()]))
     instrumented = instrumentations.install()
     import_hook.install(cfg.trace_packages)
     atexit.register(provider.shutdown)

@@ -21,6 +21,14 @@ pub fn generate_ingest_token() -> String {
     format!("{INGEST_TOKEN_PREFIX}{}", generate())
 }
 
+/// A new Sentry DSN public key: 32 lower-case hex digits (128 random bits), the form Sentry
+/// SDKs expect in a DSN.
+pub fn generate_sentry_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut OsRng, &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The part of an ingest token that is safe to show in lists.
 pub fn display_prefix(token: &str) -> String {
     token.chars().take(INGEST_TOKEN_PREFIX.len() + 6).collect()

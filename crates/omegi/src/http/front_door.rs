@@ -72,7 +72,9 @@ pub async fn same_origin_writes(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let path = request.uri().path();
-    let token_authenticated = path.starts_with("/v1/") || path.starts_with("/api/ingest/");
+    let token_authenticated = path.starts_with("/v1/")
+        || path.starts_with("/api/ingest/")
+        || super::sentry::is_sentry_path(path);
     if safe || token_authenticated || same_origin(request.headers(), &public_url) {
         return next.run(request).await;
     }

@@ -17,6 +17,7 @@ mod metrics;
 mod notes;
 pub mod otlp;
 mod projects;
+pub mod sentry;
 pub mod serve;
 mod services;
 mod session;
@@ -89,6 +90,13 @@ impl Modify for SessionCookie {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(session::SESSION_COOKIE))),
         );
         components.add_security_scheme(
+            "sentry_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Sentry-Auth",
+                "Sentry sentry_key=<the DSN's public key>, …",
+            ))),
+        );
+        components.add_security_scheme(
             "ingest_token",
             SecurityScheme::Http(utoipa::openapi::security::Http::new(
                 utoipa::openapi::security::HttpAuthScheme::Bearer,
@@ -144,8 +152,10 @@ impl Modify for CommonErrors {
                 if path.contains('{') {
                     add("404", "Not found, or not visible to the caller");
                 }
-                // OTLP (/v1/…) documents its own answers, which OTLP clients act on.
-                if op.request_body.is_some() && !path.starts_with("/v1/") {
+                // OTLP (/v1/…) and Sentry document their own answers, which their clients
+                // act on.
+                let ingest = path.starts_with("/v1/") || sentry::is_sentry_path(path);
+                if op.request_body.is_some() && !ingest {
                     add("400", "The body is not JSON");
                     add("413", "The body is over the size limit");
                     add("415", "The body is not application/json");
@@ -180,6 +190,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(settings::router())
         .merge(metrics::router())
         .merge(otlp_router(&state))
+        .merge(sentry::router(&state))
         .split_for_parts();
     // After the merge: the routers' operations are in the document only now.
     let mut doc = doc;
@@ -193,7 +204,6 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
-        .route("/api/{*rest}", axum::routing::any(unknown_endpoint))
         .fallback(crate::web::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
@@ -231,15 +241,24 @@ fn otlp_router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(utoipa_axum::routes!(otlp::traces))
         .layer(tower_http::decompression::RequestDecompressionLayer::new())
-        .layer(axum::middleware::from_fn(supported_encoding))
+        .layer(axum::middleware::from_fn(|request, next| {
+            supported_encoding(&["gzip"], request, next)
+        }))
         .layer(axum::middleware::from_fn(move |request, next| {
-            otlp::admit(budget.clone(), max_body, request, next)
+            otlp::admit(
+                budget.clone(),
+                max_body,
+                StatusCode::SERVICE_UNAVAILABLE,
+                request,
+                next,
+            )
         }))
 }
 
-/// Refuses a body encoding the decompression layer does not read, with the JSON error body
-/// (the layer itself would answer 415 with an empty body).
+/// Refuses a body encoding other than `supported`, with the JSON error body (the
+/// decompression layer itself would answer 415 with an empty body).
 async fn supported_encoding(
+    supported: &'static [&'static str],
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -253,18 +272,18 @@ async fn supported_encoding(
                 .to_ascii_lowercase()
         });
     match encoding.as_deref() {
-        None | Some("" | "gzip" | "identity") => next.run(request).await,
+        None | Some("" | "identity") => next.run(request).await,
+        Some(e) if supported.contains(&e) => next.run(request).await,
         Some(other) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_encoding",
-            format!("content-encoding {other:?} is not supported: send gzip or no encoding"),
+            format!(
+                "content-encoding {other:?} is not supported: send {} or no encoding",
+                supported.join(", ")
+            ),
         )
         .into_response(),
     }
-}
-
-async fn unknown_endpoint() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint")
 }
 
 async fn method_not_allowed() -> ApiError {

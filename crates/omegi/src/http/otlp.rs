@@ -98,10 +98,12 @@ async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Re
 }
 
 /// Reserves the export's size in the in-flight budget before its body is read, or answers
-/// 503 with `Retry-After` at once. A compressed or unsized body counts as `--max-body`.
+/// `refusal` (503 for OTLP, 429 for Sentry) with `Retry-After` at once. A compressed or
+/// unsized body counts as `--max-body`.
 pub async fn admit(
     budget: IngestBudget,
     max_body: usize,
+    refusal: StatusCode,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -114,11 +116,7 @@ pub async fn admit(
     match budget.try_reserve(size) {
         Some(_reserved) => next.run(request).await,
         None => {
-            let mut err = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
-                crate::ingest::budget::OVERLOADED,
-            );
+            let mut err = ApiError::new(refusal, "overloaded", crate::ingest::budget::OVERLOADED);
             err.retry_after = Some(1);
             err.into_response()
         }

@@ -13,7 +13,10 @@ use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
 use crate::auth::secret;
-use crate::model::{now_ms, IngestToken, Service, MAX_SERVICE_NAME, SERVICE_KINDS};
+use crate::model::{
+    now_ms, rfc3339, IngestToken, SentryKey, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
+};
+use crate::store::SentryKeyRow;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -22,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(delete_service))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(list_sentry_keys, create_sentry_key))
+        .routes(routes!(revoke_sentry_key))
 }
 
 /// The service kinds the service map has icons for.
@@ -213,4 +218,123 @@ async fn revoke_token(
         .await
         .or_404(format_args!("token {tid}"))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A Sentry DSN for `key`: the public URL with the key as its user and the project as its
+/// path, which is how Sentry SDKs find where to send and how to authenticate.
+pub fn dsn(public_url: &str, key: &str, project: i64) -> String {
+    let base = public_url.trim_end_matches('/');
+    match base.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{key}@{rest}/{project}"),
+        None => format!("http://{key}@{base}/{project}"),
+    }
+}
+
+fn sentry_key(state: &AppState, project: i64, row: SentryKeyRow) -> SentryKey {
+    SentryKey {
+        id: row.id,
+        service_id: row.service_id,
+        dsn: dsn(&state.public_url, &row.public_key, project),
+        public_key: row.public_key,
+        created_at: rfc3339(row.created_at),
+        last_used_at: row.last_used_at.map(rfc3339),
+    }
+}
+
+/// The service's Sentry DSNs (members). A DSN key is public by design, so it is listed.
+#[utoipa::path(get, path = "/api/projects/{id}/services/{sid}/sentry-keys", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses((status = 200, body = [SentryKey]), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(level = "debug", skip_all)]
+async fn list_sentry_keys(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<Json<Vec<SentryKey>>, ApiError> {
+    access::member(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    let rows = state.store.sentry_keys(sid).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| sentry_key(&state, id, r))
+            .collect(),
+    ))
+}
+
+/// Creates a Sentry DSN for a service (owners only): Sentry SDKs given it send to Omegi.
+#[utoipa::path(post, path = "/api/projects/{id}/services/{sid}/sentry-keys", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses(
+        (status = 201, body = SentryKey),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+#[tracing::instrument(level = "debug", skip_all)]
+async fn create_sentry_key(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<(StatusCode, Json<SentryKey>), ApiError> {
+    access::owner(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    let row = state
+        .store
+        .create_sentry_key(sid, &secret::generate_sentry_key(), user.id, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(sentry_key(&state, id, row))))
+}
+
+/// Revokes a DSN (owners only): SDKs using it are refused (401) from then on.
+#[utoipa::path(delete, path = "/api/projects/{id}/services/{sid}/sentry-keys/{kid}", tag = "services",
+    params(
+        ("id" = i64, Path, description = "Project id"),
+        ("sid" = i64, Path, description = "Service id"),
+        ("kid" = i64, Path, description = "Key id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+#[tracing::instrument(level = "debug", skip_all)]
+async fn revoke_sentry_key(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid, kid)): ApiPath<(i64, i64, i64)>,
+) -> Result<StatusCode, ApiError> {
+    access::owner(&state, &user, id).await?;
+    state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    state
+        .store
+        .delete_sentry_key(sid, kid)
+        .await
+        .or_404(format_args!("DSN key {kid}"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_dsn_puts_the_key_before_the_host_and_the_project_after() {
+        assert_eq!(
+            super::dsn("https://omegi.example.com/", "abc", 3),
+            "https://abc@omegi.example.com/3"
+        );
+        assert_eq!(
+            super::dsn("http://127.0.0.1:8080", "abc", 3),
+            "http://abc@127.0.0.1:8080/3"
+        );
+    }
 }

@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::common::v1::any_value;
 
 use crate::auth::secret;
 use crate::model::now_ms;
-use crate::store::{Store, StoreError, TokenOwner};
+use crate::store::{SentryKeyOwner, Store, StoreError, TokenOwner};
 
 /// Header agents may use instead of `Authorization: Bearer`.
 pub const TOKEN_HEADER: &str = "x-omegi-token";
@@ -39,7 +39,7 @@ pub struct TokenUse {
 }
 
 impl TokenUse {
-    fn due(&self, token: i64) -> bool {
+    pub fn due(&self, token: i64) -> bool {
         let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         match touched.get(&token) {
@@ -119,6 +119,33 @@ pub async fn authenticate(
     if token_use.due(owner.token_id) {
         store
             .touch_token(owner.token_id, now_ms())
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(owner)
+}
+
+/// Resolves a Sentry DSN public key to its project and service.
+pub async fn authenticate_sentry(
+    store: &Store,
+    key_use: &TokenUse,
+    key: Option<&str>,
+) -> Result<SentryKeyOwner, AuthError> {
+    let key = key
+        .filter(|k| !k.is_empty())
+        .ok_or(AuthError::Unauthenticated(
+            "missing DSN key: send X-Sentry-Auth: Sentry sentry_key=<public key>, or ?sentry_key=",
+        ))?;
+    let owner = match store.sentry_key_owner(key).await {
+        Ok(owner) => owner,
+        Err(StoreError::NotFound) => {
+            return Err(AuthError::Unauthenticated("unknown or revoked DSN key"))
+        }
+        Err(e) => return Err(unavailable(e)),
+    };
+    if key_use.due(owner.key_id) {
+        store
+            .touch_sentry_key(owner.key_id, now_ms())
             .await
             .map_err(unavailable)?;
     }

@@ -15,8 +15,9 @@ pub mod otlp_json;
 use std::sync::Arc;
 
 use crate::metrics::{Metrics, Protocol};
+use crate::model::SpanRecord;
 use crate::pipeline::writer::{SpanWriter, WriteError};
-use crate::store::{Store, TokenOwner};
+use crate::store::{SentryKeyOwner, Store, TokenOwner};
 use budget::IngestBudget;
 use gate::ServiceGate;
 use opentelemetry_proto::tonic::collector::trace::v1::{
@@ -31,6 +32,7 @@ pub struct Ingest {
     pub budget: IngestBudget,
     gate: Arc<ServiceGate>,
     token_use: Arc<auth::TokenUse>,
+    sentry_key_use: Arc<auth::TokenUse>,
     recent_owners: Arc<auth::RecentOwners>,
     /// What the Kafka consumer of this node did (zero when Kafka is off).
     pub consumed: Arc<consumed::ConsumerStats>,
@@ -50,6 +52,7 @@ impl Ingest {
             budget: IngestBudget::new(inflight_bytes),
             gate: Default::default(),
             token_use: Default::default(),
+            sentry_key_use: Default::default(),
             recent_owners: Default::default(),
             consumed: Default::default(),
             metrics,
@@ -59,6 +62,45 @@ impl Ingest {
     /// The project and service of an ingest token.
     pub async fn authenticate(&self, token: Option<&str>) -> Result<TokenOwner, auth::AuthError> {
         auth::authenticate(&self.store, &self.token_use, token).await
+    }
+
+    /// The project and service of a Sentry DSN public key.
+    pub async fn authenticate_sentry(
+        &self,
+        key: Option<&str>,
+    ) -> Result<SentryKeyOwner, auth::AuthError> {
+        auth::authenticate_sentry(&self.store, &self.sentry_key_use, key).await
+    }
+
+    /// Stores spans a transport made itself (from Sentry events), admitted and counted as an
+    /// export's are; answers once they are stored. What was held back is in the answer.
+    pub async fn store_spans(
+        &self,
+        via: Protocol,
+        project: i64,
+        spans: Vec<SpanRecord>,
+    ) -> Result<decode::Decoded, WriteError> {
+        let mut decoded = decode::Decoded {
+            spans,
+            ..Default::default()
+        };
+        self.admit(project, &mut decoded).await?;
+        self.metrics
+            .received(via, decoded.spans.len() + decoded.rejected as usize);
+        self.metrics.rejected(
+            via,
+            "new_services_limited",
+            u64::try_from(decoded.rejected).unwrap_or(0),
+        );
+        let spans = std::mem::take(&mut decoded.spans);
+        let n = spans.len() as u64;
+        if n > 0 {
+            if let Err(e) = self.writer.write(spans).await {
+                self.metrics.rejected(via, e.reason(), n);
+                return Err(e);
+            }
+        }
+        Ok(decoded)
     }
 
     /// The same, answered from tokens checked in the last few seconds when it can

@@ -107,6 +107,69 @@ pub struct Operation {
 pub struct Log {
     pub stacktrace: Option<String>,
     pub events: Vec<SpanEvent>,
+    /// What a Sentry SDK captured with the error, when it came from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reported: Option<Reported>,
+}
+
+/// What a Sentry SDK captured with an error beyond the stack trace text, as sent: nothing is
+/// filled in that the SDK did not send.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Reported {
+    pub event_id: String,
+    /// `exception` (an exception was captured) or `message` (`capture_message`).
+    pub captured: String,
+    pub level: Option<String>,
+    pub platform: Option<String>,
+    /// The exceptions, the one that was raised first and the causes after it.
+    pub exceptions: Vec<ReportedException>,
+    /// What happened before, oldest first: `timestamp`, `type`, `category`, `message`,
+    /// `level`, `data`.
+    #[schema(value_type = Vec<Object>)]
+    pub breadcrumbs: Vec<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub request: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub user: Option<Value>,
+    #[schema(value_type = Object)]
+    pub tags: serde_json::Map<String, Value>,
+    /// Runtime, OS, device and other contexts (the trace context is the trace itself).
+    #[schema(value_type = Object)]
+    pub contexts: serde_json::Map<String, Value>,
+    /// The SDK's `fingerprint`, which decides the error group when set.
+    pub fingerprint: Vec<String>,
+}
+
+/// One exception of a reported chain.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReportedException {
+    #[serde(rename = "type")]
+    pub exception_type: String,
+    pub value: String,
+    pub module: Option<String>,
+    /// How it was caught (`handled`, the integration that caught it, …), as sent.
+    #[schema(value_type = Option<Object>)]
+    pub mechanism: Option<Value>,
+    /// Newest call first (where it was raised), as a stack trace prints.
+    pub frames: Vec<Frame>,
+}
+
+/// A stack frame as a Sentry SDK sends it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Frame {
+    pub function: Option<String>,
+    pub module: Option<String>,
+    pub filename: Option<String>,
+    pub abs_path: Option<String>,
+    pub lineno: Option<i64>,
+    pub colno: Option<i64>,
+    /// The application's own code, as the SDK decided (`in_app`).
+    pub in_app: Option<bool>,
+    pub context_line: Option<String>,
+    #[serde(default)]
+    pub pre_context: Vec<String>,
+    #[serde(default)]
+    pub post_context: Vec<String>,
 }
 
 /// A trace as a waterfall: spans in depth-first order with their depth.

@@ -13,18 +13,22 @@ mod span;
 pub use account::{check_password, check_username, User, UserRole};
 pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
-    ErrorGroup, ErrorStatus, Log, Occurrence, Operation, SpanView, Summary, TraceView,
+    ErrorGroup, ErrorStatus, Frame, Log, Occurrence, Operation, Reported, ReportedException,
+    SpanView, Summary, TraceView,
 };
 pub use graph::{Graph, GraphEdge, GraphNode};
 pub use note::{
     normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
 pub use project::{
-    IngestToken, Member, MemberRole, Project, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
+    IngestToken, Member, MemberRole, Project, SentryKey, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
 pub use service_map::{MapEdge, MapNode, ServiceMap};
 pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};
-pub use span::{hex, SpanEvent, SpanRecord, STATUS_ERROR, STATUS_OK, STATUS_UNSET};
+pub use span::{
+    hex, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR, STATUS_OK,
+    STATUS_UNSET,
+};
 
 /// Unix time in milliseconds; how every timestamp is stored.
 pub type Millis = i64;

@@ -75,3 +75,16 @@ pub struct IngestToken {
     pub created_at: String,
     pub last_used_at: Option<String>,
 }
+
+/// A Sentry DSN key of a service. The public key is public by design (browser SDKs ship it),
+/// so it can be listed at any time; revoking the key is what stops its use.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SentryKey {
+    pub id: i64,
+    pub service_id: i64,
+    pub public_key: String,
+    /// The DSN to give a Sentry SDK: `http(s)://<public key>@<omegi host>/<project id>`.
+    pub dsn: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}

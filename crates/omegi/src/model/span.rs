@@ -9,6 +9,11 @@ pub const STATUS_UNSET: i64 = 0;
 pub const STATUS_OK: i64 = 1;
 pub const STATUS_ERROR: i64 = 2;
 
+/// Attribute of a span made from a Sentry event (`crate::sentry`): the event id.
+pub const SENTRY_EVENT_ID: &str = "sentry.event_id";
+/// Attribute of such a span's `exception` event: the [`super::Reported`] details as JSON.
+pub const SENTRY_REPORTED: &str = "sentry.reported";
+
 /// A span as Omegi stores it: ids in lower-case hex, times in Unix nanoseconds, attributes
 /// as JSON. Decoded once at ingestion, so storage and assembly never see OTLP types.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +62,13 @@ impl SpanRecord {
     /// A span is an error when its status is ERROR or it recorded an exception.
     pub fn is_error(&self) -> bool {
         self.status_code == STATUS_ERROR || self.exception().is_some()
+    }
+
+    /// A span that stands for an exception a Sentry SDK captured while `parent` was the
+    /// active span: the exception happened *in* the parent, which the transaction sent apart.
+    pub fn is_sentry_exception(&self) -> bool {
+        self.attributes.contains_key(SENTRY_EVENT_ID)
+            && self.attr_str("sentry.captured") == Some("exception")
     }
 
     pub fn attr_str(&self, key: &str) -> Option<&str> {

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use super::fingerprint::fingerprint;
 use super::tree::TraceTree;
 use crate::model::{
-    rfc3339, Assembly, Edge, Log, OccurrenceDraft, Operation, ServiceStat, SpanRecord, Summary,
+    rfc3339, Assembly, Edge, Log, OccurrenceDraft, Operation, Reported, ServiceStat, SpanRecord,
+    Summary, SENTRY_REPORTED,
 };
 
 /// How many call durations an edge keeps per trace; enough for percentiles, bounded for
@@ -125,18 +126,30 @@ fn services(tree: &TraceTree) -> Vec<ServiceStat> {
 /// The spans that are the cause of a failure. A span that recorded an exception is a cause
 /// unless a span below it recorded one too (the exception propagated up to it). A span that
 /// only has status ERROR is a cause when no span above or below it recorded an exception and
-/// no failing span is below it. Linear: one pass up the tree, one pass down.
+/// no failing span is below it. An exception a Sentry SDK captured is a span of its own under
+/// the span it happened in, so it counts as thrown *by* that span: it is no cause when
+/// another span below that one threw. Linear: one pass up the tree, one pass down.
 fn causes(tree: &TraceTree) -> Vec<usize> {
     let n = tree.spans.len();
     let throws: Vec<bool> = tree.spans.iter().map(|s| s.exception().is_some()).collect();
     let failing: Vec<bool> = tree.spans.iter().map(SpanRecord::is_error).collect();
-    // Whether a span strictly below i throws / fails, children before parents.
+    let captured: Vec<bool> = tree
+        .spans
+        .iter()
+        .map(SpanRecord::is_sentry_exception)
+        .collect();
+    // Whether a span strictly below i throws / fails, children before parents; and whether
+    // one other than a Sentry-captured exception directly under i does.
     let mut throw_below = vec![false; n];
     let mut fail_below = vec![false; n];
+    let mut other_throw_below = vec![false; n];
     for &i in tree.preorder.iter().rev() {
         if let Some(p) = tree.parent[i] {
             throw_below[p] |= throws[i] || throw_below[i];
             fail_below[p] |= failing[i] || fail_below[i];
+            if !captured[i] {
+                other_throw_below[p] |= throws[i] || throw_below[i];
+            }
         }
     }
     // Whether a span strictly above i throws, parents before children.
@@ -148,7 +161,9 @@ fn causes(tree: &TraceTree) -> Vec<usize> {
     }
     (0..n)
         .filter(|&i| {
-            if throws[i] {
+            if captured[i] {
+                !tree.parent[i].is_some_and(|p| other_throw_below[p])
+            } else if throws[i] {
                 !throw_below[i]
             } else {
                 failing[i] && !throw_above[i] && !throw_below[i] && !fail_below[i]
@@ -231,19 +246,32 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
     };
     let mut events = span.events.clone();
     events.sort_by_key(|e| e.time_ns);
+    // A Sentry SDK's details travel as one attribute of the exception event; the Log shows
+    // them as their own section rather than as an attribute.
+    let reported: Option<Reported> = events
+        .iter_mut()
+        .find_map(|e| e.attributes.remove(SENTRY_REPORTED))
+        .and_then(|v| serde_json::from_value(v).ok());
+    let custom = reported
+        .as_ref()
+        .map(|r| r.fingerprint.as_slice())
+        .filter(|f| !f.is_empty());
+    let fingerprint = fingerprint(
+        span.project_id,
+        &span.service,
+        &exception_type,
+        stacktrace,
+        &operation,
+        custom,
+    );
     let log = Log {
         stacktrace: stacktrace.map(str::to_string),
         events,
+        reported,
     };
     OccurrenceDraft {
         span_id: span.span_id.clone(),
-        fingerprint: fingerprint(
-            span.project_id,
-            &span.service,
-            &exception_type,
-            stacktrace,
-            &operation,
-        ),
+        fingerprint,
         service: span.service.clone(),
         exception_type,
         message,
@@ -395,6 +423,43 @@ mod tests {
             (o.service.as_str(), o.message.as_str()),
             ("accounts", "connection refused")
         );
+    }
+
+    /// A Sentry-captured exception: a span of its own under the span it happened in.
+    fn captured(id: &str, parent: &str, service: &str, ty: &str) -> SpanRecord {
+        let mut s = throws(span(id, Some(parent), service, 5), ty);
+        s.attributes
+            .insert(crate::model::SENTRY_EVENT_ID.into(), "e".into());
+        s.attributes
+            .insert("sentry.captured".into(), "exception".into());
+        s
+    }
+
+    #[test]
+    fn a_sentry_captured_exception_counts_as_thrown_by_the_span_it_happened_in() {
+        // The storefront (Sentry) calls payments (OpenTelemetry), which throws; the storefront
+        // captures the failure it got back: the cause is payments', once.
+        let spans = vec![
+            span("root", None, "storefront", 0),
+            span("call", Some("root"), "storefront", 1),
+            throws(span("pay", Some("call"), "payments", 2), "GatewayRefused"),
+            captured("ev", "root", "storefront", "HTTPError"),
+        ];
+        let a = assemble(spans, 4);
+        let types: Vec<_> = a
+            .occurrences
+            .iter()
+            .map(|o| o.exception_type.as_str())
+            .collect();
+        assert_eq!(types, ["GatewayRefused"]);
+        // Alone, it is the cause, and a sibling captured in the same span does not hide it.
+        let spans = vec![
+            span("root", None, "storefront", 0),
+            captured("ev1", "root", "storefront", "KeyError"),
+            captured("ev2", "root", "storefront", "ValueError"),
+        ];
+        let a = assemble(spans, 3);
+        assert_eq!(a.occurrences.len(), 2);
     }
 
     #[test]

@@ -7,13 +7,41 @@ use sha2::{Digest, Sha256};
 /// How many frames nearest to the throw decide the group.
 const TOP_FRAMES: usize = 5;
 
+/// `custom` is a fingerprint the SDK chose (Sentry's `fingerprint`): it decides the group
+/// within the service instead of type and frames, with `{{ default }}` standing for the
+/// grouping Omegi would have made.
 pub fn fingerprint(
     project_id: i64,
     service: &str,
     exception_type: &str,
     stacktrace: Option<&str>,
     operation: &str,
+    custom: Option<&[String]>,
 ) -> String {
+    if let Some(parts) = custom {
+        let mut h = Sha256::new();
+        for part in [&project_id.to_string(), service, "custom"] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        for part in parts {
+            if is_default(part) {
+                let own = fingerprint(
+                    project_id,
+                    service,
+                    exception_type,
+                    stacktrace,
+                    operation,
+                    None,
+                );
+                h.update(own.as_bytes());
+            } else {
+                h.update(part.as_bytes());
+            }
+            h.update([0]);
+        }
+        return crate::model::hex(&h.finalize()[..16]);
+    }
     let frames = stacktrace.map(top_frames).unwrap_or_default();
     let mut h = Sha256::new();
     for part in [&project_id.to_string(), service, exception_type] {
@@ -30,6 +58,13 @@ pub fn fingerprint(
         }
     }
     crate::model::hex(&h.finalize()[..16])
+}
+
+/// Sentry's placeholder for the default grouping inside a custom fingerprint.
+fn is_default(part: &str) -> bool {
+    part.strip_prefix("{{")
+        .and_then(|p| p.strip_suffix("}}"))
+        .is_some_and(|p| p.trim() == "default")
 }
 
 /// The frames nearest to where the exception was raised, normalised. Python prints the most
@@ -86,34 +121,73 @@ mod tests {
     #[test]
     fn line_numbers_and_messages_do_not_split_a_group() {
         assert_eq!(
-            fingerprint(1, "stock", "OutOfStock", Some(PY_A), "x"),
-            fingerprint(1, "stock", "OutOfStock", Some(PY_B), "y")
+            fingerprint(1, "stock", "OutOfStock", Some(PY_A), "x", None),
+            fingerprint(1, "stock", "OutOfStock", Some(PY_B), "y", None)
         );
     }
 
     #[test]
     fn type_service_project_or_frames_do() {
-        let base = fingerprint(1, "stock", "OutOfStock", Some(PY_A), "x");
-        assert_ne!(base, fingerprint(2, "stock", "OutOfStock", Some(PY_A), "x"));
-        assert_ne!(base, fingerprint(1, "cart", "OutOfStock", Some(PY_A), "x"));
-        assert_ne!(base, fingerprint(1, "stock", "KeyError", Some(PY_A), "x"));
+        let base = fingerprint(1, "stock", "OutOfStock", Some(PY_A), "x", None);
+        assert_ne!(
+            base,
+            fingerprint(2, "stock", "OutOfStock", Some(PY_A), "x", None)
+        );
+        assert_ne!(
+            base,
+            fingerprint(1, "cart", "OutOfStock", Some(PY_A), "x", None)
+        );
+        assert_ne!(
+            base,
+            fingerprint(1, "stock", "KeyError", Some(PY_A), "x", None)
+        );
         let other = PY_A.replace("in reserve", "in release");
         assert_ne!(
             base,
-            fingerprint(1, "stock", "OutOfStock", Some(&other), "x")
+            fingerprint(1, "stock", "OutOfStock", Some(&other), "x", None)
         );
     }
 
     #[test]
     fn without_a_stack_trace_the_operation_decides() {
         assert_eq!(
-            fingerprint(1, "s", "E", None, "GET /a"),
-            fingerprint(1, "s", "E", None, "GET /a")
+            fingerprint(1, "s", "E", None, "GET /a", None),
+            fingerprint(1, "s", "E", None, "GET /a", None)
         );
         assert_ne!(
-            fingerprint(1, "s", "E", None, "GET /a"),
-            fingerprint(1, "s", "E", None, "GET /b")
+            fingerprint(1, "s", "E", None, "GET /a", None),
+            fingerprint(1, "s", "E", None, "GET /b", None)
         );
+    }
+
+    #[test]
+    fn a_custom_fingerprint_decides_alone_and_can_extend_the_default() {
+        let custom = |parts: &[&str]| parts.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        let a = fingerprint(1, "s", "E", Some(PY_A), "x", Some(&custom(&["db-down"])));
+        let other = PY_A.replace("in reserve", "in release");
+        assert_eq!(
+            a,
+            fingerprint(1, "s", "F", Some(&other), "y", Some(&custom(&["db-down"])))
+        );
+        assert_ne!(
+            a,
+            fingerprint(1, "t", "E", Some(PY_A), "x", Some(&custom(&["db-down"])))
+        );
+        assert_ne!(
+            a,
+            fingerprint(2, "s", "E", Some(PY_A), "x", Some(&custom(&["db-down"])))
+        );
+        let extended = custom(&["{{ default }}", "eu"]);
+        let base = fingerprint(1, "s", "E", Some(PY_A), "x", Some(&extended));
+        assert_eq!(
+            base,
+            fingerprint(1, "s", "E", Some(PY_B), "x", Some(&extended))
+        );
+        assert_ne!(
+            base,
+            fingerprint(1, "s", "E", Some(&other), "x", Some(&extended))
+        );
+        assert_ne!(base, fingerprint(1, "s", "E", Some(PY_A), "x", None));
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod notes;
 mod params;
 mod projects;
 mod retention;
+mod sentry_keys;
 mod spans;
 mod tokens;
 
@@ -30,6 +31,7 @@ pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRecord};
 pub use note_queries::{GraphData, NoteFilter, NoteStats};
 pub use notes::NoteInput;
 pub use retention::Expired;
+pub use sentry_keys::{SentryKeyOwner, SentryKeyRow};
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");

@@ -10,10 +10,10 @@ use serde_json::Value;
 use crate::common::TestServer;
 use crate::otlp::{setup, wait_errors};
 
-const METRICS_TOKEN: &str = "metrics-token-of-the-test";
+pub const METRICS_TOKEN: &str = "metrics-token-of-the-test";
 
 /// A metric's value summed over its label sets, from the Prometheus text.
-fn metric(text: &str, name: &str) -> f64 {
+pub fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .filter(|l| {
             l.strip_prefix(name)
@@ -23,7 +23,7 @@ fn metric(text: &str, name: &str) -> f64 {
         .sum()
 }
 
-async fn metrics(t: &TestServer) -> String {
+pub async fn metrics(t: &TestServer) -> String {
     reqwest::Client::new()
         .get(format!("{}/metrics", t.base))
         .bearer_auth(METRICS_TOKEN)

@@ -26,6 +26,7 @@ mod projects;
 mod protocol;
 mod retention;
 mod sdk_clients;
+mod sentry;
 mod slow_clients;
 mod sse;
 mod stored_data;

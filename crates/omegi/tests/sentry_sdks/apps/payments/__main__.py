@@ -1,0 +1,5 @@
+import sys
+
+from payments import app
+
+app.run(host="127.0.0.1", port=int(sys.argv[1]), use_reloader=False)
