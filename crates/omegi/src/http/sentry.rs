@@ -158,10 +158,21 @@ async fn receive(
     parse: fn(&SentryKeyOwner, &[u8]) -> Result<Accepted, String>,
 ) -> Result<Json<EventAccepted>, ApiError> {
     let result: Result<Json<EventAccepted>, ApiError> = async {
-        let owner = authenticate(state, project, query, headers).await?;
-        let bytes = to_bytes(body, state.config.max_body)
-            .await
-            .map_err(|e| unreadable(e.into_inner(), state.config.max_body))?;
+        let mut key = key_in(headers).or(query.sentry_key);
+        // A `tunnel` forwards envelopes without auth headers: the DSN is in the envelope's
+        // header, so the body is read first (it is within the in-flight budget either way).
+        let read = |body: Body| async move {
+            to_bytes(body, state.config.max_body)
+                .await
+                .map_err(|e| unreadable(e.into_inner(), state.config.max_body))
+        };
+        let (owner, bytes) = if key.is_some() {
+            (authenticate(state, project, key).await?, read(body).await?)
+        } else {
+            let bytes = read(body).await?;
+            key = sentry::header_key(&bytes);
+            (authenticate(state, project, key).await?, bytes)
+        };
         let accepted = parse(&owner, &bytes)
             .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "malformed_envelope", m))?;
         state
@@ -185,10 +196,15 @@ async fn receive(
 async fn authenticate(
     state: &AppState,
     project: &str,
-    query: KeyQuery,
-    headers: &HeaderMap,
+    key: Option<String>,
 ) -> Result<SentryKeyOwner, ApiError> {
-    let key = key_in(headers).or(query.sentry_key);
+    // Public keys are 32 hex digits; anything else is no key of ours (and never a query).
+    if key
+        .as_deref()
+        .is_some_and(|k| k.len() != 32 || !k.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(ApiError::unauthorized("unknown or revoked DSN key"));
+    }
     let owner = state
         .ingest
         .authenticate_sentry(key.as_deref())

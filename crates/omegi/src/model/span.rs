@@ -64,11 +64,16 @@ impl SpanRecord {
         self.status_code == STATUS_ERROR || self.exception().is_some()
     }
 
-    /// A span that stands for an exception a Sentry SDK captured while `parent` was the
-    /// active span: the exception happened *in* the parent, which the transaction sent apart.
+    /// A span that stands for an event a Sentry SDK captured while `parent` was the active
+    /// span (an exception or a message): it happened *in* the parent, which the transaction
+    /// sent apart.
+    pub fn is_sentry_event(&self) -> bool {
+        self.attributes.contains_key(SENTRY_EVENT_ID) && self.exception().is_some()
+    }
+
+    /// Such a span for a captured exception (not a message).
     pub fn is_sentry_exception(&self) -> bool {
-        self.attributes.contains_key(SENTRY_EVENT_ID)
-            && self.attr_str("sentry.captured") == Some("exception")
+        self.is_sentry_event() && self.attr_str("sentry.captured") == Some("exception")
     }
 
     pub fn attr_str(&self, key: &str) -> Option<&str> {

@@ -128,11 +128,12 @@ fn services(tree: &TraceTree) -> Vec<ServiceStat> {
 /// only has status ERROR is a cause when no span above or below it recorded an exception and
 /// no failing span is below it. An exception a Sentry SDK captured is a span of its own under
 /// the span it happened in, so it counts as thrown *by* that span: it is no cause when
-/// another span below that one threw. Linear: one pass up the tree, one pass down.
+/// another span below that one threw (a captured message is always recorded). Linear: one pass up the tree, one pass down.
 fn causes(tree: &TraceTree) -> Vec<usize> {
     let n = tree.spans.len();
     let throws: Vec<bool> = tree.spans.iter().map(|s| s.exception().is_some()).collect();
     let failing: Vec<bool> = tree.spans.iter().map(SpanRecord::is_error).collect();
+    let event: Vec<bool> = tree.spans.iter().map(SpanRecord::is_sentry_event).collect();
     let captured: Vec<bool> = tree
         .spans
         .iter()
@@ -147,7 +148,7 @@ fn causes(tree: &TraceTree) -> Vec<usize> {
         if let Some(p) = tree.parent[i] {
             throw_below[p] |= throws[i] || throw_below[i];
             fail_below[p] |= failing[i] || fail_below[i];
-            if !captured[i] {
+            if !event[i] {
                 other_throw_below[p] |= throws[i] || throw_below[i];
             }
         }
@@ -163,6 +164,9 @@ fn causes(tree: &TraceTree) -> Vec<usize> {
         .filter(|&i| {
             if captured[i] {
                 !tree.parent[i].is_some_and(|p| other_throw_below[p])
+            } else if event[i] {
+                // A captured message is what was said, whatever else failed.
+                true
             } else if throws[i] {
                 !throw_below[i]
             } else {
@@ -460,6 +464,17 @@ mod tests {
         ];
         let a = assemble(spans, 3);
         assert_eq!(a.occurrences.len(), 2);
+        // A captured message beside them hides neither, and is recorded too.
+        let mut message = captured("msg", "root", "storefront", "Message");
+        message
+            .attributes
+            .insert("sentry.captured".into(), "message".into());
+        let spans = vec![
+            span("root", None, "storefront", 0),
+            captured("ev1", "root", "storefront", "KeyError"),
+            message,
+        ];
+        assert_eq!(assemble(spans, 3).occurrences.len(), 2);
     }
 
     #[test]

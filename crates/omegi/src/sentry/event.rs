@@ -74,6 +74,39 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
                 .collect()
         })
         .unwrap_or_default();
+    // Sentry's fingerprint variables, filled in; `{{ default }}` is left to grouping.
+    let innermost_function = chain
+        .first()
+        .and_then(|e| {
+            e.frames
+                .iter()
+                .find(|f| f.in_app == Some(true))
+                .or(e.frames.first())
+        })
+        .and_then(|f| f.function.clone());
+    let tag_values = tags(&ev);
+    for part in fingerprint.iter_mut() {
+        let Some(name) = variable(part) else { continue };
+        let filled = match name.as_str() {
+            "default" => continue,
+            "type" | "error.type" => Some(exception_type.clone()),
+            "message" | "error.value" => Some(value.clone()),
+            "transaction" => text(&ev, "transaction"),
+            "function" => innermost_function.clone(),
+            "module" => chain.first().and_then(|e| e.module.clone()),
+            "level" => text(&ev, "level"),
+            "logger" => text(&ev, "logger"),
+            other => other
+                .strip_prefix("tags.")
+                .and_then(|t| tag_values.get(t))
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from)),
+        };
+        *part = filled.unwrap_or_else(|| format!("<no {name}>"));
+    }
+    // A fingerprint that is only the default is no fingerprint.
+    if fingerprint.len() == 1 && variable(&fingerprint[0]).as_deref() == Some("default") {
+        fingerprint.clear();
+    }
     if primary.is_none() {
         // A message groups by its template (the text before parameters were put in).
         let template = message
@@ -84,7 +117,7 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
             fingerprint.push("{{ default }}".to_string());
         }
         for part in fingerprint.iter_mut() {
-            if part.trim_matches(|c| c == '{' || c == '}' || c == ' ') == "default" {
+            if variable(part).as_deref() == Some("default") {
                 *part = format!("message:{template}");
             }
         }
@@ -94,10 +127,13 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
     let active = trace.and_then(|t| id(t, "span_id", 16));
     let remote_parent = trace.and_then(|t| id(t, "parent_span_id", 16));
     let own_id = event_id[..16].to_string();
+    // In a sampled trace the SDK sends the span that was active: the event hangs under it.
+    // Unsampled, it hangs under the caller's span when a caller propagated one; else it is a
+    // trace of its own (SDKs reuse one trace id for a whole process or page when not
+    // tracing, which would pile unrelated errors into one trace).
     let (trace_id, span_id, parent) = match (trace_id, active) {
         (Some(t), Some(active)) if cx.sampled => (t, own_id, Some(active)),
-        (Some(t), Some(_)) => (t, own_id, remote_parent),
-        (Some(t), None) => (t, own_id, None),
+        (Some(t), _) if remote_parent.is_some() => (t, own_id, remote_parent),
         _ => (event_id.clone(), own_id, None),
     };
     let innermost = chain.first().and_then(|e| {
@@ -152,8 +188,8 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
         level: text(&ev, "level"),
         platform: Some(platform.clone()),
         exceptions: chain.clone(),
-        breadcrumbs: breadcrumbs(&ev),
-        request: request.cloned(),
+        breadcrumbs: breadcrumbs(&ev).into_iter().map(scrub).collect(),
+        request: request.cloned().map(scrub),
         user: ev.get("user").filter(|u| u.is_object()).cloned(),
         tags: tags(&ev),
         contexts: ev
@@ -234,7 +270,7 @@ pub fn transaction_spans(
         &resource,
         Spanned {
             trace_id: trace_id.clone(),
-            span_id: root_id,
+            span_id: root_id.clone(),
             parent: id(trace, "parent_span_id", 16),
             name: text(&ev, "transaction").unwrap_or_else(|| "transaction".to_string()),
             op,
@@ -263,9 +299,10 @@ pub fn transaction_spans(
             cx,
             &resource,
             Spanned {
-                trace_id: id(child, "trace_id", 32).unwrap_or_else(|| trace_id.clone()),
+                // A transaction's spans are of its trace, whatever a child says.
+                trace_id: trace_id.clone(),
                 span_id,
-                parent: id(child, "parent_span_id", 16),
+                parent: id(child, "parent_span_id", 16).or_else(|| Some(root_id.clone())),
                 name: text(child, "description")
                     .or_else(|| op.clone())
                     .unwrap_or_else(|| "span".to_string()),
@@ -374,6 +411,16 @@ fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // Without the port, as OpenTelemetry's server.address has it.
+    let host = match host.rsplit_once(':') {
+        Some((h, port))
+            if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(']')
+                || host.starts_with('[') =>
+        {
+            h.trim_start_matches('[').trim_end_matches(']')
+        }
+        _ => host,
+    };
     Some(host.to_string()).filter(|h| !h.is_empty())
 }
 
@@ -411,6 +458,49 @@ fn resource(cx: &Context, ev: &Value) -> Map<String, Value> {
         }
     }
     r
+}
+
+/// Values under keys that name secrets (passwords, tokens, cookies, auth headers) replaced by
+/// `[Filtered]`, as Sentry's server-side scrubbing does by default.
+fn scrub(v: Value) -> Value {
+    const SECRET: [&str; 12] = [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "auth",
+        "cookie",
+        "session",
+        "credential",
+        "api_key",
+        "apikey",
+        "private_key",
+        "privatekey",
+    ];
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let lower = k.to_ascii_lowercase().replace('-', "_");
+                    let secret = SECRET.iter().any(|s| lower.contains(s)) && !v.is_object();
+                    let v = if secret && !v.is_null() {
+                        Value::from("[Filtered]")
+                    } else {
+                        scrub(v)
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(scrub).collect()),
+        v => v,
+    }
+}
+
+/// The name of a fingerprint variable (`{{ type }}` -> `type`), lower-cased.
+fn variable(part: &str) -> Option<String> {
+    let inner = part.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    Some(inner.trim().to_ascii_lowercase())
 }
 
 /// The formatted message and, when parameters were put in, its template.
@@ -508,4 +598,148 @@ fn timestamp_ns(v: Option<&Value>) -> Option<i64> {
 
 fn now_ns() -> i64 {
     crate::model::now_ms() * 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner() -> SentryKeyOwner {
+        SentryKeyOwner {
+            key_id: 1,
+            project_id: 7,
+            service_id: 3,
+            service_name: "shop".into(),
+        }
+    }
+
+    fn event(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+
+    #[test]
+    fn unsampled_events_without_a_caller_are_traces_of_their_own() {
+        let o = owner();
+        let cx = Context {
+            owner: &o,
+            sampled: false,
+        };
+        let e = |id: &str| {
+            event(json!({"event_id": id, "message": "m",
+                "contexts": {"trace": {"trace_id": TRACE, "span_id": "b7ad6b7169203331"}}}))
+        };
+        let a = event_span(&cx, &e("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).unwrap();
+        let b = event_span(&cx, &e("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")).unwrap();
+        assert_ne!(a.trace_id, b.trace_id);
+        assert_eq!(a.parent_span_id, None);
+        // A caller's span makes it part of the caller's trace.
+        let mut called = e("cccccccccccccccccccccccccccccccc");
+        called["contexts"]["trace"]["parent_span_id"] = json!("00f067aa0ba902b7");
+        let c = event_span(&cx, &called).unwrap();
+        assert_eq!(
+            (c.trace_id.as_str(), c.parent_span_id.as_deref()),
+            (TRACE, Some("00f067aa0ba902b7"))
+        );
+        // Sampled: under the span that was active, which the transaction brings.
+        let cx = Context {
+            owner: &o,
+            sampled: true,
+        };
+        let d = event_span(&cx, &e("dddddddddddddddddddddddddddddddd")).unwrap();
+        assert_eq!(
+            (d.trace_id.as_str(), d.parent_span_id.as_deref()),
+            (TRACE, Some("b7ad6b7169203331"))
+        );
+    }
+
+    #[test]
+    fn fingerprint_variables_are_filled_in_and_a_lone_default_is_no_fingerprint() {
+        let o = owner();
+        let cx = Context {
+            owner: &o,
+            sampled: false,
+        };
+        let reported = |fingerprint: Value| {
+            let span = event_span(
+                &cx,
+                &event(json!({
+                "event_id": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "transaction": "/pay",
+                "tags": {"region": "eu"}, "fingerprint": fingerprint,
+                "exception": {"values": [{"type": "E", "value": "v"}]}})),
+            )
+            .unwrap();
+            let r: Reported =
+                serde_json::from_value(span.events[0].attributes[SENTRY_REPORTED].clone()).unwrap();
+            r.fingerprint
+        };
+        assert_eq!(
+            reported(json!([
+                "{{ transaction }}",
+                "{{ type }}",
+                "{{tags.region}}",
+                "{{ default }}",
+                "x"
+            ])),
+            ["/pay", "E", "eu", "{{ default }}", "x"]
+        );
+        assert!(reported(json!(["{{ default }}"])).is_empty());
+    }
+
+    #[test]
+    fn secrets_in_the_request_and_breadcrumbs_are_filtered() {
+        let o = owner();
+        let cx = Context {
+            owner: &o,
+            sampled: false,
+        };
+        let span = event_span(&cx, &event(json!({
+            "event_id": "ffffffffffffffffffffffffffffffff", "message": "m",
+            "request": {"url": "https://x/login", "headers": {"Authorization": "Bearer abc", "Accept": "*/*"},
+                        "data": {"password": "hunter2", "user": "ada"}, "cookies": "session=1"},
+            "breadcrumbs": [{"category": "http", "data": {"api_key": "k", "url": "/a"}}]})))
+        .unwrap();
+        let r: Reported =
+            serde_json::from_value(span.events[0].attributes[SENTRY_REPORTED].clone()).unwrap();
+        let request = r.request.unwrap();
+        assert_eq!(request["headers"]["Authorization"], "[Filtered]");
+        assert_eq!(request["headers"]["Accept"], "*/*");
+        assert_eq!(request["data"]["password"], "[Filtered]");
+        assert_eq!(request["data"]["user"], "ada");
+        assert_eq!(request["cookies"], "[Filtered]");
+        assert_eq!(r.breadcrumbs[0]["data"]["api_key"], "[Filtered]");
+        assert_eq!(r.breadcrumbs[0]["data"]["url"], "/a");
+    }
+
+    #[test]
+    fn child_spans_stay_in_the_transaction_and_hang_under_it() {
+        let o = owner();
+        let cx = Context {
+            owner: &o,
+            sampled: true,
+        };
+        let spans = transaction_spans(&cx, &event(json!({
+            "type": "transaction", "transaction": "/pay", "start_timestamp": 1.0, "timestamp": 2.0,
+            "contexts": {"trace": {"trace_id": TRACE, "span_id": "b7ad6b7169203331", "op": "http.server", "status": "internal_error"}},
+            "spans": [
+                {"span_id": "1111111111111111", "trace_id": "ffffffffffffffffffffffffffffffff", "op": "http.client",
+                 "description": "GET http://payments:8080/pay", "data": {"url": "http://payments:8080/pay"},
+                 "start_timestamp": 1.1, "timestamp": 1.5, "status": "ok"}]})))
+        .unwrap();
+        assert_eq!(spans.len(), 2);
+        assert_eq!(
+            (spans[0].kind.as_str(), spans[0].status_code),
+            ("server", STATUS_ERROR)
+        );
+        let child = &spans[1];
+        assert_eq!(child.trace_id, TRACE);
+        assert_eq!(child.parent_span_id.as_deref(), Some("b7ad6b7169203331"));
+        assert_eq!(child.kind, "client");
+        assert_eq!(child.attr_str("server.address"), Some("payments"));
+        assert_eq!(
+            (child.start_ns, child.end_ns),
+            (1_100_000_000, 1_500_000_000)
+        );
+    }
 }

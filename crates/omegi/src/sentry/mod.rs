@@ -23,6 +23,40 @@ pub struct Accepted {
     pub skipped: usize,
 }
 
+/// JSON as parsed, with NUL characters (which PostgreSQL's text cannot hold) replaced, in
+/// keys and values alike, as OTLP decoding does.
+fn storable(v: Value) -> Value {
+    let clean = |s: String| {
+        if s.contains('\0') {
+            s.replace('\0', "\u{FFFD}")
+        } else {
+            s
+        }
+    };
+    match v {
+        Value::String(s) => Value::String(clean(s)),
+        Value::Array(a) => Value::Array(a.into_iter().map(storable).collect()),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (clean(k), storable(v)))
+                .collect(),
+        ),
+        v => v,
+    }
+}
+
+/// An item's JSON object, storable.
+fn item_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+    let map = envelope::object(bytes)?;
+    if map.is_empty() {
+        return Err("an empty event".to_string());
+    }
+    match storable(Value::Object(map)) {
+        Value::Object(m) => Ok(m),
+        _ => unreachable!("an object stays an object"),
+    }
+}
+
 /// An envelope (`POST /api/{project}/envelope/`). All or nothing: a malformed item refuses
 /// the whole envelope, with what is wrong.
 pub fn envelope(owner: &SentryKeyOwner, body: &[u8]) -> Result<Accepted, String> {
@@ -44,13 +78,13 @@ pub fn envelope(owner: &SentryKeyOwner, body: &[u8]) -> Result<Accepted, String>
         let what = |e: String| format!("item {} ({}): {e}", n + 1, item.kind);
         match item.kind.as_str() {
             "event" => {
-                let event = envelope::object(item.payload).map_err(what)?;
+                let event = item_object(item.payload).map_err(what)?;
                 out.event_id = out.event_id.or_else(|| event::event_id(&event));
                 out.spans
                     .push(event::event_span(&cx, &event).map_err(what)?);
             }
             "transaction" => {
-                let event = envelope::object(item.payload).map_err(what)?;
+                let event = item_object(item.payload).map_err(what)?;
                 out.event_id = out.event_id.or_else(|| event::event_id(&event));
                 out.spans
                     .extend(event::transaction_spans(&cx, &event).map_err(what)?);
@@ -61,9 +95,20 @@ pub fn envelope(owner: &SentryKeyOwner, body: &[u8]) -> Result<Accepted, String>
     Ok(out)
 }
 
+/// The public key of the DSN an envelope's header names, for envelopes forwarded through a
+/// `tunnel` (which sends no auth header).
+pub fn header_key(body: &[u8]) -> Option<String> {
+    let line = body.split(|&b| b == b'\n').next()?;
+    let header = envelope::object(line).ok()?;
+    let dsn = header.get("dsn")?.as_str()?;
+    let (_, rest) = dsn.split_once("://")?;
+    let (user, _) = rest.split_once('@')?;
+    Some(user.split(':').next()?.to_string())
+}
+
 /// A bare event (`POST /api/{project}/store/`, the older protocol).
 pub fn store(owner: &SentryKeyOwner, body: &[u8]) -> Result<Accepted, String> {
-    let event: Map<String, Value> = envelope::object(body).map_err(|e| format!("event: {e}"))?;
+    let event = item_object(body).map_err(|e| format!("event: {e}"))?;
     let sampled = event
         .get("contexts")
         .and_then(|c| c.pointer("/trace/sampled"))

@@ -148,9 +148,12 @@ fn at_line(platform: &str, f: &Frame) -> String {
 /// Python prints the oldest cause first, each traceback oldest call first.
 fn python(chain: &[ReportedException]) -> String {
     let mut out = String::new();
-    for (n, e) in chain.iter().rev().enumerate() {
+    let oldest_first: Vec<&ReportedException> = chain.iter().rev().collect();
+    for (n, e) in oldest_first.iter().enumerate() {
         if n > 0 {
-            let implicit = e
+            // How an exception was chained is told on the older one (`__context__`, implicit,
+            // or `__cause__`, from `raise … from`).
+            let implicit = oldest_first[n - 1]
                 .mechanism
                 .as_ref()
                 .and_then(|m| m.get("source"))

@@ -454,3 +454,37 @@ async fn overload_answers_429_with_retry_after() {
     r.expect_error(StatusCode::TOO_MANY_REQUESTS, "overloaded");
     drop(slow);
 }
+
+#[tokio::test]
+async fn nul_characters_are_stored_replaced_and_a_tunnel_authenticates_by_the_header_dsn() {
+    let t = server().await;
+    let s = setup_as(&t, "alice", "shop", "gateway").await;
+    let d = dsn_for(&s.api, s.project, "checkout").await;
+    // What a browser `tunnel` forwards: no auth header, the DSN in the envelope header.
+    let ev = event(
+        "aa0badc0de0badc0de0badc0de0badc0",
+        "Nul\u{0}Error",
+        "a\u{0}b",
+    );
+    let payload = serde_json::to_vec(&ev).unwrap();
+    let mut body = format!("{{\"dsn\":\"{}\"}}\n{{\"type\":\"event\"}}\n", d.dsn).into_bytes();
+    body.extend_from_slice(&payload);
+    let r = send(&t, &format!("/api/{}/envelope/", d.project), &[], body).await;
+    assert_eq!(
+        Api::read(r).await.expect(StatusCode::OK),
+        json!({"id": "aa0badc0de0badc0de0badc0de0badc0"})
+    );
+    let errors = wait_errors(&s.api, |e| !e.is_empty()).await;
+    assert_eq!(errors[0]["message"], "a\u{FFFD}b");
+    // A key of another shape is refused before any lookup.
+    let r = send(
+        &t,
+        &format!("/api/{}/envelope/?sentry_key=%00", d.project),
+        &[],
+        b"{}".to_vec(),
+    )
+    .await;
+    Api::read(r)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+}
