@@ -3,6 +3,7 @@
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -59,6 +60,43 @@ class Omegi:
             timeout=timeout,
             what=f"error {exception_type} in {service}",
         )
+
+class App:
+    """A running process: its base URL and what it printed so far."""
+
+    def __init__(self, base: str, log: Path):
+        self.base = base
+        self._log = log
+
+    def output(self) -> str:
+        # Read through a handle of our own: seeking the one the process writes through would
+        # move its write position too.
+        return self._log.read_text(errors="replace")
+
+    def get(self, path, **kw):
+        return requests.get(f"{self.base}{path}", timeout=30, **kw)
+
+
+@contextlib.contextmanager
+def running(cmd, env, port, cwd=None, startup=120.0):
+    """Runs `cmd` (an app answering /health on `port`) until the block ends, then stops it with
+    SIGTERM; yields an App with its output so far."""
+    log = Path(tempfile.mkstemp(prefix="omegi-test-app-", suffix=".log")[1])
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+    app = App(f"http://127.0.0.1:{port}", log)
+    try:
+        wait_until(lambda: proc.poll() is not None or reachable(f"{app.base}/health"), timeout=startup, what=f"{cmd} to start")
+        assert proc.poll() is None, app.output()
+        yield app
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.unlink()
 
 
 @contextlib.contextmanager

@@ -3,25 +3,20 @@ services under `omegi-run`, and a real omegi server receiving from all of them.
 
 Build first with `mvn -f agents/java/pom.xml package` (scripts/test.sh does)."""
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-import requests
 
 HERE = Path(__file__).parent
 JAVA = HERE.parent
 APPS = HERE / "apps"
 sys.path.insert(0, str(JAVA.parent / "testkit"))
 
-from omegi_testkit import free_port, reachable, running_omegi, wait_until  # noqa: E402
+from omegi_testkit import free_port, running, running_omegi, wait_until  # noqa: E402,F401 (re-exported to the tests)
 
 AGENT_JAR = Path(os.environ.get("OMEGI_JAVA_AGENT", JAVA / "agent" / "target" / "omegi-agent.jar"))
 EXTENSION_JAR = JAVA / "extension" / "target" / "omegi-extension.jar"
@@ -51,42 +46,6 @@ def clean_env(**extra) -> dict:
     env["OTEL_BSP_SCHEDULE_DELAY"] = "100"
     env.update({k: str(v) for k, v in extra.items() if v is not None})
     return env
-
-
-class App:
-    """A running process: its base URL and what it printed so far."""
-
-    def __init__(self, base: str, log: Path):
-        self.base = base
-        self._log = log
-
-    def output(self) -> str:
-        # Read through a handle of our own: seeking the one the process writes through would
-        # move its write position too.
-        return self._log.read_text(errors="replace")
-
-    def get(self, path, **kw):
-        return requests.get(f"{self.base}{path}", timeout=30, **kw)
-
-
-@contextlib.contextmanager
-def running(cmd, env, port, cwd=None, startup=120.0):
-    log = Path(tempfile.mkstemp(prefix="omegi-java-test-", suffix=".log")[1])
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
-    app = App(f"http://127.0.0.1:{port}", log)
-    try:
-        wait_until(lambda: proc.poll() is not None or reachable(f"{app.base}/health"), timeout=startup, what=f"{cmd} to start")
-        assert proc.poll() is None, app.output()
-        yield app
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.unlink()
 
 
 def java_app(service, omegi=None, exporter=None, downstream=None, endpoint=None, token=None, agent=AGENT_JAR, properties=(), **extra):

@@ -21,12 +21,16 @@ pub fn generate_ingest_token() -> String {
     format!("{INGEST_TOKEN_PREFIX}{}", generate())
 }
 
-/// A new Sentry DSN public key: 32 lower-case hex digits (128 random bits), the form Sentry
-/// SDKs expect in a DSN.
-pub fn generate_sentry_key() -> String {
+/// 128 random bits as 32 lower-case hex digits: the shape of a Sentry public key or event id.
+pub fn random_id128() -> String {
     let mut bytes = [0u8; 16];
     rand::RngCore::fill_bytes(&mut OsRng, &mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::hex(&bytes)
+}
+
+/// A new Sentry DSN public key, the form Sentry SDKs expect in a DSN.
+pub fn generate_sentry_key() -> String {
+    random_id128()
 }
 
 /// The part of an ingest token that is safe to show in lists.

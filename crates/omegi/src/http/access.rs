@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, OrNotFound};
 use super::AppState;
-use crate::model::{MemberRole, Project, User};
+use crate::model::{MemberRole, Project, Service, User};
 
 /// The project if `user` is a member; 404 otherwise (never 403, so ids leak nothing).
 pub async fn member(state: &AppState, user: &User, project: i64) -> Result<Project, ApiError> {
@@ -24,4 +24,39 @@ pub async fn owner(state: &AppState, user: &User, project: i64) -> Result<Projec
         )));
     }
     Ok(p)
+}
+
+/// Service `service` of the project if `user` is a member (404 otherwise, or when the
+/// project has no such service).
+pub async fn member_service(
+    state: &AppState,
+    user: &User,
+    project: i64,
+    service: i64,
+) -> Result<Service, ApiError> {
+    member(state, user, project).await?;
+    project_service(state, project, service).await
+}
+
+/// The same for an owner (403 for members who are not owners).
+pub async fn owner_service(
+    state: &AppState,
+    user: &User,
+    project: i64,
+    service: i64,
+) -> Result<Service, ApiError> {
+    owner(state, user, project).await?;
+    project_service(state, project, service).await
+}
+
+async fn project_service(
+    state: &AppState,
+    project: i64,
+    service: i64,
+) -> Result<Service, ApiError> {
+    state
+        .store
+        .service(project, service)
+        .await
+        .or_404(format_args!("service {service}"))
 }

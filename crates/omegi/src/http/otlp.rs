@@ -54,20 +54,7 @@ pub async fn traces(State(state): State<AppState>, headers: HeaderMap, body: Bod
 async fn receive(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
     let owner = state.ingest.authenticate(token_in(headers)).await?;
     let encoding = encoding(headers)?;
-    let bytes = to_bytes(body, state.config.max_body).await.map_err(|e| {
-        let e = e.into_inner();
-        if e.is::<http_body_util::LengthLimitError>() {
-            too_large(state.config.max_body)
-        } else if super::error::body_timed_out(e.as_ref()) {
-            super::error::body_timeout()
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "unreadable_body",
-                format!("cannot read the body (bad gzip?): {e}"),
-            )
-        }
-    })?;
+    let bytes = read_body(body, state.config.max_body).await?;
     let request = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes).map_err(|e| {
             ApiError::new(
@@ -145,12 +132,27 @@ fn encoding(headers: &HeaderMap) -> Result<Encoding, ApiError> {
     }
 }
 
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "body_too_large",
-        format!("the body is over the {limit}-byte limit (--max-body); send smaller batches"),
-    )
+/// An ingest body, decompressed, up to `limit` bytes: 413 past it (so a small compressed bomb
+/// cannot inflate into memory), 408 when it stops arriving, 400 when it cannot be read.
+pub async fn read_body(body: Body, limit: usize) -> Result<axum::body::Bytes, ApiError> {
+    to_bytes(body, limit).await.map_err(|e| {
+        let e = e.into_inner();
+        if e.is::<http_body_util::LengthLimitError>() {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("the body is over the {limit}-byte limit (--max-body, counted decompressed); send smaller batches"),
+            )
+        } else if super::error::body_timed_out(e.as_ref()) {
+            super::error::body_timeout()
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("cannot read the body (bad compression?): {e}"),
+            )
+        }
+    })
 }
 
 /// Overload and storage failures are temporary: 503 with `Retry-After`, which OTLP

@@ -5,7 +5,7 @@
 //! overload is 429 with `Retry-After`, which the SDKs honour. Open to any origin (CORS), as
 //! browser SDKs need.
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
@@ -18,8 +18,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
+use super::otlp::read_body;
 use super::AppState;
-use crate::ingest::auth::AuthError;
 use crate::metrics::Protocol;
 use crate::pipeline::writer::WriteError;
 use crate::sentry::{self, Accepted};
@@ -161,15 +161,12 @@ async fn receive(
         let mut key = key_in(headers).or(query.sentry_key);
         // A `tunnel` forwards envelopes without auth headers: the DSN is in the envelope's
         // header, so the body is read first (it is within the in-flight budget either way).
-        let read = |body: Body| async move {
-            to_bytes(body, state.config.max_body)
-                .await
-                .map_err(|e| unreadable(e.into_inner(), state.config.max_body))
-        };
+        let limit = state.config.max_body;
         let (owner, bytes) = if key.is_some() {
-            (authenticate(state, project, key).await?, read(body).await?)
+            let owner = authenticate(state, project, key).await?;
+            (owner, read_body(body, limit).await?)
         } else {
-            let bytes = read(body).await?;
+            let bytes = read_body(body, limit).await?;
             key = sentry::header_key(&bytes);
             (authenticate(state, project, key).await?, bytes)
         };
@@ -205,22 +202,7 @@ async fn authenticate(
     {
         return Err(ApiError::unauthorized("unknown or revoked DSN key"));
     }
-    let owner = state
-        .ingest
-        .authenticate_sentry(key.as_deref())
-        .await
-        .map_err(|e| match e {
-            AuthError::Unauthenticated(message) => ApiError::unauthorized(message),
-            AuthError::Unavailable => {
-                let mut err = ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    e.to_string(),
-                );
-                err.retry_after = Some(5);
-                err
-            }
-        })?;
+    let owner = state.ingest.authenticate_sentry(key.as_deref()).await?;
     if project.parse::<i64>().ok() != Some(owner.project_id) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -247,24 +229,6 @@ fn key_in(headers: &HeaderMap) -> Option<String> {
                 (k.trim() == "sentry_key").then(|| v.trim().to_string())
             })
         })
-}
-
-fn unreadable(e: axum::BoxError, limit: usize) -> ApiError {
-    if e.is::<http_body_util::LengthLimitError>() {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is over the {limit}-byte limit (--max-body) once decompressed"),
-        )
-    } else if super::error::body_timed_out(e.as_ref()) {
-        super::error::body_timeout()
-    } else {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unreadable_body",
-            format!("cannot read the body (bad compression?): {e}"),
-        )
-    }
 }
 
 /// Overload answers 429 with `Retry-After`, what Sentry SDKs back off on; a storage failure

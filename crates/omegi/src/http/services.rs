@@ -143,12 +143,7 @@ async fn create_token(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid)): ApiPath<(i64, i64)>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    access::owner(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::owner_service(&state, &user, id, sid).await?;
     let plain = secret::generate_ingest_token();
     let token = state
         .store
@@ -179,12 +174,7 @@ async fn list_tokens(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Vec<IngestToken>>, ApiError> {
-    access::member(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::member_service(&state, &user, id, sid).await?;
     Ok(Json(state.store.tokens(sid).await?))
 }
 
@@ -206,12 +196,7 @@ async fn revoke_token(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid, tid)): ApiPath<(i64, i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    access::owner(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::owner_service(&state, &user, id, sid).await?;
     state
         .store
         .delete_token(sid, tid)
@@ -251,12 +236,7 @@ async fn list_sentry_keys(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Vec<SentryKey>>, ApiError> {
-    access::member(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::member_service(&state, &user, id, sid).await?;
     let rows = state.store.sentry_keys(sid).await?;
     Ok(Json(
         rows.into_iter()
@@ -279,12 +259,7 @@ async fn create_sentry_key(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid)): ApiPath<(i64, i64)>,
 ) -> Result<(StatusCode, Json<SentryKey>), ApiError> {
-    access::owner(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::owner_service(&state, &user, id, sid).await?;
     let row = state
         .store
         .create_sentry_key(sid, &secret::generate_sentry_key(), user.id, now_ms())
@@ -310,12 +285,7 @@ async fn revoke_sentry_key(
     CurrentUser(user): CurrentUser,
     ApiPath((id, sid, kid)): ApiPath<(i64, i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    access::owner(&state, &user, id).await?;
-    state
-        .store
-        .service(id, sid)
-        .await
-        .or_404(format_args!("service {sid}"))?;
+    access::owner_service(&state, &user, id, sid).await?;
     state
         .store
         .delete_sentry_key(sid, kid)

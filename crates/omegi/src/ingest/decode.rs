@@ -155,7 +155,7 @@ pub fn attributes(kvs: Vec<KeyValue>) -> Map<String, Value> {
 /// Text as both databases can store it: PostgreSQL's `text` and `jsonb` refuse U+0000, so
 /// a span carrying one would fail its whole batch for ever (and stall a Kafka partition); it
 /// becomes U+FFFD, the replacement character. Allocates only when there is one.
-fn storable(s: String) -> String {
+pub fn storable(s: String) -> String {
     if s.contains('\0') {
         s.replace('\0', "\u{FFFD}")
     } else {

@@ -84,22 +84,8 @@ impl Ingest {
             spans,
             ..Default::default()
         };
-        self.admit(project, &mut decoded).await?;
-        self.metrics
-            .received(via, decoded.spans.len() + decoded.rejected as usize);
-        self.metrics.rejected(
-            via,
-            "new_services_limited",
-            u64::try_from(decoded.rejected).unwrap_or(0),
-        );
-        let spans = std::mem::take(&mut decoded.spans);
-        let n = spans.len() as u64;
-        if n > 0 {
-            if let Err(e) = self.writer.write(spans).await {
-                self.metrics.rejected(via, e.reason(), n);
-                return Err(e);
-            }
-        }
+        self.admit_counted(via, project, &mut decoded).await?;
+        self.write(via, std::mem::take(&mut decoded.spans)).await?;
         Ok(decoded)
     }
 
@@ -127,14 +113,8 @@ impl Ingest {
         owner: &TokenOwner,
         request: ExportTraceServiceRequest,
     ) -> Result<ExportTraceServiceResponse, WriteError> {
-        let decoded = self.decode(via, owner, request).await?;
-        if !decoded.spans.is_empty() {
-            let spans = decoded.spans.len() as u64;
-            if let Err(e) = self.writer.write(decoded.spans).await {
-                self.metrics.rejected(via, e.reason(), spans);
-                return Err(e);
-            }
-        }
+        let mut decoded = self.decode(via, owner, request).await?;
+        self.write(via, std::mem::take(&mut decoded.spans)).await?;
         let partial_success = (decoded.rejected > 0).then(|| ExportTracePartialSuccess {
             rejected_spans: decoded.rejected,
             error_message: decoded.problems.join("; "),
@@ -151,18 +131,43 @@ impl Ingest {
         request: ExportTraceServiceRequest,
     ) -> Result<decode::Decoded, WriteError> {
         let mut decoded = decode::spans(owner, request);
-        let before = decoded.rejected;
-        self.admit(owner.project_id, &mut decoded).await?;
+        self.admit_counted(via, owner.project_id, &mut decoded)
+            .await?;
+        Ok(decoded)
+    }
+
+    /// [`Ingest::admit`], counting what was received and why spans were rejected (those
+    /// rejected before it were invalid).
+    async fn admit_counted(
+        &self,
+        via: Protocol,
+        project: i64,
+        decoded: &mut decode::Decoded,
+    ) -> Result<(), WriteError> {
+        let invalid = decoded.rejected;
+        self.admit(project, decoded).await?;
         self.metrics
             .received(via, decoded.spans.len() + decoded.rejected as usize);
         self.metrics
-            .rejected(via, "invalid", u64::try_from(before).unwrap_or(0));
+            .rejected(via, "invalid", u64::try_from(invalid).unwrap_or(0));
         self.metrics.rejected(
             via,
             "new_services_limited",
-            u64::try_from(decoded.rejected - before).unwrap_or(0),
+            u64::try_from(decoded.rejected - invalid).unwrap_or(0),
         );
-        Ok(decoded)
+        Ok(())
+    }
+
+    /// Hands spans to the span writer, answering once they are stored; refusals counted.
+    async fn write(&self, via: Protocol, spans: Vec<SpanRecord>) -> Result<(), WriteError> {
+        if spans.is_empty() {
+            return Ok(());
+        }
+        let n = spans.len() as u64;
+        self.writer
+            .write(spans)
+            .await
+            .inspect_err(|e| self.metrics.rejected(via, e.reason(), n))
     }
 
     /// Holds back the spans of services beyond the project's rate of new services

@@ -14,8 +14,8 @@ use serde_json::{json, Map, Value};
 
 use super::stack::{self, text};
 use crate::model::{
-    hex, Reported, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR,
-    STATUS_OK, STATUS_UNSET,
+    Reported, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR, STATUS_OK,
+    STATUS_UNSET,
 };
 use crate::store::SentryKeyOwner;
 
@@ -31,13 +31,12 @@ pub struct Context<'a> {
 const MAX_BREADCRUMBS: usize = 100;
 
 /// The span of an error or message event.
-pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord, String> {
-    let ev = Value::Object(event.clone());
-    let event_id = event_id(event).unwrap_or_else(random_id);
-    let platform = text(&ev, "platform").unwrap_or_else(|| "other".to_string());
-    let time_ns = timestamp_ns(event.get("timestamp")).unwrap_or_else(now_ns);
-    let chain = stack::exceptions(&ev);
-    let message = message(&ev);
+pub fn event_span(cx: &Context, ev: &Value) -> Result<SpanRecord, String> {
+    let event_id = event_id(ev).unwrap_or_else(crate::auth::secret::random_id128);
+    let platform = text(ev, "platform").unwrap_or_else(|| "other".to_string());
+    let time_ns = timestamp_ns(ev.get("timestamp")).unwrap_or_else(now_ns);
+    let chain = stack::exceptions(ev);
+    let message = message(ev);
     // SDKs that attach a stack trace to a message wrap it in a synthetic exception: the
     // message is what was captured, the frames only say where.
     let synthetic = !chain.is_empty()
@@ -75,30 +74,28 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
         })
         .unwrap_or_default();
     // Sentry's fingerprint variables, filled in; `{{ default }}` is left to grouping.
-    let innermost_function = chain
-        .first()
-        .and_then(|e| {
-            e.frames
-                .iter()
-                .find(|f| f.in_app == Some(true))
-                .or(e.frames.first())
-        })
-        .and_then(|f| f.function.clone());
-    let tag_values = tags(&ev);
+    // The frame that raised: the innermost of the application's own, else the innermost.
+    let innermost = chain.first().and_then(|e| {
+        e.frames
+            .iter()
+            .find(|f| f.in_app == Some(true))
+            .or(e.frames.first())
+    });
+    let tags = tags(ev);
     for part in fingerprint.iter_mut() {
         let Some(name) = variable(part) else { continue };
         let filled = match name.as_str() {
             "default" => continue,
             "type" | "error.type" => Some(exception_type.clone()),
             "message" | "error.value" => Some(value.clone()),
-            "transaction" => text(&ev, "transaction"),
-            "function" => innermost_function.clone(),
+            "transaction" => text(ev, "transaction"),
+            "function" => innermost.and_then(|f| f.function.clone()),
             "module" => chain.first().and_then(|e| e.module.clone()),
-            "level" => text(&ev, "level"),
-            "logger" => text(&ev, "logger"),
+            "level" => text(ev, "level"),
+            "logger" => text(ev, "logger"),
             other => other
                 .strip_prefix("tags.")
-                .and_then(|t| tag_values.get(t))
+                .and_then(|t| tags.get(t))
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from)),
         };
         *part = filled.unwrap_or_else(|| format!("<no {name}>"));
@@ -136,12 +133,6 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
         (Some(t), _) if remote_parent.is_some() => (t, own_id, remote_parent),
         _ => (event_id.clone(), own_id, None),
     };
-    let innermost = chain.first().and_then(|e| {
-        e.frames
-            .iter()
-            .find(|f| f.in_app == Some(true))
-            .or(e.frames.first())
-    });
     let mut attributes = Map::new();
     let mut put = |k: &str, v: Option<Value>| {
         if let Some(v) = v.filter(|v| !v.is_null()) {
@@ -178,20 +169,20 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
         (None, Some(func)) => Some(func.clone()),
         _ => None,
     });
-    let name = text(&ev, "transaction")
-        .or_else(|| text(&ev, "culprit"))
+    let name = text(ev, "transaction")
+        .or_else(|| text(ev, "culprit"))
         .or(function)
         .unwrap_or_else(|| exception_type.clone());
     let reported = Reported {
         event_id: event_id.clone(),
         captured: captured.to_string(),
-        level: text(&ev, "level"),
+        level: text(ev, "level"),
         platform: Some(platform.clone()),
         exceptions: chain.clone(),
-        breadcrumbs: breadcrumbs(&ev).into_iter().map(scrub).collect(),
+        breadcrumbs: breadcrumbs(ev).into_iter().map(scrub).collect(),
         request: request.cloned().map(scrub),
         user: ev.get("user").filter(|u| u.is_object()).cloned(),
-        tags: tags(&ev),
+        tags,
         contexts: ev
             .get("contexts")
             .and_then(Value::as_object)
@@ -235,24 +226,20 @@ pub fn event_span(cx: &Context, event: &Map<String, Value>) -> Result<SpanRecord
             time_ns,
             attributes: exception,
         }],
-        resource: Arc::new(resource(cx, &ev)),
+        resource: Arc::new(resource(cx, ev)),
     })
 }
 
 /// The spans of a transaction: itself and its child spans. A transaction without a valid
 /// trace context is refused (its spans could not join any trace).
-pub fn transaction_spans(
-    cx: &Context,
-    event: &Map<String, Value>,
-) -> Result<Vec<SpanRecord>, String> {
-    let ev = Value::Object(event.clone());
+pub fn transaction_spans(cx: &Context, ev: &Value) -> Result<Vec<SpanRecord>, String> {
     let trace = ev
         .pointer("/contexts/trace")
         .ok_or("a transaction needs contexts.trace")?;
     let trace_id =
         id(trace, "trace_id", 32).ok_or("contexts.trace.trace_id must be 32 hex digits")?;
     let root_id = id(trace, "span_id", 16).ok_or("contexts.trace.span_id must be 16 hex digits")?;
-    let resource = Arc::new(resource(cx, &ev));
+    let resource = Arc::new(resource(cx, ev));
     let end = timestamp_ns(ev.get("timestamp")).unwrap_or_else(now_ns);
     let start = timestamp_ns(ev.get("start_timestamp")).unwrap_or(end);
     let mut attributes = data(trace.get("data"));
@@ -264,7 +251,7 @@ pub fn transaction_spans(
             }
         }
     }
-    attributes.extend(tags(&ev));
+    attributes.extend(tags(ev));
     let mut spans = vec![span(
         cx,
         &resource,
@@ -272,7 +259,7 @@ pub fn transaction_spans(
             trace_id: trace_id.clone(),
             span_id: root_id.clone(),
             parent: id(trace, "parent_span_id", 16),
-            name: text(&ev, "transaction").unwrap_or_else(|| "transaction".to_string()),
+            name: text(ev, "transaction").unwrap_or_else(|| "transaction".to_string()),
             op,
             start,
             end,
@@ -550,28 +537,19 @@ fn tags(ev: &Value) -> Map<String, Value> {
     }
 }
 
-/// The event id without dashes, when it is a valid 32-digit hex id.
-pub fn event_id(event: &Map<String, Value>) -> Option<String> {
-    let raw = event
-        .get("event_id")?
-        .as_str()?
-        .replace('-', "")
-        .to_ascii_lowercase();
-    (raw.len() == 32
-        && raw.bytes().all(|b| b.is_ascii_hexdigit())
-        && raw.bytes().any(|b| b != b'0'))
-    .then_some(raw)
+/// The event id (dashes dropped), when it is a valid 32-digit hex id.
+pub fn event_id(ev: &Value) -> Option<String> {
+    id(ev, "event_id", 32)
 }
 
-pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-    hex(&bytes)
-}
-
-/// A lower-case hex id of `len` digits, not all zero.
+/// `v[key]` as a lower-case hex id of `len` digits (dashes dropped), not all zero.
 fn id(v: &Value, key: &str, len: usize) -> Option<String> {
-    let s = v.get(key)?.as_str()?.replace('-', "").to_ascii_lowercase();
+    hex_id(v.get(key), len)
+}
+
+/// A lower-case hex id of `len` digits (dashes dropped), not all zero.
+pub fn hex_id(v: Option<&Value>, len: usize) -> Option<String> {
+    let s = v?.as_str()?.replace('-', "").to_ascii_lowercase();
     (s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit()) && s.bytes().any(|b| b != b'0'))
         .then_some(s)
 }
@@ -613,10 +591,6 @@ mod tests {
         }
     }
 
-    fn event(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
-    }
-
     const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 
     #[test]
@@ -627,8 +601,8 @@ mod tests {
             sampled: false,
         };
         let e = |id: &str| {
-            event(json!({"event_id": id, "message": "m",
-                "contexts": {"trace": {"trace_id": TRACE, "span_id": "b7ad6b7169203331"}}}))
+            json!({"event_id": id, "message": "m",
+                "contexts": {"trace": {"trace_id": TRACE, "span_id": "b7ad6b7169203331"}}})
         };
         let a = event_span(&cx, &e("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")).unwrap();
         let b = event_span(&cx, &e("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")).unwrap();
@@ -664,10 +638,10 @@ mod tests {
         let reported = |fingerprint: Value| {
             let span = event_span(
                 &cx,
-                &event(json!({
+                &json!({
                 "event_id": "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", "transaction": "/pay",
                 "tags": {"region": "eu"}, "fingerprint": fingerprint,
-                "exception": {"values": [{"type": "E", "value": "v"}]}})),
+                "exception": {"values": [{"type": "E", "value": "v"}]}}),
             )
             .unwrap();
             let r: Reported =
@@ -694,11 +668,11 @@ mod tests {
             owner: &o,
             sampled: false,
         };
-        let span = event_span(&cx, &event(json!({
+        let span = event_span(&cx, &json!({
             "event_id": "ffffffffffffffffffffffffffffffff", "message": "m",
             "request": {"url": "https://x/login", "headers": {"Authorization": "Bearer abc", "Accept": "*/*"},
                         "data": {"password": "hunter2", "user": "ada"}, "cookies": "session=1"},
-            "breadcrumbs": [{"category": "http", "data": {"api_key": "k", "url": "/a"}}]})))
+            "breadcrumbs": [{"category": "http", "data": {"api_key": "k", "url": "/a"}}]}))
         .unwrap();
         let r: Reported =
             serde_json::from_value(span.events[0].attributes[SENTRY_REPORTED].clone()).unwrap();
@@ -719,13 +693,13 @@ mod tests {
             owner: &o,
             sampled: true,
         };
-        let spans = transaction_spans(&cx, &event(json!({
+        let spans = transaction_spans(&cx, &json!({
             "type": "transaction", "transaction": "/pay", "start_timestamp": 1.0, "timestamp": 2.0,
             "contexts": {"trace": {"trace_id": TRACE, "span_id": "b7ad6b7169203331", "op": "http.server", "status": "internal_error"}},
             "spans": [
                 {"span_id": "1111111111111111", "trace_id": "ffffffffffffffffffffffffffffffff", "op": "http.client",
                  "description": "GET http://payments:8080/pay", "data": {"url": "http://payments:8080/pay"},
-                 "start_timestamp": 1.1, "timestamp": 1.5, "status": "ok"}]})))
+                 "start_timestamp": 1.1, "timestamp": 1.5, "status": "ok"}]}))
         .unwrap();
         assert_eq!(spans.len(), 2);
         assert_eq!(

@@ -7,7 +7,7 @@ pub mod envelope;
 pub mod event;
 pub mod stack;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::model::SpanRecord;
 use crate::store::SentryKeyOwner;
@@ -26,13 +26,7 @@ pub struct Accepted {
 /// JSON as parsed, with NUL characters (which PostgreSQL's text cannot hold) replaced, in
 /// keys and values alike, as OTLP decoding does.
 fn storable(v: Value) -> Value {
-    let clean = |s: String| {
-        if s.contains('\0') {
-            s.replace('\0', "\u{FFFD}")
-        } else {
-            s
-        }
-    };
+    use crate::ingest::decode::storable as clean;
     match v {
         Value::String(s) => Value::String(clean(s)),
         Value::Array(a) => Value::Array(a.into_iter().map(storable).collect()),
@@ -45,16 +39,13 @@ fn storable(v: Value) -> Value {
     }
 }
 
-/// An item's JSON object, storable.
-fn item_object(bytes: &[u8]) -> Result<Map<String, Value>, String> {
+/// An item's payload: a JSON object with something in it, storable.
+fn item_object(bytes: &[u8]) -> Result<Value, String> {
     let map = envelope::object(bytes)?;
     if map.is_empty() {
         return Err("an empty event".to_string());
     }
-    match storable(Value::Object(map)) {
-        Value::Object(m) => Ok(m),
-        _ => unreachable!("an object stays an object"),
-    }
+    Ok(storable(Value::Object(map)))
 }
 
 /// An envelope (`POST /api/{project}/envelope/`). All or nothing: a malformed item refuses
@@ -68,10 +59,7 @@ pub fn envelope(owner: &SentryKeyOwner, body: &[u8]) -> Result<Accepted, String>
         .is_some_and(|s| s == "true" || s == &Value::Bool(true));
     let cx = Context { owner, sampled };
     let mut out = Accepted {
-        event_id: parsed
-            .header
-            .get("event_id")
-            .and_then(|_| event::event_id(&parsed.header)),
+        event_id: event::hex_id(parsed.header.get("event_id"), 32),
         ..Accepted::default()
     };
     for (n, item) in parsed.items.iter().enumerate() {

@@ -1,23 +1,18 @@
 """Sentry SDKs from the registries (Python `sentry-sdk`, Node `@sentry/node`, Java
 `io.sentry:sentry`) sending to a real omegi with a DSN from its API, nothing else changed."""
 
-import contextlib
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
-import requests
 
 HERE = Path(__file__).parent
 APPS = HERE / "apps"
 ROOT = HERE.parents[3]
 sys.path.insert(0, str(ROOT / "agents" / "testkit"))
 
-from omegi_testkit import free_port, reachable, running_omegi, wait_until  # noqa: E402
+from omegi_testkit import free_port, running, running_omegi, wait_until  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -53,42 +48,10 @@ def clean_env(**extra):
     return env
 
 
-class App:
-    def __init__(self, base, log):
-        self.base = base
-        self.log = log
-
-    def get(self, path):
-        return requests.get(f"{self.base}{path}", timeout=30)
-
-    def output(self):
-        return self.log.read_text(errors="replace")
-
-
-@contextlib.contextmanager
-def running(cmd, env, port):
-    log = Path(tempfile.mkstemp(prefix="omegi-sentry-test-", suffix=".log")[1])
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=APPS)
-    app = App(f"http://127.0.0.1:{port}", log)
-    try:
-        wait_until(lambda: proc.poll() is not None or reachable(f"{app.base}/health"), timeout=30, what=f"{cmd} to start")
-        assert proc.poll() is None, app.output()
-        yield app
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.unlink()
-
-
 def sentry_shop(dsn, tracing=False, downstream=None):
     port = free_port()
     env = clean_env(PYTHONPATH=str(APPS), SENTRY_DSN=dsn, TRACING="1" if tracing else "0", DOWNSTREAM_URL=downstream)
-    return running([sys.executable, "-m", "sentry_shop", str(port)], env, port)
+    return running([sys.executable, "-m", "sentry_shop", str(port)], env, port, cwd=APPS, startup=30)
 
 
 def payments_under_agent(omegi, service):
@@ -101,4 +64,4 @@ def payments_under_agent(omegi, service):
         OMEGI_TOKEN=omegi.token,
     )
     omegi_run = str(Path(sys.executable).parent / "omegi-run")
-    return running([omegi_run, sys.executable, "-m", "payments", str(port)], env, port)
+    return running([omegi_run, sys.executable, "-m", "payments", str(port)], env, port, cwd=APPS, startup=30)

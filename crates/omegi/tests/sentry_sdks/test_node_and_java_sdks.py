@@ -4,7 +4,6 @@ java/)."""
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
