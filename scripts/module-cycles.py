@@ -2,7 +2,7 @@
 """Checks the module graph of crates/omegi/src: no cycles (module A uses B and B uses A,
 directly or through others, counting `use`s and inline `crate::`/`super::` paths; a parent and
 its own submodules may use each other, as Rust nests) and no upward dependency between the
-layers model/config <- store/auth <- services (pipeline, ingest, live, accounts) <- transports
+layers model/config <- store/auth <- services (pipeline, ingest, live, accounts, alerts) <- transports
 (http, grpc, kafka, sentry, web) <- server/main. Exits 1 on either; see docs/architecture.md.
 
     python3 scripts/module-cycles.py [src-dir]
@@ -109,7 +109,7 @@ LAYERS = {
     "model": 0, "config": 0, "shutdown": 0, "metrics": 0,
     "store": 1, "auth": 1,
     "pipeline": 2, "ingest": 2, "live": 2, "accounts": 2, "service_map": 2, "knowledge": 2,
-    "retention": 2,
+    "retention": 2, "alerts": 2,
     "http": 3, "grpc": 3, "kafka": 3, "sentry": 3, "web": 3, "loadgen": 3,
     "server": 4, "main": 4,
 }

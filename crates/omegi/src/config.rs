@@ -135,6 +135,51 @@ pub struct ServeArgs {
     #[arg(long, env = "OMEGI_TRACE_RETENTION_HOURS", value_name = "HOURS")]
     pub trace_retention_hours: Option<f64>,
 
+    /// Let alert channels post to loopback and link-local addresses (127.0.0.1, ::1,
+    /// 169.254.x.x, …). Off, such URLs are refused so that a channel cannot reach services
+    /// only this machine sees (server-side request forgery).
+    #[arg(long, env = "OMEGI_ALERT_ALLOW_LOCAL_TARGETS")]
+    pub alert_allow_local_targets: bool,
+
+    /// After a channel gets a message, alerts for it within this window are folded into one
+    /// digest sent when the window ends. [default: 1m]
+    #[arg(long, env = "OMEGI_ALERT_DIGEST_WINDOW", value_name = "DURATION", value_parser = parse_duration)]
+    pub alert_digest_window: Option<Duration>,
+
+    /// First pause before a failed alert is sent again; it doubles each attempt (up to an hour),
+    /// and the alert is given up after 10 attempts. [default: 10s]
+    #[arg(long, env = "OMEGI_ALERT_RETRY", value_name = "DURATION", value_parser = parse_duration)]
+    pub alert_retry: Option<Duration>,
+
+    /// SMTP server for email alerts; without it email channels are off.
+    #[arg(long, env = "OMEGI_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port. [default: 587 with starttls, 465 with tls, 25 with none]
+    #[arg(long, env = "OMEGI_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// How the SMTP connection is encrypted: starttls, tls or none. [default: starttls]
+    #[arg(long, env = "OMEGI_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<SmtpTls>,
+
+    /// SMTP user name, when the server wants one.
+    #[arg(long, env = "OMEGI_SMTP_USER", value_name = "USER")]
+    pub smtp_user: Option<String>,
+
+    /// SMTP password.
+    #[arg(
+        long,
+        env = "OMEGI_SMTP_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub smtp_password: Option<String>,
+
+    /// Sender of alert emails, e.g. "Omegi <omegi@example.com>". [default: omegi@<smtp host>]
+    #[arg(long, env = "OMEGI_SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+
     /// GitHub OAuth app client id; without it GitHub sign-in is off.
     #[arg(long, env = "OMEGI_GITHUB_CLIENT_ID", value_name = "ID")]
     pub github_client_id: Option<String>,
@@ -196,11 +241,54 @@ struct FileConfig {
     kafka_group: Option<String>,
     retention_days: Option<f64>,
     trace_retention_hours: Option<f64>,
+    #[serde(default)]
+    alert_allow_local_targets: bool,
+    #[serde(default, deserialize_with = "de_duration")]
+    alert_digest_window: Option<Duration>,
+    #[serde(default, deserialize_with = "de_duration")]
+    alert_retry: Option<Duration>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_tls: Option<SmtpTls>,
+    smtp_user: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
     github_client_id: Option<String>,
     github_client_secret: Option<String>,
     github_authorize_url: Option<String>,
     github_token_url: Option<String>,
     github_user_url: Option<String>,
+}
+
+/// How the connection to the SMTP server is encrypted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (refused if the server does not offer it).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: for a relay on the same host or network only.
+    None,
+}
+
+/// The SMTP server email alerts go through.
+#[derive(Clone, Debug)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub credentials: Option<(String, String)>,
+    pub from: String,
+}
+
+/// How alerts are delivered.
+#[derive(Clone, Debug)]
+pub struct AlertConfig {
+    pub allow_local_targets: bool,
+    pub digest_window: Duration,
+    pub retry: Duration,
+    pub smtp: Option<SmtpConfig>,
 }
 
 /// Where the data lives.
@@ -264,6 +352,7 @@ pub struct Config {
     /// `--demo`: run the demo beside the server (`crate::demo`).
     pub demo: bool,
     pub retention: Retention,
+    pub alerts: AlertConfig,
 }
 
 impl Config {
@@ -278,6 +367,7 @@ impl Config {
     }
 
     fn resolve(a: ServeArgs, f: FileConfig) -> Result<Config, String> {
+        let alerts = alert_config(&a, &f)?;
         let http_addr = a
             .http_addr
             .or(f.http_addr)
@@ -459,6 +549,7 @@ impl Config {
             kafka,
             demo: a.demo,
             retention,
+            alerts,
         })
     }
 
@@ -468,6 +559,59 @@ impl Config {
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
     }
+}
+
+fn alert_config(a: &ServeArgs, f: &FileConfig) -> Result<AlertConfig, String> {
+    let smtp = match a.smtp_host.clone().or(f.smtp_host.clone()) {
+        None => None,
+        Some(host) if host.trim().is_empty() => return Err("--smtp-host: expected a host".into()),
+        Some(host) => {
+            let tls = a.smtp_tls.or(f.smtp_tls).unwrap_or(SmtpTls::Starttls);
+            let port = a.smtp_port.or(f.smtp_port).unwrap_or(match tls {
+                SmtpTls::Starttls => 587,
+                SmtpTls::Tls => 465,
+                SmtpTls::None => 25,
+            });
+            let user = a.smtp_user.clone().or(f.smtp_user.clone());
+            let password = a.smtp_password.clone().or(f.smtp_password.clone());
+            let credentials = match (user, password) {
+                (Some(u), Some(p)) => Some((u, p)),
+                (None, None) => None,
+                _ => return Err("--smtp-user and --smtp-password: give both or neither".into()),
+            };
+            let from = a
+                .smtp_from
+                .clone()
+                .or(f.smtp_from.clone())
+                .unwrap_or_else(|| format!("omegi@{host}"));
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                return Err(format!("--smtp-from: {from:?} is not an email address"));
+            }
+            Some(SmtpConfig {
+                host,
+                port,
+                tls,
+                credentials,
+                from,
+            })
+        }
+    };
+    let retry = a
+        .alert_retry
+        .or(f.alert_retry)
+        .unwrap_or(Duration::from_secs(10));
+    if retry.is_zero() {
+        return Err("--alert-retry: must be more than 0".into());
+    }
+    Ok(AlertConfig {
+        allow_local_targets: a.alert_allow_local_targets || f.alert_allow_local_targets,
+        digest_window: a
+            .alert_digest_window
+            .or(f.alert_digest_window)
+            .unwrap_or(Duration::from_secs(60)),
+        retry,
+        smtp,
+    })
 }
 
 /// `value` units of `unit_secs` seconds, which must be a positive, finite span.

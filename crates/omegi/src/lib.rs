@@ -2,6 +2,7 @@
 //! of how each error was solved. See `docs/architecture.md` for how the parts fit.
 
 pub mod accounts;
+pub mod alerts;
 pub mod auth;
 pub mod config;
 pub mod demo;

@@ -1,6 +1,6 @@
-//! Starting and stopping the server: opens the store, starts the span writer, the assembly
-//! and retention workers, the Kafka consumer when configured and the live-event relay, binds
-//! the HTTP and gRPC listeners and serves until asked to stop.
+//! Starting and stopping the server: opens the store, starts the span writer, the assembly,
+//! retention and alert workers, the Kafka consumer when configured and the live-event relay,
+//! binds the HTTP and gRPC listeners and serves until asked to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use anyhow::Context;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::alerts::Alerts;
 use crate::config::Config;
 use crate::grpc;
 use crate::http::{self, AppState};
@@ -31,6 +32,7 @@ pub struct Server {
     assembler: JoinHandle<()>,
     retention: JoinHandle<()>,
     notifications: JoinHandle<()>,
+    alerts: JoinHandle<()>,
     kafka: Option<JoinHandle<()>>,
     writer: JoinHandle<()>,
 }
@@ -95,6 +97,13 @@ impl Server {
             live_hub.clone(),
             stopped.clone(),
         ));
+        let alerts = Alerts::new(
+            store.clone(),
+            config.alerts.clone(),
+            public_url.clone().into(),
+        )
+        .map_err(anyhow::Error::msg)?;
+        let alert_worker = tokio::spawn(alerts.clone().run(stopped.clone()));
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
@@ -104,6 +113,7 @@ impl Server {
             live: live_hub,
             login_limits: Default::default(),
             deleted,
+            alerts: alerts.clone(),
         };
         let live = state.live.clone();
         let assembler = tokio::spawn(assembler::run(
@@ -115,6 +125,9 @@ impl Server {
                 tracing::debug!(project, ?saved, "trace assembled");
                 if !saved.new_errors.is_empty() || !saved.regressed_errors.is_empty() {
                     live.notify();
+                }
+                if saved.alerts > 0 {
+                    alerts.wake();
                 }
             },
         ));
@@ -149,6 +162,7 @@ impl Server {
             assembler,
             retention,
             notifications,
+            alerts: alert_worker,
             kafka,
             writer: writer_task,
         })
@@ -163,6 +177,7 @@ impl Server {
         self.assembler.await?;
         self.retention.await?;
         self.notifications.await?;
+        self.alerts.await?;
         // The consumer stores what it holds before the writer goes.
         if let Some(kafka) = self.kafka {
             kafka.await?;

@@ -2,6 +2,7 @@
 //! `utoipa` builds from the handlers' annotations.
 
 mod access;
+mod alerts;
 mod auth;
 mod comments;
 mod dashboard;
@@ -58,13 +59,15 @@ pub struct AppState {
     pub login_limits: Arc<front_door::LoginLimits>,
     /// What the retention worker of this node deleted.
     pub deleted: Arc<crate::retention::Deleted>,
+    /// Sends test alerts and checks channel targets.
+    pub alerts: crate::alerts::Alerts,
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Omegi API", description = "Error tracking for distributed systems, with a knowledge base of how errors were solved."),
     modifiers(&SessionCookie),
-    components(schemas(crate::store::ErrorSort)),
+    components(schemas(crate::store::ErrorSort, crate::alerts::message::AlertBody)),
     tags(
         (name = "auth", description = "Accounts and sign-in"),
         (name = "users", description = "Accounts"),
@@ -72,6 +75,7 @@ pub struct AppState {
         (name = "services", description = "Services and ingest tokens"),
         (name = "dashboard", description = "Service map and statistics"),
         (name = "errors", description = "Error groups, occurrences and traces"),
+        (name = "alerts", description = "Alert channels (webhook, Slack, Discord, Teams, email), rules and delivery history. The generic webhook body is the AlertBody schema."),
         (name = "notes", description = "The knowledge base: notes, links, tags, comments, graph"),
         (name = "ingest", description = "Endpoints for agents, authenticated by ingest token"),
         (name = "settings", description = "Server settings: retention, storage, Kafka intake"),
@@ -181,6 +185,7 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(projects::router())
         .merge(services::router())
         .merge(errors::router())
+        .merge(alerts::router())
         .merge(live::router())
         .merge(dashboard::router())
         .merge(notes::router())

@@ -1,6 +1,7 @@
 //! Plain data types shared by storage and the API. No I/O lives here.
 
 mod account;
+mod alert;
 mod assembly;
 mod error;
 mod graph;
@@ -11,6 +12,10 @@ mod settings;
 mod span;
 
 pub use account::{check_password, check_username, User, UserRole};
+pub use alert::{
+    type_glob, AlertChannel, AlertDelivery, AlertRule, ChannelKind, RuleFilter, RuleSpec, Seen,
+    Trigger, DEFAULT_INTERVAL_MINUTES,
+};
 pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
     ErrorGroup, ErrorStatus, Frame, Log, Occurrence, Operation, Reported, ReportedException,

@@ -6,10 +6,11 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{Any, FromRow, Transaction};
 
+use super::alert_outbox;
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
 use super::{encode_error, Backend, Result, Store};
 use crate::model::Millis;
-use crate::model::{Assembly, OccurrenceDraft};
+use crate::model::{Assembly, OccurrenceDraft, Seen};
 
 /// A trace whose spans have settled, at the version that was seen.
 #[derive(Clone, Debug, FromRow)]
@@ -24,6 +25,8 @@ pub struct DueTrace {
 pub struct Saved {
     pub new_errors: Vec<i64>,
     pub regressed_errors: Vec<i64>,
+    /// Alerts written to the outbox.
+    pub alerts: usize,
 }
 
 /// Minute buckets for the service map.
@@ -134,6 +137,7 @@ impl Store {
             .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
             .collect();
         let mut out = Vec::with_capacity(items.len());
+        let mut seen = Vec::new();
         if !items.is_empty() {
             save_map(&mut tx, self.backend, &items).await?;
             let mut existing = existing_occurrences(&mut tx, self.backend, &items).await?;
@@ -144,9 +148,16 @@ impl Store {
                     out.push((t.project_id, Saved::default()));
                     continue;
                 }
-                let saved =
-                    save_occurrences(&mut tx, self.backend, t, &a.occurrences, existing, now)
-                        .await?;
+                let saved = save_occurrences(
+                    &mut tx,
+                    self.backend,
+                    t,
+                    &a.occurrences,
+                    existing,
+                    now,
+                    &mut seen,
+                )
+                .await?;
                 for (kind, ids) in [
                     (ERROR_NEW, &saved.new_errors),
                     (ERROR_REGRESSED, &saved.regressed_errors),
@@ -157,6 +168,10 @@ impl Store {
                 }
                 out.push((t.project_id, saved));
             }
+        }
+        let alerts = alert_outbox::enqueue(&mut tx, &seen, now).await?;
+        if let Some((_, first)) = out.first_mut() {
+            first.alerts = alerts;
         }
         let evented = out
             .iter()
@@ -338,6 +353,7 @@ async fn save_occurrences(
     drafts: &[OccurrenceDraft],
     existing: Vec<Existing>,
     now: Millis,
+    seen: &mut Vec<Seen>,
 ) -> Result<Saved> {
     let mut saved = Saved::default();
     for d in drafts {
@@ -346,6 +362,16 @@ async fn save_occurrences(
             None => {
                 let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
                 insert_occurrence(tx, backend, t, error_id, d, now).await?;
+                seen.push(Seen {
+                    project_id: t.project_id,
+                    error_id,
+                    service: d.service.clone(),
+                    environment: Seen::environment_of(&d.summary),
+                    exception_type: d.exception_type.clone(),
+                    count,
+                    new: count == 1,
+                    regressed: regressed_now,
+                });
                 if count == 1 {
                     saved.new_errors.push(error_id);
                 } else if regressed_now && !saved.regressed_errors.contains(&error_id) {

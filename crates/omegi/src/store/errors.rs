@@ -265,7 +265,9 @@ impl Store {
         let mut tx = self.write().await?;
         let done = sqlx::query(
             "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
-             regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END WHERE id = $4",
+             regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END, \
+             resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE resolved_at END, \
+             resolved_by = CASE WHEN $1 = 'resolved' THEN $3 ELSE resolved_by END WHERE id = $4",
         )
         .bind(status.as_str())
         .bind(now)

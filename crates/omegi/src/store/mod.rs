@@ -3,6 +3,8 @@
 //! differ ask [`Store::backend`]. Migrations run at start-up, one folder per back-end.
 
 mod accounts;
+mod alert_outbox;
+mod alerts;
 mod assembly;
 mod dashboard;
 mod errors;
@@ -25,6 +27,8 @@ use sqlx::{AnyPool, Executor};
 use crate::config::Database;
 
 pub use accounts::NewUser;
+pub use alert_outbox::{Attempt, DeliveryRow};
+pub use alerts::{AlertSubject, ChannelRow, NewChannel, QuotedNote, RuleInput, RuleRecord};
 pub use assembly::{DueTrace, Saved};
 pub use dashboard::{MapData, StatsData};
 pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRecord};

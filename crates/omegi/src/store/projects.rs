@@ -118,6 +118,17 @@ impl Store {
         found(row)?.try_into()
     }
 
+    /// A project's name.
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
+    pub async fn project_name(&self, project: i64) -> Result<String> {
+        found(
+            sqlx::query_scalar("SELECT name FROM projects WHERE id = $1")
+                .bind(project)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
     pub async fn rename_project(&self, project: i64, name: &str) -> Result<()> {
         sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")

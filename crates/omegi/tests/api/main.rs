@@ -2,6 +2,7 @@
 //! SQLite and, with `OMEGI_TEST_POSTGRES_URL`, against PostgreSQL (see scripts/test.sh).
 
 mod accounts;
+mod alerts;
 mod assembly_limits;
 mod bad_input;
 mod cli;

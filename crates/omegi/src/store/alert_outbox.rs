@@ -1,0 +1,377 @@
+//! The alert outbox. Assembly tests new occurrences against the project's rules in the
+//! transaction that saves them and writes an outbox row per alert and channel there, so an
+//! alert exists exactly when its cause was committed. Senders claim due rows with a lease
+//! (on PostgreSQL skipping rows another node holds, so each alert is sent by one node), and
+//! record each attempt; the rows are the delivery history.
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{Any, FromRow, Transaction};
+
+use super::alerts::rules_of;
+use super::{Backend, Result, Store};
+use crate::model::{Millis, RuleSpec, Seen, Trigger};
+
+/// An outbox row as a sender works with it.
+#[derive(Clone, Debug, FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub project_id: i64,
+    pub rule_id: Option<i64>,
+    pub rule_name: String,
+    pub channel_id: Option<i64>,
+    pub channel_name: String,
+    pub error_id: Option<i64>,
+    pub fires_on: String,
+    pub detail: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub delivery_id: Option<String>,
+    pub response_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, project_id, rule_id, rule_name, channel_id, channel_name, error_id, \
+     fires_on, detail, status, attempts, next_attempt_at, delivery_id, response_code, last_error, \
+     created_at, sent_at";
+
+/// How an attempt ended.
+pub enum Attempt<'a> {
+    Sent {
+        code: Option<i64>,
+    },
+    /// Failed; tried again at `retry_at`, or given up when `None`.
+    Failed {
+        code: Option<i64>,
+        error: &'a str,
+        retry_at: Option<Millis>,
+    },
+}
+
+/// Tests `seen` (occurrences saved in `tx`) against their projects' rules and writes the
+/// alerts that fire to the outbox; returns how many rows it wrote.
+pub(super) async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    seen: &[Seen],
+    now: Millis,
+) -> Result<usize> {
+    if seen.is_empty() {
+        return Ok(0);
+    }
+    let mut projects: Vec<i64> = seen.iter().map(|s| s.project_id).collect();
+    projects.sort_unstable();
+    projects.dedup();
+    let rules = rules_of(tx, &projects).await?;
+    if rules.is_empty() {
+        return Ok(0);
+    }
+    let names = channel_names(tx, &projects).await?;
+    // Errors that became unresolved in this batch: none of them kept its service green.
+    let opened: Vec<i64> = seen
+        .iter()
+        .filter(|s| s.new || s.regressed)
+        .map(|s| s.error_id)
+        .collect();
+    let mut reddened: HashSet<(i64, i64, String)> = HashSet::new();
+    let mut written = 0;
+    let mut order: Vec<&Seen> = seen.iter().collect();
+    // One lock order for throttle rows, so two nodes never wait on each other in a circle.
+    order.sort_by_key(|s| s.error_id);
+    for s in order {
+        for rule in rules.iter().map(|r| &r.spec) {
+            if !rule.applies(s, now) {
+                continue;
+            }
+            let Some(detail) = fires(tx, rule, s, &opened, &mut reddened, now).await? else {
+                continue;
+            };
+            if !throttle(tx, rule, s.error_id, now).await? {
+                continue;
+            }
+            for channel in &rule.channel_ids {
+                let name = names.get(channel).map(String::as_str).unwrap_or_default();
+                insert(tx, rule, *channel, name, s, &detail, now).await?;
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// What the rule's trigger saw, when it fires for `s` beyond what [`RuleSpec::applies`]
+/// decides: a spike's count in its window, a service's first unresolved error.
+async fn fires(
+    tx: &mut Transaction<'_, Any>,
+    rule: &RuleSpec,
+    s: &Seen,
+    opened: &[i64],
+    reddened: &mut HashSet<(i64, i64, String)>,
+    now: Millis,
+) -> Result<Option<serde_json::Value>> {
+    Ok(match rule.trigger {
+        Trigger::Spike => {
+            let since = now.saturating_sub(rule.spike_minutes.saturating_mul(60_000));
+            let count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM occurrences WHERE error_id = $1 AND occurred_at >= $2",
+            )
+            .bind(s.error_id)
+            .bind(since)
+            .fetch_one(&mut **tx)
+            .await?;
+            (count >= rule.spike_count)
+                .then(|| serde_json::json!({"count": count, "minutes": rule.spike_minutes}))
+        }
+        Trigger::ServiceRed => {
+            if !reddened.insert((rule.id, s.project_id, s.service.clone())) {
+                return Ok(None);
+            }
+            let list = opened
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let others: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM errors WHERE project_id = $1 AND service = $2 \
+                 AND status = 'unresolved' AND id NOT IN ({list})"
+            ))
+            .bind(s.project_id)
+            .bind(&s.service)
+            .fetch_one(&mut **tx)
+            .await?;
+            (others == 0).then(|| serde_json::json!({"service": s.service}))
+        }
+        _ => Some(serde_json::json!({})),
+    })
+}
+
+/// Storm control: whether `rule` may alert of `error` now (at most once per interval), and
+/// if so, that it did. The conditional upsert is atomic on both back-ends; on PostgreSQL a
+/// second node's upsert waits for the first and then sees its time.
+async fn throttle(
+    tx: &mut Transaction<'_, Any>,
+    rule: &RuleSpec,
+    error: i64,
+    now: Millis,
+) -> Result<bool> {
+    let won: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO alert_throttle (rule_id, error_id, last_alerted_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (rule_id, error_id) DO UPDATE SET last_alerted_at = excluded.last_alerted_at \
+         WHERE alert_throttle.last_alerted_at <= $4 RETURNING rule_id",
+    )
+    .bind(rule.id)
+    .bind(error)
+    .bind(now)
+    .bind(now.saturating_sub(rule.interval_ms()))
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(won.is_some())
+}
+
+async fn channel_names(
+    tx: &mut Transaction<'_, Any>,
+    projects: &[i64],
+) -> Result<HashMap<i64, String>> {
+    let list = projects
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM alert_channels WHERE project_id IN ({list})"
+    ))
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    rule: &RuleSpec,
+    channel: i64,
+    channel_name: &str,
+    s: &Seen,
+    detail: &serde_json::Value,
+    now: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO alert_deliveries (project_id, rule_id, rule_name, channel_id, channel_name, \
+           error_id, fires_on, detail, status, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $9)",
+    )
+    .bind(s.project_id)
+    .bind(rule.id)
+    .bind(&rule.name)
+    .bind(channel)
+    .bind(channel_name)
+    .bind(s.error_id)
+    .bind(rule.trigger.as_str())
+    .bind(detail.to_string())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Claims up to `limit` due alerts for `lease_ms` and counts the attempt. An alert is due
+    /// when its retry time came and it is not claimed; a first attempt also waits until its
+    /// channel's digest window (`digest_ms` since the channel's last message) has passed, so
+    /// what arrives meanwhile goes out as one digest. Oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn claim_alerts(
+        &self,
+        now: Millis,
+        lease_ms: i64,
+        digest_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>> {
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+        };
+        let mut tx = self.write().await?;
+        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
+            "UPDATE alert_deliveries SET claimed_until = $1, attempts = attempts + 1 \
+             WHERE id IN (SELECT d.id FROM alert_deliveries d \
+               JOIN alert_channels c ON c.id = d.channel_id \
+               WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.claimed_until < $2 \
+                 AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= $3) \
+               ORDER BY d.id LIMIT $4{lock}) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(now - digest_ms)
+        .bind(limit)
+        .fetch_all(&mut **tx)
+        .await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Gives alerts that are about to be sent as one message its delivery id (kept by those
+    /// that already have one).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn set_delivery_id(&self, ids: &[i64], delivery_id: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE alert_deliveries SET delivery_id = $1 WHERE id = $2 \
+                 AND delivery_id IS NULL",
+            )
+            .bind(delivery_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an attempt at sending alerts `ids` (one message) to `channel`.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn finish_alerts(
+        &self,
+        channel: i64,
+        ids: &[i64],
+        attempt: Attempt<'_>,
+        now: Millis,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        for id in ids {
+            let q = match &attempt {
+                Attempt::Sent { code } => sqlx::query(
+                    "UPDATE alert_deliveries SET status = 'sent', sent_at = $1, \
+                     response_code = $2, last_error = NULL, claimed_until = 0 WHERE id = $3",
+                )
+                .bind(now)
+                .bind(*code),
+                Attempt::Failed {
+                    code,
+                    error,
+                    retry_at,
+                } => sqlx::query(
+                    "UPDATE alert_deliveries SET status = $1, next_attempt_at = $2, \
+                     response_code = $3, last_error = $4, claimed_until = 0 WHERE id = $5",
+                )
+                .bind(if retry_at.is_some() {
+                    "pending"
+                } else {
+                    "failed"
+                })
+                .bind(retry_at.unwrap_or(now))
+                .bind(*code)
+                .bind(error.to_string()),
+            };
+            q.bind(id).execute(&mut **tx).await?;
+        }
+        if matches!(attempt, Attempt::Sent { .. }) {
+            sqlx::query("UPDATE alert_channels SET last_sent_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(channel)
+                .execute(&mut **tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a test alert sent from Settings, in the history with the real ones.
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
+    pub async fn record_test_alert(
+        &self,
+        project: i64,
+        channel: (i64, &str),
+        delivery_id: &str,
+        attempt: Attempt<'_>,
+        now: Millis,
+    ) -> Result<()> {
+        let (status, code, error) = match attempt {
+            Attempt::Sent { code } => ("sent", code, None),
+            Attempt::Failed { code, error, .. } => ("failed", code, Some(error.to_string())),
+        };
+        sqlx::query(
+            "INSERT INTO alert_deliveries (project_id, rule_name, channel_id, channel_name, \
+               fires_on, detail, status, attempts, next_attempt_at, delivery_id, response_code, \
+               last_error, created_at, sent_at) \
+             VALUES ($1, '', $2, $3, 'test', '{}', $4, 1, $5, $6, $7, $8, $5, $9)",
+        )
+        .bind(project)
+        .bind(channel.0)
+        .bind(channel.1)
+        .bind(status)
+        .bind(now)
+        .bind(delivery_id)
+        .bind(code)
+        .bind(error)
+        .bind((status == "sent").then_some(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The project's delivery history (of one error when given), newest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
+    pub async fn alert_deliveries(
+        &self,
+        project: i64,
+        error: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<DeliveryRow>> {
+        let by_error = match error {
+            Some(e) => format!(" AND error_id = {e}"),
+            None => String::new(),
+        };
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM alert_deliveries WHERE project_id = $1{by_error} \
+             ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(project)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
