@@ -26,7 +26,8 @@ export OMEGI_TEST_KAFKA_BROKERS="$KAFKA_BROKERS"
 
 step "OpenTelemetry Python SDK for the client tests, and the Python agent"
 python_venv target/test-venv crates/omegi/tests/clients/requirements.txt agents/python/requirements-test.txt \
-    agents/java/tests/requirements.txt crates/omegi/tests/sentry_sdks/requirements.txt
+    agents/java/tests/requirements.txt crates/omegi/tests/sentry_sdks/requirements.txt \
+    crates/omegi/tests/alerts_email/requirements.txt
 target/test-venv/bin/pip install -q --disable-pip-version-check -e "agents/python[flask,fastapi,requests,httpx,urllib3,kafka]"
 export OMEGI_TEST_PYTHON="$PWD/target/test-venv/bin/python"
 
@@ -57,6 +58,9 @@ step "Sentry SDKs against a real omegi: Python (Flask), Node and Java, and Sentr
 (cd crates/omegi/tests/sentry_sdks/node && npm ci --no-audit --no-fund)
 mvn -q -f crates/omegi/tests/sentry_sdks/java/pom.xml dependency:copy-dependencies -DoutputDirectory=target/lib
 (cd crates/omegi/tests/sentry_sdks && OMEGI_BIN="$PWD/../../../../target/debug/omegi" "$OMEGI_TEST_PYTHON" -m pytest -q)
+
+step "Email alerts to a real SMTP server (aiosmtpd) on loopback"
+(cd crates/omegi/tests/alerts_email && OMEGI_BIN="$PWD/../../../../target/debug/omegi" "$OMEGI_TEST_PYTHON" -m pytest -q)
 
 step "web UI end to end in Chromium"
 (cd web && OMEGI_BIN="$PWD/../target/debug/omegi" npm run e2e)

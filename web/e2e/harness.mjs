@@ -26,7 +26,7 @@ export async function startOmegi() {
   const bin = process.env.OMEGI_BIN ?? join(here, "../../target/debug/omegi");
   const dir = mkdtempSync(join(tmpdir(), "omegi-e2e-"));
   const port = await freePort();
-  const child = spawn(bin, ["serve", "--data-dir", dir, "--http-addr", `127.0.0.1:${port}`, "--grpc-addr", "127.0.0.1:0", "--trace-settle", "300ms"], {
+  const child = spawn(bin, ["serve", "--data-dir", dir, "--http-addr", `127.0.0.1:${port}`, "--grpc-addr", "127.0.0.1:0", "--trace-settle", "300ms", "--alert-allow-local-targets", "--alert-digest-window", "100ms"], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, OMEGI_LOG: "warn" },
   });

@@ -1,6 +1,7 @@
 // The web UI, end to end, as a user goes through it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { checkoutTrace, sendTrace, shots, startBrowser, startOmegi } from "./harness.mjs";
 
 let omegi, browser, page, token;
@@ -145,6 +146,57 @@ test("a Sentry DSN from Settings; what the Sentry SDK reported shows on the erro
   assert.match(await page.getByTestId("request").textContent(), /POST https:\/\/shop\.example\.com\/pay/);
   assert.match(await page.getByTestId("tags").textContent(), /region=eu-west/);
   await shots(page, "sentry-error");
+});
+
+test("alerts from Settings: a signed webhook channel, a test alert, a rule, muting; the error page lists what it sent", async () => {
+  const received = [];
+  const sink = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: JSON.parse(body) });
+      res.end("ok");
+    });
+  });
+  await new Promise((r) => sink.listen(0, "127.0.0.1", r));
+  try {
+    await page.getByRole("navigation").getByRole("link", { name: "Settings" }).click();
+    const alerts = page.getByTestId("project-shop").getByTestId("alerts");
+    await alerts.getByLabel("Channel name").fill("ops hook");
+    await alerts.getByLabel("Channel kind").selectOption("webhook");
+    await alerts.getByLabel("Channel target").fill(`http://127.0.0.1:${sink.address().port}/hook`);
+    await alerts.getByRole("button", { name: "Add channel" }).click();
+    assert.match(await alerts.getByTestId("channel-secret").locator("code.secret-value").textContent(), /^[A-Za-z0-9]{43}$/);
+    await alerts.getByTestId("test-channel-ops hook").click();
+    await alerts.getByTestId("test-result").filter({ hasText: "delivered (200)" }).waitFor();
+    assert.equal(received.at(-1).body.kind, "test");
+    assert.match(received.at(-1).headers["x-omegi-signature"], /^sha256=[0-9a-f]{64}$/);
+
+    await alerts.getByTestId("new-rule").click();
+    await alerts.getByLabel("Rule name").fill("new errors");
+    await alerts.getByLabel("Trigger").selectOption("new");
+    await alerts.getByRole("button", { name: "Save rule" }).click();
+    await alerts.getByTestId("alert-rules").getByText("new errors").waitFor();
+    await alerts.getByTestId("mute-new errors").click();
+    await alerts.getByTestId("muted").waitFor();
+    await alerts.getByRole("button", { name: "unmute" }).click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="muted"]'));
+    await alerts.getByTestId("deliveries").getByText("test").waitFor();
+    await shots(page, "alerts-settings");
+
+    await sendTrace(omegi.base, token, checkoutTrace(5, { type: "LedgerMismatch", message: "totals differ by 3 cents" }));
+    for (let i = 0; i < 300 && !received.some((r) => r.body.kind === "alert"); i++) await new Promise((r) => setTimeout(r, 50));
+    const alert = received.find((r) => r.body.kind === "alert");
+    assert.ok(alert, "the rule sent an alert");
+    assert.equal(alert.body.alerts[0].error.exception_type, "LedgerMismatch");
+    await page.goto(alert.body.alerts[0].error.url);
+    const sent = page.getByTestId("error-alerts");
+    await sent.getByText("new errors").waitFor();
+    assert.match(await sent.textContent(), /sent/);
+    await shots(page, "error-alerts");
+  } finally {
+    sink.close();
+  }
 });
 
 test("an error note with a [[link]] and tags, found in the graph", async () => {

@@ -47,6 +47,13 @@ export type GraphEdge = Schemas["GraphEdge"];
 export type Graph = Schemas["Graph"];
 export type NoteInput = Schemas["NewNote"];
 export type TagCount = Schemas["TagCount"];
+export type AlertChannel = Schemas["AlertChannel"];
+export type ChannelKind = Schemas["ChannelKind"];
+export type AlertRule = Schemas["AlertRule"];
+export type Trigger = Schemas["Trigger"];
+export type AlertDelivery = Schemas["AlertDelivery"];
+export type RuleInput = Schemas["RuleBody"];
+export type TestResult = Schemas["TestResult"];
 
 /** An answer other than 2xx, with the server's error code and message. */
 export class ApiError extends Error {
@@ -99,6 +106,16 @@ export const api = {
   sentryKeys: (p: number, s: number) => call<SentryKey[]>("GET", `/api/projects/${p}/services/${s}/sentry-keys`),
   createSentryKey: (p: number, s: number) => call<SentryKey>("POST", `/api/projects/${p}/services/${s}/sentry-keys`, {}),
   revokeSentryKey: (p: number, s: number, k: number) => call<void>("DELETE", `/api/projects/${p}/services/${s}/sentry-keys/${k}`),
+  alertChannels: (p: number) => call<AlertChannel[]>("GET", `/api/projects/${p}/alert-channels`),
+  createAlertChannel: (p: number, name: string, kind: ChannelKind, target: string) => call<AlertChannel & { secret?: string | null }>("POST", `/api/projects/${p}/alert-channels`, { name, kind, target }),
+  deleteAlertChannel: (p: number, c: number) => call<void>("DELETE", `/api/projects/${p}/alert-channels/${c}`),
+  testAlertChannel: (p: number, c: number) => call<TestResult>("POST", `/api/projects/${p}/alert-channels/${c}/test`, {}),
+  alertRules: (p: number) => call<AlertRule[]>("GET", `/api/projects/${p}/alert-rules`),
+  createAlertRule: (p: number, r: RuleInput) => call<AlertRule>("POST", `/api/projects/${p}/alert-rules`, r),
+  updateAlertRule: (p: number, id: number, r: RuleInput) => call<AlertRule>("PUT", `/api/projects/${p}/alert-rules/${id}`, r),
+  deleteAlertRule: (p: number, id: number) => call<void>("DELETE", `/api/projects/${p}/alert-rules/${id}`),
+  alertDeliveries: (p: number) => call<AlertDelivery[]>("GET", `/api/projects/${p}/alert-deliveries`),
+  errorAlerts: (id: number) => call<AlertDelivery[]>("GET", `/api/errors/${id}/alerts`),
   errors: (params: Record<string, string | number | undefined>) => call<ErrorPage>("GET", `/api/errors${query(params)}`),
   error: (id: number) => call<ErrorDetail>("GET", `/api/errors/${id}`),
   setErrorStatus: (id: number, status: ErrorStatus) => call<ErrorGroup>("PATCH", `/api/errors/${id}`, { status }),

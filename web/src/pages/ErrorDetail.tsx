@@ -4,6 +4,7 @@ import { api, type Occurrence } from "../api";
 import { useData } from "../hooks";
 import { Waterfall } from "../components/Waterfall";
 import { ReportedDetails } from "../components/Reported";
+import { DeliveryTable } from "../components/Alerts";
 import { ago } from "../util";
 
 const REASON: Record<string, string> = { this_error: "Notes on this error", same_type: "Solved before? (same exception type)", text_match: "Mentions this message" };
@@ -13,6 +14,7 @@ export function ErrorDetailPage() {
   const detail = useData(() => api.error(id), [id]);
   const occurrences = useData(() => api.occurrences(id), [id]);
   const notes = useData(() => api.errorNotes(id), [id]);
+  const alerts = useData(() => api.errorAlerts(id), [id]);
   const [picked, setPicked] = useState<Occurrence | null>(null);
   const [copied, setCopied] = useState(false);
   if (detail.error) return <p className="error-text">{detail.error}</p>;
@@ -87,6 +89,10 @@ export function ErrorDetailPage() {
             </div>
           );
         })}
+      </section>
+      <section className="card" data-testid="error-alerts">
+        <h2>Alerts sent</h2>
+        <DeliveryTable deliveries={alerts.data ?? []} />
       </section>
       <section className="card">
         <h2>Occurrences</h2>

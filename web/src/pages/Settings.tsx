@@ -3,6 +3,7 @@ import { api, ApiError, type Project, type ServerSettings, type Service, type Us
 import { useData } from "../hooks";
 import { ago } from "../util";
 import { SetupGuide } from "../components/SetupGuide";
+import { ProjectAlerts } from "../components/Alerts";
 
 export function Settings({ user }: { user: User }) {
   const projects = useData(() => api.projects(), []);
@@ -101,6 +102,8 @@ function ProjectSettings({ project, user, onChange }: { project: Project; user: 
           <button type="submit" disabled={!member.trim()}>Add member</button>
         </form>
       )}
+      <h3>Alerts</h3>
+      <ProjectAlerts project={project} />
       {owner && <p><button className="ghost danger" onClick={() => window.confirm(`Delete project ${project.name} and all its errors?`) && run(() => api.deleteProject(project.id).then(onChange))}>Delete project</button></p>}
     </section>
   );
