@@ -28,7 +28,7 @@ export function ProjectAlerts({ project }: { project: Project }) {
   return (
     <div className="alerts" data-testid="alerts">
       <h4>Channels</h4>
-      <ChannelList project={project} owner={owner} channels={channels.data ?? []} onChange={() => { channels.reload(); history.reload(); }} />
+      <ChannelList project={project} owner={owner} channels={channels.data ?? []} onChange={() => { channels.reload(); rules.reload(); history.reload(); }} />
       <h4>Rules</h4>
       <RuleList project={project} owner={owner} rules={rules.data ?? []} channels={channels.data ?? []} onChange={rules.reload} />
       <h4>Delivery history <button className="link" onClick={history.reload}>refresh</button></h4>
@@ -64,7 +64,7 @@ function ChannelList({ project, owner, channels, onChange }: { project: Project;
           <li key={c.id}>
             <b>{c.name}</b> <small className="muted">{c.kind}{c.signed ? " · signed" : ""}</small> <code className="dsn">{c.target}</code>{" "}
             {owner && <button className="link" onClick={() => test(c)} data-testid={`test-channel-${c.name}`}>send test alert</button>}{" "}
-            {owner && <button className="link danger" onClick={() => window.confirm(`Delete channel ${c.name}?`) && api.deleteAlertChannel(project.id, c.id).then(onChange)}>delete</button>}
+            {owner && <button className="link danger" onClick={() => window.confirm(`Delete channel ${c.name}? Rules lose it; alerts waiting for it are dropped.`) && api.deleteAlertChannel(project.id, c.id).then(onChange, (err: Error) => setError(err.message))}>delete</button>}
             {tested[c.id] && <small className="muted" data-testid="test-result"> {tested[c.id]}</small>}
           </li>
         ))}
@@ -119,12 +119,12 @@ function RuleList({ project, owner, rules, channels, onChange }: { project: Proj
             <li key={r.id}>
               <b>{r.name}</b> <small className="muted">{TRIGGERS[r.trigger]}{r.trigger === "spike" ? ` (${r.spike_count} in ${r.spike_minutes} min)` : ""}
                 {r.service ? ` · service ${r.service}` : ""}{r.environment ? ` · env ${r.environment}` : ""}{r.exception_type ? ` · type ${r.exception_type}` : ""}
-                {r.min_count > 1 ? ` · ≥ ${r.min_count} seen` : ""} · at most once per {r.interval_minutes} min per error → {r.channel_ids.map(name).join(", ")}</small>
+                {r.min_count > 1 ? ` · ≥ ${r.min_count} seen` : ""} · at most once per {r.interval_minutes} min per error → {r.channel_ids.length > 0 ? r.channel_ids.map(name).join(", ") : "no channel: silent"}</small>
               {muted && <span className="pill" data-testid="muted"> muted until {new Date(r.muted_until ?? "").toLocaleString()}</span>}{" "}
               {owner && <>
                 <button className="link" onClick={() => setEditing({ id: r.id, input: inputOf(r) })}>edit</button>{" "}
                 {muted ? <button className="link" onClick={() => mute(r, null)}>unmute</button> : <button className="link" onClick={() => mute(r, 1)} data-testid={`mute-${r.name}`}>mute 1 h</button>}{" "}
-                <button className="link danger" onClick={() => window.confirm(`Delete rule ${r.name}?`) && api.deleteAlertRule(project.id, r.id).then(onChange)}>delete</button>
+                <button className="link danger" onClick={() => window.confirm(`Delete rule ${r.name}?`) && api.deleteAlertRule(project.id, r.id).then(onChange, (err: Error) => setError(err.message))}>delete</button>
               </>}
             </li>
           );
@@ -153,8 +153,8 @@ function RuleForm({ input, channels, onChange, onSubmit, onCancel }: { input: Ru
       <label>Service <input placeholder="any" value={input.service ?? ""} onChange={(e) => set({ service: e.target.value })} aria-label="Service filter" /></label>
       <label>Environment <input placeholder="any" value={input.environment ?? ""} onChange={(e) => set({ environment: e.target.value })} aria-label="Environment filter" /></label>
       <label>Exception type <input placeholder="any, or a glob like *Timeout*" value={input.exception_type ?? ""} onChange={(e) => set({ exception_type: e.target.value })} aria-label="Exception type filter" /></label>
-      <label>Seen at least <input type="number" min={1} value={input.min_count ?? 1} onChange={(e) => set({ min_count: num(e.target.value) })} aria-label="Minimum count" /></label>
-      <label>At most one alert per error every (min) <input type="number" min={1} value={input.interval_minutes ?? 30} onChange={(e) => set({ interval_minutes: num(e.target.value) })} aria-label="Interval minutes" /></label>
+      <label>Seen at least <input type="number" min={1} value={input.min_count ?? ""} onChange={(e) => set({ min_count: num(e.target.value) })} aria-label="Minimum count" /></label>
+      <label>At most one alert per error every (min) <input type="number" min={1} value={input.interval_minutes ?? ""} onChange={(e) => set({ interval_minutes: num(e.target.value) })} aria-label="Interval minutes" /></label>
       <fieldset>
         <legend>Send to</legend>
         {channels.map((c) => (

@@ -76,6 +76,8 @@ CREATE TABLE alert_deliveries (
     attempts        BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     claimed_until   BIGINT NOT NULL DEFAULT 0,
+    -- Which claim holds the row: only its holder records the attempt.
+    claim           TEXT,
     delivery_id     TEXT,
     response_code   BIGINT,
     last_error      TEXT,

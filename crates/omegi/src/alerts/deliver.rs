@@ -90,7 +90,8 @@ pub async fn send(
                 Outcome::failed(code, format!("HTTP {status}: {text}"))
             }
         }
-        Err(e) => Outcome::failed(None, error_chain(&e)),
+        // Without the URL: chat webhook URLs are credentials, and members read the history.
+        Err(e) => Outcome::failed(None, error_chain(&e.without_url())),
     }
 }
 

@@ -23,15 +23,17 @@ pub fn is_local(ip: IpAddr) -> bool {
                 || v4.is_multicast()
                 || v4.octets()[0] == 0
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_local(IpAddr::V4(v4)),
-            None => {
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || v6.is_multicast()
-                    || v6.is_unicast_link_local()
-            }
-        },
+        IpAddr::V6(v6) => {
+            // IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d, which includes ::1)
+            // forms reach the IPv4 address.
+            v6.to_ipv4().is_some_and(|v4| is_local(IpAddr::V4(v4)))
+                || v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unicast_link_local()
+                // The EC2 instance metadata service's IPv6 address.
+                || v6 == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+        }
     }
 }
 
@@ -140,6 +142,9 @@ mod tests {
             "::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
         ] {
             assert!(is_local(ip.parse().unwrap()), "{ip}");
         }
@@ -163,5 +168,15 @@ mod tests {
         assert!(guard.check_url("https://10.1.2.3/hook").await.is_ok());
         let open = Guard { allow_local: true };
         assert!(open.check_url("http://127.0.0.1:9000/hook").await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_sending_clients_resolver_refuses_names_of_local_addresses() {
+        let name: Name = "localhost".parse().unwrap();
+        let refused = Guard { allow_local: false }.resolver().resolve(name).await;
+        assert!(refused.is_err());
+        let name: Name = "localhost".parse().unwrap();
+        let allowed = Guard { allow_local: true }.resolver().resolve(name).await;
+        assert!(allowed.unwrap().next().is_some());
     }
 }

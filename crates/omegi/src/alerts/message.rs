@@ -22,7 +22,10 @@ pub struct AlertBody {
     pub project: ProjectRef,
     /// One line a person can read in a notification.
     pub text: String,
+    /// The alerts, one per error (a digest spells out the first five errors).
     pub alerts: Vec<AlertItem>,
+    /// Errors of a digest not spelled out in `alerts`.
+    pub omitted: usize,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -135,10 +138,7 @@ impl Gather<'_> {
     async fn knowledge(&self, s: &AlertSubject, regression: bool) -> Result<Knowledge> {
         let own = self.store.public_notes_on(s.id, 3).await?;
         let resolution = if regression {
-            let by_resolver = own
-                .iter()
-                .find(|n| Some(n.author_id) == s.resolved_by_id)
-                .or(own.first());
+            let by_resolver = own.iter().find(|n| Some(n.author_id) == s.resolved_by_id);
             Some(Resolution {
                 resolved_by: s.resolved_by.clone(),
                 resolved_at: s.resolved_at.map(rfc3339),
@@ -159,7 +159,8 @@ impl Gather<'_> {
         })
     }
 
-    /// A note on an error of the same type, else one whose text shares words with the message.
+    /// A note on an error of the same type, else one on an error of the project whose text
+    /// shares words with the message; public notes only.
     async fn solved_before(&self, s: &AlertSubject) -> Result<Option<QuotedNote>> {
         if let Some(n) = self.store.solved_before(s).await? {
             return Ok(Some(n));
@@ -181,6 +182,7 @@ impl Gather<'_> {
                 &NoteFilter {
                     q: Some(words.join(" ")),
                     any_word: true,
+                    project: Some(s.project_id),
                     limit: 1,
                     ..Default::default()
                 },

@@ -30,10 +30,16 @@ use message::{headline, AlertBody, Gather, ProjectRef};
 pub const MAX_ATTEMPTS: i64 = 10;
 /// Longest pause between attempts.
 const MAX_BACKOFF_MS: i64 = 3_600_000;
-/// How long a claim holds: longer than one message can take (20 s HTTP or SMTP timeout).
+/// How long a claim holds. A round stops sending once half of it is gone and hands the rest
+/// back, and one message may take at most [`SEND_TIMEOUT`], so a claim never runs out while
+/// its holder is still sending (another node would send the same alerts again).
 const LEASE_MS: i64 = 120_000;
-/// Alerts claimed at once.
-const CLAIM: i64 = 200;
+/// Longest a single message may take (HTTP, or a whole SMTP conversation).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Channels whose due alerts are claimed in one round.
+const CLAIM_CHANNELS: i64 = 20;
+/// Errors spelled out in one message; a digest counts the rest.
+pub const SHOWN: usize = 5;
 /// How often the outbox is looked at when nothing wakes the worker (other nodes' alerts).
 const POLL: Duration = Duration::from_secs(1);
 /// Recipients of one email channel.
@@ -56,6 +62,8 @@ impl Alerts {
         };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve names itself, past the guard's resolver.
+            .no_proxy()
             .timeout(Duration::from_secs(20))
             .user_agent(concat!("Omegi/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(guard.resolver())
@@ -111,9 +119,11 @@ impl Alerts {
     /// alerts it handled.
     async fn round(&self) -> Result<usize> {
         let digest_ms = i64::try_from(self.config.digest_window.as_millis()).unwrap_or(i64::MAX);
+        let claim = secret::random_id128();
+        let started = tokio::time::Instant::now();
         let rows = self
             .store
-            .claim_alerts(now_ms(), LEASE_MS, digest_ms, CLAIM)
+            .claim_alerts(&claim, now_ms(), LEASE_MS, digest_ms, CLAIM_CHANNELS)
             .await?;
         let n = rows.len();
         // Retries keep the message they belonged to; new alerts of a channel form one.
@@ -127,8 +137,14 @@ impl Alerts {
                 .or_default()
                 .push(row);
         }
+        let half_lease = Duration::from_millis(LEASE_MS as u64 / 2);
         for ((channel, delivery_id), rows) in messages {
-            if let Err(e) = self.send_message(channel, delivery_id, &rows).await {
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            if started.elapsed() > half_lease {
+                self.store.release_alerts(&claim, &ids).await?;
+                continue;
+            }
+            if let Err(e) = self.send_message(&claim, channel, delivery_id, &rows).await {
                 tracing::warn!(channel, "an alert message failed: {e}");
             }
         }
@@ -137,6 +153,7 @@ impl Alerts {
 
     async fn send_message(
         &self,
+        claim: &str,
         channel_id: i64,
         delivery_id: Option<String>,
         rows: &[DeliveryRow],
@@ -153,7 +170,7 @@ impl Alerts {
                 };
                 return self
                     .store
-                    .finish_alerts(channel_id, &ids, gone, now_ms())
+                    .finish_alerts(claim, channel_id, &ids, gone, now_ms())
                     .await;
             }
             Err(e) => return Err(e),
@@ -162,19 +179,12 @@ impl Alerts {
             Some(id) => id,
             None => {
                 let id = secret::random_id128();
-                self.store.set_delivery_id(&ids, &id).await?;
+                self.store.set_delivery_id(claim, &ids, &id).await?;
                 id
             }
         };
         let body = self.body(&channel, delivery_id, rows).await?;
-        let outcome = deliver::send(
-            &self.client,
-            self.guard(),
-            self.config.smtp.as_ref(),
-            &channel,
-            &body,
-        )
-        .await;
+        let outcome = self.deliver(&channel, &body).await;
         let attempts = rows.iter().map(|r| r.attempts).max().unwrap_or(1);
         let retry_at = (attempts < MAX_ATTEMPTS).then(|| now_ms() + self.backoff_ms(attempts));
         if let Some(e) = &outcome.error {
@@ -182,8 +192,26 @@ impl Alerts {
         }
         let attempt = attempt(&outcome, retry_at);
         self.store
-            .finish_alerts(channel.id, &ids, attempt, now_ms())
+            .finish_alerts(claim, channel.id, &ids, attempt, now_ms())
             .await
+    }
+
+    /// Sends one message, within [`SEND_TIMEOUT`].
+    async fn deliver(&self, channel: &ChannelRow, body: &AlertBody) -> Outcome {
+        let send = deliver::send(
+            &self.client,
+            self.guard(),
+            self.config.smtp.as_ref(),
+            channel,
+            body,
+        );
+        match tokio::time::timeout(SEND_TIMEOUT, send).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome {
+                code: None,
+                error: Some(format!("no answer within {}s", SEND_TIMEOUT.as_secs())),
+            },
+        }
     }
 
     /// The pause after the `attempts`th failure: the configured retry, doubled each time.
@@ -193,7 +221,8 @@ impl Alerts {
         base.saturating_mul(1 << shift).min(MAX_BACKOFF_MS)
     }
 
-    /// One message for `rows`: an alert when they are about one error, else a digest.
+    /// One message for `rows`: an alert when they are about one error, else a digest that
+    /// spells out the first [`SHOWN`] errors and counts the others.
     async fn body(
         &self,
         channel: &ChannelRow,
@@ -204,18 +233,26 @@ impl Alerts {
             store: &self.store,
             public_url: &self.public_url,
         };
+        let mut errors: Vec<i64> = rows.iter().filter_map(|r| r.error_id).collect();
+        errors.sort_unstable();
+        errors.dedup();
         let mut alerts = Vec::new();
+        let mut shown: Vec<i64> = Vec::new();
         for row in rows {
+            let Some(error) = row.error_id else { continue };
+            if shown.contains(&error) || shown.len() == SHOWN {
+                continue;
+            }
             match gather.item(row).await {
-                Ok(item) => alerts.push(item),
+                Ok(item) => {
+                    shown.push(error);
+                    alerts.push(item);
+                }
                 // The error was deleted meanwhile (retention): nothing left to say of it.
                 Err(StoreError::NotFound) => {}
                 Err(e) => return Err(e),
             }
         }
-        let mut errors: Vec<i64> = alerts.iter().map(|a| a.error.id).collect();
-        errors.sort_unstable();
-        errors.dedup();
         let project = self
             .store
             .project_name(channel.project_id)
@@ -234,6 +271,7 @@ impl Alerts {
                 name: project,
             },
             text,
+            omitted: errors.len().saturating_sub(alerts.len()),
             alerts,
         })
     }
@@ -259,15 +297,9 @@ impl Alerts {
                 channel.name
             ),
             alerts: Vec::new(),
+            omitted: 0,
         };
-        let outcome = deliver::send(
-            &self.client,
-            self.guard(),
-            self.config.smtp.as_ref(),
-            channel,
-            &body,
-        )
-        .await;
+        let outcome = self.deliver(channel, &body).await;
         self.store
             .record_test_alert(
                 channel.project_id,

@@ -211,15 +211,19 @@ impl Seen {
 impl RuleFilter {
     /// Whether an occurrence passes every filter.
     pub fn matches(&self, seen: &Seen) -> bool {
+        let glob = self.exception_type.as_deref().and_then(type_glob);
+        self.matches_with(seen, glob.as_ref())
+    }
+
+    /// The same with the exception-type glob compiled once (`None` for no glob).
+    fn matches_with(&self, seen: &Seen, glob: Option<&glob::Pattern>) -> bool {
         self.service.as_ref().is_none_or(|s| *s == seen.service)
             && self
                 .environment
                 .as_ref()
                 .is_none_or(|e| seen.environment.as_ref() == Some(e))
-            && self
-                .exception_type
-                .as_ref()
-                .is_none_or(|g| type_glob(g).is_some_and(|p| p.matches(&seen.exception_type)))
+            && (self.exception_type.is_none()
+                || glob.is_some_and(|p| p.matches(&seen.exception_type)))
             && seen.count >= self.min_count
     }
 }
@@ -242,6 +246,8 @@ pub struct RuleSpec {
     pub interval_minutes: i64,
     pub muted_until: Option<Millis>,
     pub channel_ids: Vec<i64>,
+    /// `filter.exception_type` compiled.
+    pub type_glob: Option<glob::Pattern>,
 }
 
 impl RuleSpec {
@@ -251,7 +257,7 @@ impl RuleSpec {
         if self.project_id != seen.project_id
             || self.channel_ids.is_empty()
             || self.muted_until.is_some_and(|m| m > now)
-            || !self.filter.matches(seen)
+            || !self.filter.matches_with(seen, self.type_glob.as_ref())
         {
             return false;
         }
@@ -297,6 +303,7 @@ mod tests {
             interval_minutes: 30,
             muted_until: None,
             channel_ids: vec![1],
+            type_glob: None,
         }
     }
 

@@ -76,13 +76,18 @@ pub(super) async fn enqueue(
         .map(|s| s.error_id)
         .collect();
     let mut reddened: HashSet<(i64, i64, String)> = HashSet::new();
+    // A rule decides once per error and batch, however often the error occurred in it.
+    let mut decided: HashSet<(i64, i64)> = HashSet::new();
     let mut written = 0;
     let mut order: Vec<&Seen> = seen.iter().collect();
     // One lock order for throttle rows, so two nodes never wait on each other in a circle.
     order.sort_by_key(|s| s.error_id);
     for s in order {
         for rule in rules.iter().map(|r| &r.spec) {
-            if !rule.applies(s, now) {
+            if !rule.applies(s, now) || !decided.insert((rule.id, s.error_id)) {
+                continue;
+            }
+            if throttled(tx, rule, s.error_id, now).await? {
                 continue;
             }
             let Some(detail) = fires(tx, rule, s, &opened, &mut reddened, now).await? else {
@@ -114,11 +119,14 @@ async fn fires(
     Ok(match rule.trigger {
         Trigger::Spike => {
             let since = now.saturating_sub(rule.spike_minutes.saturating_mul(60_000));
+            // Counted up to the threshold only: a hot error's window can hold many rows.
             let count: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM occurrences WHERE error_id = $1 AND occurred_at >= $2",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM occurrences \
+                 WHERE error_id = $1 AND occurred_at >= $2 LIMIT $3) AS w",
             )
             .bind(s.error_id)
             .bind(since)
+            .bind(rule.spike_count)
             .fetch_one(&mut **tx)
             .await?;
             (count >= rule.spike_count)
@@ -145,6 +153,24 @@ async fn fires(
         }
         _ => Some(serde_json::json!({})),
     })
+}
+
+/// Whether `rule` alerted of `error` within its interval: read before the work a trigger
+/// needs, which [`throttle`] then settles atomically.
+async fn throttled(
+    tx: &mut Transaction<'_, Any>,
+    rule: &RuleSpec,
+    error: i64,
+    now: Millis,
+) -> Result<bool> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT last_alerted_at FROM alert_throttle WHERE rule_id = $1 AND error_id = $2",
+    )
+    .bind(rule.id)
+    .bind(error)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(last.is_some_and(|t| t > now.saturating_sub(rule.interval_ms())))
 }
 
 /// Storm control: whether `rule` may alert of `error` now (at most once per interval), and
@@ -216,54 +242,77 @@ async fn insert(
 }
 
 impl Store {
-    /// Claims up to `limit` due alerts for `lease_ms` and counts the attempt. An alert is due
-    /// when its retry time came and it is not claimed; a first attempt also waits until its
-    /// channel's digest window (`digest_ms` since the channel's last message) has passed, so
-    /// what arrives meanwhile goes out as one digest. Oldest first.
+    /// Claims the due alerts of up to `channels` channels for `lease_ms` under `claim`, and
+    /// counts the attempt. An alert is due when its retry time came and it is not claimed; a
+    /// first attempt also waits until its channel's digest window (`digest_ms` since the
+    /// channel's last message) has passed, so what arrives meanwhile goes out as one digest.
+    /// A channel's due alerts are claimed together (on PostgreSQL the channel row is locked
+    /// while claiming, and channels another node is claiming are skipped), so a message is
+    /// never split between claims. Oldest first.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn claim_alerts(
         &self,
+        claim: &str,
         now: Millis,
         lease_ms: i64,
         digest_ms: i64,
-        limit: i64,
+        channels: i64,
     ) -> Result<Vec<DeliveryRow>> {
         let lock = match self.backend {
             Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         };
+        let due = "d.status = 'pending' AND d.next_attempt_at <= $1 AND d.claimed_until < $1 \
+                   AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= $2)";
         let mut tx = self.write().await?;
-        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-            "UPDATE alert_deliveries SET claimed_until = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT d.id FROM alert_deliveries d \
-               JOIN alert_channels c ON c.id = d.channel_id \
-               WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.claimed_until < $2 \
-                 AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= $3) \
-               ORDER BY d.id LIMIT $4{lock}) \
-             RETURNING {COLUMNS}"
+        let picked: Vec<i64> = sqlx::query_scalar(&format!(
+            "SELECT c.id FROM alert_channels c WHERE EXISTS (SELECT 1 FROM alert_deliveries d \
+               WHERE d.channel_id = c.id AND {due}) ORDER BY c.id LIMIT $3{lock}"
         ))
-        .bind(now + lease_ms)
         .bind(now)
         .bind(now - digest_ms)
-        .bind(limit)
+        .bind(channels)
+        .fetch_all(&mut **tx)
+        .await?;
+        if picked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = picked
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
+            "UPDATE alert_deliveries SET claimed_until = $3, claim = $4, attempts = attempts + 1 \
+             WHERE id IN (SELECT d.id FROM alert_deliveries d \
+               JOIN alert_channels c ON c.id = d.channel_id \
+               WHERE c.id IN ({list}) AND {due}) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(now)
+        .bind(now - digest_ms)
+        .bind(now + lease_ms)
+        .bind(claim)
         .fetch_all(&mut **tx)
         .await?;
         tx.commit().await?;
+        let mut rows = rows;
+        rows.sort_by_key(|r| r.id);
         Ok(rows)
     }
 
-    /// Gives alerts that are about to be sent as one message its delivery id (kept by those
-    /// that already have one).
+    /// Hands alerts back unsent (the round ran out of time): due again at once, the attempt
+    /// not counted.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn set_delivery_id(&self, ids: &[i64], delivery_id: &str) -> Result<()> {
+    pub async fn release_alerts(&self, claim: &str, ids: &[i64]) -> Result<()> {
         let mut tx = self.write().await?;
         for id in ids {
             sqlx::query(
-                "UPDATE alert_deliveries SET delivery_id = $1 WHERE id = $2 \
-                 AND delivery_id IS NULL",
+                "UPDATE alert_deliveries SET claimed_until = 0, claim = NULL, \
+                 attempts = attempts - 1 WHERE id = $1 AND claim = $2",
             )
-            .bind(delivery_id)
             .bind(id)
+            .bind(claim)
             .execute(&mut **tx)
             .await?;
         }
@@ -271,10 +320,33 @@ impl Store {
         Ok(())
     }
 
-    /// Records an attempt at sending alerts `ids` (one message) to `channel`.
+    /// Gives alerts that are about to be sent as one message its delivery id (kept by those
+    /// that already have one); only while `claim` holds them.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn set_delivery_id(&self, claim: &str, ids: &[i64], delivery_id: &str) -> Result<()> {
+        let mut tx = self.write().await?;
+        for id in ids {
+            sqlx::query(
+                "UPDATE alert_deliveries SET delivery_id = $1 WHERE id = $2 \
+                 AND delivery_id IS NULL AND claim = $3",
+            )
+            .bind(delivery_id)
+            .bind(id)
+            .bind(claim)
+            .execute(&mut **tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an attempt at sending alerts `ids` (one message) to `channel`, for the rows
+    /// `claim` still holds (a claim whose lease ran out and was taken over records nothing).
+    /// Alerts whose channel was deleted meanwhile end as failed.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn finish_alerts(
         &self,
+        claim: &str,
         channel: i64,
         ids: &[i64],
         attempt: Attempt<'_>,
@@ -285,7 +357,8 @@ impl Store {
             let q = match &attempt {
                 Attempt::Sent { code } => sqlx::query(
                     "UPDATE alert_deliveries SET status = 'sent', sent_at = $1, \
-                     response_code = $2, last_error = NULL, claimed_until = 0 WHERE id = $3",
+                     response_code = $2, last_error = NULL, claimed_until = 0 \
+                     WHERE id = $3 AND claim = $4",
                 )
                 .bind(now)
                 .bind(*code),
@@ -294,8 +367,10 @@ impl Store {
                     error,
                     retry_at,
                 } => sqlx::query(
-                    "UPDATE alert_deliveries SET status = $1, next_attempt_at = $2, \
-                     response_code = $3, last_error = $4, claimed_until = 0 WHERE id = $5",
+                    "UPDATE alert_deliveries SET \
+                       status = CASE WHEN channel_id IS NULL THEN 'failed' ELSE $1 END, \
+                       next_attempt_at = $2, response_code = $3, last_error = $4, \
+                       claimed_until = 0 WHERE id = $5 AND claim = $6",
                 )
                 .bind(if retry_at.is_some() {
                     "pending"
@@ -306,7 +381,7 @@ impl Store {
                 .bind(*code)
                 .bind(error.to_string()),
             };
-            q.bind(id).execute(&mut **tx).await?;
+            q.bind(id).bind(claim).execute(&mut **tx).await?;
         }
         if matches!(attempt, Attempt::Sent { .. }) {
             sqlx::query("UPDATE alert_channels SET last_sent_at = $1 WHERE id = $2")

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::{found, stored, Result, Store, StoreError};
-use crate::model::{ChannelKind, Millis, RuleFilter, RuleSpec, Trigger};
+use crate::model::{type_glob, ChannelKind, Millis, RuleFilter, RuleSpec, Trigger};
 
 /// A channel as stored, secret included; the API decides what a caller sees of it.
 #[derive(Clone, Debug, FromRow)]
@@ -220,11 +220,14 @@ impl Store {
             }
         };
         let row = found(row)?;
+        let mut channels = r.channel_ids.clone();
+        channels.sort_unstable();
+        channels.dedup();
         sqlx::query("DELETE FROM alert_rule_channels WHERE rule_id = $1")
             .bind(row.id)
             .execute(&mut **tx)
             .await?;
-        for channel in &r.channel_ids {
+        for channel in &channels {
             sqlx::query("INSERT INTO alert_rule_channels (rule_id, channel_id) VALUES ($1, $2)")
                 .bind(row.id)
                 .bind(channel)
@@ -232,9 +235,6 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        let mut channels = r.channel_ids.clone();
-        channels.sort_unstable();
-        channels.dedup();
         record(row, channels)
     }
 
@@ -306,6 +306,7 @@ fn record(r: RuleRow, channel_ids: Vec<i64>) -> Result<RuleRecord> {
             trigger,
             spike_count: r.spike_count.unwrap_or(0),
             spike_minutes: r.spike_minutes.unwrap_or(0),
+            type_glob: r.exception_type.as_deref().and_then(type_glob),
             filter: RuleFilter {
                 service: r.service,
                 environment: r.environment,

@@ -16,6 +16,8 @@ pub struct NoteFilter {
     pub author: Option<String>,
     pub kind: Option<NoteKind>,
     pub error: Option<i64>,
+    /// Only notes on errors of this project.
+    pub project: Option<i64>,
     /// Match notes with any word of `q` rather than all of them.
     pub any_word: bool,
     /// Leave these notes out.
@@ -106,6 +108,12 @@ impl Store {
         }
         if let Some(error) = f.error {
             query.and(format!("n.error_id = {}", p.int(error)));
+        }
+        if let Some(project) = f.project {
+            query.and(format!(
+                "n.error_id IN (SELECT e.id FROM errors e WHERE e.project_id = {})",
+                p.int(project)
+            ));
         }
         for id in &f.exclude {
             query.and(format!("n.id <> {}", p.int(*id)));

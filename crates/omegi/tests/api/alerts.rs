@@ -633,6 +633,19 @@ async fn channel_secrets_are_for_owners_and_local_urls_are_refused() {
     )
     .await
     .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    // A failed delivery's error names no URL: the member reads the history.
+    let tried = alice
+        .post(&format!("{path}/{cid}/test"), json!({}))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(tried["delivered"], false);
+    let history = bob
+        .get(&format!("/api/projects/{p}/alert-deliveries"))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(history[0]["status"], "failed");
+    assert!(history[0]["last_error"].is_string());
+    assert!(!history.to_string().contains("secretpart"), "{history}");
     for who in [&eve] {
         who.get(&path).await.expect(StatusCode::NOT_FOUND);
         who.get(&format!("/api/projects/{p}/alert-rules"))
@@ -754,30 +767,81 @@ async fn two_nodes_on_one_postgresql_send_each_alert_once() {
         let node = if n % 2 == 0 { &a } else { &b };
         fail(node, &ing.token, n, "gateway", &format!("Failure{n}")).await;
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let alerted = || -> Vec<i64> {
-        sink.received("/hook")
-            .iter()
-            .flat_map(|r| {
-                r.json()["alerts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|a| a["error"]["id"].as_i64().unwrap())
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+    // Errors a message names (a digest spells out five and counts the rest).
+    let alerted = || -> (usize, Vec<i64>) {
+        let mut total = 0;
+        let mut ids = Vec::new();
+        for r in sink.received("/hook") {
+            let body = r.json();
+            let alerts = body["alerts"].as_array().unwrap();
+            total += alerts.len() + body["omitted"].as_u64().unwrap() as usize;
+            ids.extend(alerts.iter().map(|a| a["error"]["id"].as_i64().unwrap()));
+        }
+        (total, ids)
     };
-    while alerted().len() < 12 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while alerted().0 < 12 {
         assert!(tokio::time::Instant::now() < deadline, "{:?}", alerted());
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut ids = alerted();
+    let (total, mut ids) = alerted();
+    assert_eq!(total, 12, "no alert sent twice");
+    let named = ids.len();
     ids.sort_unstable();
     ids.dedup();
-    assert_eq!(alerted().len(), 12, "no alert sent twice");
-    assert_eq!(ids.len(), 12);
+    assert_eq!(ids.len(), named, "no error named twice");
+    let history = ing
+        .api
+        .get(&format!("/api/projects/{}/alert-deliveries", ing.project))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(history.as_array().unwrap().len(), 12);
+    assert!(history
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["status"] == "sent" && d["attempts"] == 1));
     b.stop().await;
     a.stop().await;
+}
+
+#[tokio::test]
+async fn a_service_turning_red_alerts_on_its_first_unresolved_error_only() {
+    let t = alerting_server().await;
+    let sink = Sink::start().await;
+    let ing = setup(&t).await;
+    let (api, p) = (&ing.api, ing.project);
+    let (c, _) = channel(api, p, "webhook", &format!("{}/hook", sink.base)).await;
+    rule(
+        api,
+        p,
+        json!({"name": "red", "trigger": "service_red", "channel_ids": [c]}),
+    )
+    .await;
+    fail(&t, &ing.token, 1, "payments", "CardDeclined").await;
+    let first = sink.wait_for("/hook", 1).await[0].json();
+    assert_eq!(first["alerts"][0]["trigger"], "service_red");
+    assert_eq!(first["alerts"][0]["detail"]["service"], "payments");
+    // Another error of the already red service, and one of another service.
+    fail(&t, &ing.token, 2, "payments", "Timeout").await;
+    fail(&t, &ing.token, 3, "ledger", "Mismatch").await;
+    let both = sink.wait_for("/hook", 2).await;
+    assert_eq!(both[1].json()["alerts"][0]["detail"]["service"], "ledger");
+    let errors = wait_errors(api, |e| e.len() == 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.received("/hook").len(), 2, "payments was already red");
+    // Green again once its errors are resolved; the next one turns it red.
+    for e in errors.iter().filter(|e| e["service"] == "payments") {
+        api.patch(
+            &format!("/api/errors/{}", e["id"]),
+            json!({"status": "resolved"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    }
+    fail(&t, &ing.token, 4, "payments", "Overdraft").await;
+    let third = sink.wait_for("/hook", 3).await[2].json();
+    assert_eq!(third["alerts"][0]["error"]["exception_type"], "Overdraft");
+    t.stop().await;
 }
