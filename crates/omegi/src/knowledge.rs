@@ -7,6 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 use crate::model::{Graph, GraphEdge, GraphNode};
 use crate::store::{Result, Store};
 
+/// The words of an error message worth searching notes for ("solved before?"): at least three
+/// characters, not plain numbers, the first twelve.
+pub fn message_words(message: &str) -> Vec<&str> {
+    message
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .take(12)
+        .collect()
+}
+
 /// The graph `viewer` sees: `mine` for their notes and their neighbours, else every visible
 /// note; only notes with `tag` when given.
 pub async fn graph(store: &Store, viewer: i64, mine: bool, tag: Option<&str>) -> Result<Graph> {

@@ -8,6 +8,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::knowledge;
 use crate::model::{rfc3339, Seen};
 use crate::store::{AlertSubject, DeliveryRow, NoteFilter, QuotedNote, Result, Store, StoreError};
 
@@ -165,12 +166,7 @@ impl Gather<'_> {
         if let Some(n) = self.store.solved_before(s).await? {
             return Ok(Some(n));
         }
-        let words: Vec<&str> = s
-            .message
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-            .take(12)
-            .collect();
+        let words = knowledge::message_words(&s.message);
         if words.is_empty() {
             return Ok(None);
         }
@@ -213,13 +209,7 @@ fn excerpt(body: &str) -> String {
         .filter(|l| !l.is_empty())
         .take(EXCERPT_LINES)
         .collect();
-    let text = lines.join("\n");
-    if text.chars().count() <= EXCERPT_CHARS {
-        return text;
-    }
-    let mut cut: String = text.chars().take(EXCERPT_CHARS - 1).collect();
-    cut.push('…');
-    cut
+    clip(&lines.join("\n"), EXCERPT_CHARS)
 }
 
 /// One line for an item: "Regression: OutOfStock in inventory — sku 42 is sold out".
@@ -237,13 +227,17 @@ pub fn headline(item: &AlertItem) -> String {
 
 /// The first line of a message, at most 200 characters.
 pub fn first_line(s: &str) -> String {
-    let line = s.lines().next().unwrap_or_default();
-    if line.chars().count() <= 200 {
-        return line.to_string();
+    clip(s.lines().next().unwrap_or_default(), 200)
+}
+
+/// At most `max` characters, the last one `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
     }
-    let mut cut: String = line.chars().take(199).collect();
-    cut.push('…');
-    cut
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// What the trigger saw, in words: "12 occurrences in 5 min", "payments turned red".

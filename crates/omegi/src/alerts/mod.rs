@@ -50,6 +50,7 @@ pub const MAX_RECIPIENTS: usize = 20;
 pub struct Alerts {
     store: Store,
     client: reqwest::Client,
+    guard: Guard,
     config: Arc<AlertConfig>,
     public_url: Arc<str>,
     wake: Arc<Notify>,
@@ -72,6 +73,7 @@ impl Alerts {
         Ok(Alerts {
             store,
             client,
+            guard,
             config: Arc::new(config),
             public_url,
             wake: Arc::new(Notify::new()),
@@ -79,9 +81,7 @@ impl Alerts {
     }
 
     pub fn guard(&self) -> Guard {
-        Guard {
-            allow_local: self.config.allow_local_targets,
-        }
+        self.guard
     }
 
     /// Whether email channels can be used (an SMTP server is configured).

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::message::{first_line, headline, trigger_note, AlertBody, AlertItem, NoteQuote};
+use super::message::{clip, first_line, headline, trigger_note, AlertBody, AlertItem, NoteQuote};
 
 /// Discord refuses a message whose embeds hold more than 6,000 characters in all.
 const DISCORD_BUDGET: usize = 5_800;
@@ -340,16 +340,6 @@ pub fn email(body: &AlertBody) -> (String, String, String) {
 /// "…and 4 more" when a digest holds more errors than are spelled out.
 fn more(body: &AlertBody) -> Option<String> {
     (body.omitted > 0).then(|| format!("…and {} more", body.omitted))
-}
-
-/// At most `max` characters.
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max - 1).collect();
-    out.push('…');
-    out
 }
 
 #[cfg(test)]

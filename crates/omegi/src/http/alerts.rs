@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::access;
 use super::error::{ApiError, ErrorBody, OrNotFound};
-use super::extract::{ApiJson, ApiPath, ApiQuery, CurrentUser};
+use super::extract::{page_limit, parse_time, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::alerts::channel_view;
 use crate::auth::secret;
@@ -269,11 +269,7 @@ async fn rule_input(state: &AppState, project: i64, b: RuleBody) -> Result<RuleI
     }
     let muted_until = match b.muted_until.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(t) => Some(
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map_err(|e| ApiError::invalid("muted_until", format!("not RFC 3339: {e}")))?
-                .timestamp_millis(),
-        ),
+        Some(t) => Some(parse_time("muted_until", t)?),
     };
     if b.channel_ids.is_empty() {
         return Err(ApiError::invalid(
@@ -449,14 +445,6 @@ struct HistoryQuery {
     limit: Option<i64>,
 }
 
-fn history_limit(limit: Option<i64>) -> Result<i64, ApiError> {
-    let limit = limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", "must be 1 to 500"));
-    }
-    Ok(limit)
-}
-
 /// The project's delivery history: time, rule, channel, status, response code and error
 /// (members).
 #[utoipa::path(get, path = "/api/projects/{id}/alert-deliveries", tag = "alerts",
@@ -472,7 +460,7 @@ async fn deliveries(
     access::member(&state, &user, id).await?;
     let rows = state
         .store
-        .alert_deliveries(id, None, history_limit(q.limit)?)
+        .alert_deliveries(id, None, page_limit(q.limit, 100)?)
         .await?;
     Ok(Json(rows.into_iter().map(delivery_view).collect()))
 }
@@ -495,7 +483,7 @@ async fn error_alerts(
         .or_404(format_args!("error {id}"))?;
     let rows = state
         .store
-        .alert_deliveries(error.project_id, Some(id), history_limit(q.limit)?)
+        .alert_deliveries(error.project_id, Some(id), page_limit(q.limit, 100)?)
         .await?;
     Ok(Json(rows.into_iter().map(delivery_view).collect()))
 }

@@ -143,12 +143,7 @@ async fn error_notes(
     };
     push("this_error", own, &mut out);
     push("same_type", same_type, &mut out);
-    let words: Vec<&str> = error
-        .message
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .take(12)
-        .collect();
+    let words = knowledge::message_words(&error.message);
     if !words.is_empty() {
         let matches = state
             .store

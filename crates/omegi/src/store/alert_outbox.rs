@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::{Any, FromRow, Transaction};
 
 use super::alerts::rules_of;
+use super::params::Params;
 use super::{Backend, Result, Store};
 use crate::model::{Millis, RuleSpec, Seen, Trigger};
 
@@ -52,21 +53,22 @@ pub enum Attempt<'a> {
 }
 
 /// Tests `seen` (occurrences saved in `tx`) against their projects' rules and writes the
-/// alerts that fire to the outbox; returns how many rows it wrote.
+/// alerts that fire to the outbox; returns how many rows it wrote for each of `seen`.
 pub(super) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
     seen: &[Seen],
     now: Millis,
-) -> Result<usize> {
+) -> Result<Vec<usize>> {
+    let mut written = vec![0; seen.len()];
     if seen.is_empty() {
-        return Ok(0);
+        return Ok(written);
     }
     let mut projects: Vec<i64> = seen.iter().map(|s| s.project_id).collect();
     projects.sort_unstable();
     projects.dedup();
     let rules = rules_of(tx, &projects).await?;
     if rules.is_empty() {
-        return Ok(0);
+        return Ok(written);
     }
     let names = channel_names(tx, &projects).await?;
     // Errors that became unresolved in this batch: none of them kept its service green.
@@ -78,11 +80,10 @@ pub(super) async fn enqueue(
     let mut reddened: HashSet<(i64, i64, String)> = HashSet::new();
     // A rule decides once per error and batch, however often the error occurred in it.
     let mut decided: HashSet<(i64, i64)> = HashSet::new();
-    let mut written = 0;
-    let mut order: Vec<&Seen> = seen.iter().collect();
+    let mut order: Vec<(usize, &Seen)> = seen.iter().enumerate().collect();
     // One lock order for throttle rows, so two nodes never wait on each other in a circle.
-    order.sort_by_key(|s| s.error_id);
-    for s in order {
+    order.sort_by_key(|(_, s)| s.error_id);
+    for (i, s) in order {
         for rule in rules.iter().map(|r| &r.spec) {
             if !rule.applies(s, now) || !decided.insert((rule.id, s.error_id)) {
                 continue;
@@ -99,7 +100,7 @@ pub(super) async fn enqueue(
             for channel in &rule.channel_ids {
                 let name = names.get(channel).map(String::as_str).unwrap_or_default();
                 insert(tx, rule, *channel, name, s, &detail, now).await?;
-                written += 1;
+                written[i] += 1;
             }
         }
     }
@@ -136,19 +137,17 @@ async fn fires(
             if !reddened.insert((rule.id, s.project_id, s.service.clone())) {
                 return Ok(None);
             }
-            let list = opened
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let others: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM errors WHERE project_id = $1 AND service = $2 \
-                 AND status = 'unresolved' AND id NOT IN ({list})"
-            ))
-            .bind(s.project_id)
-            .bind(&s.service)
-            .fetch_one(&mut **tx)
-            .await?;
+            let mut p = Params::default();
+            let sql = format!(
+                "SELECT COUNT(*) FROM errors WHERE project_id = {} AND service = {} \
+                 AND status = 'unresolved' AND id NOT IN ({})",
+                p.int(s.project_id),
+                p.text(s.service.as_str()),
+                p.ints(opened)
+            );
+            let others: i64 = sqlx::query_scalar_with(&sql, p.into_args())
+                .fetch_one(&mut **tx)
+                .await?;
             (others == 0).then(|| serde_json::json!({"service": s.service}))
         }
         _ => Some(serde_json::json!({})),
@@ -200,16 +199,14 @@ async fn channel_names(
     tx: &mut Transaction<'_, Any>,
     projects: &[i64],
 ) -> Result<HashMap<i64, String>> {
-    let list = projects
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, name FROM alert_channels WHERE project_id IN ({list})"
-    ))
-    .fetch_all(&mut **tx)
-    .await?;
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT id, name FROM alert_channels WHERE project_id IN ({})",
+        p.ints(projects)
+    );
+    let rows: Vec<(i64, String)> = sqlx::query_as_with(&sql, p.into_args())
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -241,6 +238,26 @@ async fn insert(
     Ok(())
 }
 
+/// `UPDATE … SET {set}` of the rows of `ids` that `claim` holds, in one statement; `p` holds
+/// the parameters `set` uses.
+async fn update_claimed(
+    tx: &mut Transaction<'_, Any>,
+    claim: &str,
+    ids: &[i64],
+    set: &str,
+    mut p: Params,
+) -> Result<()> {
+    let sql = format!(
+        "UPDATE alert_deliveries SET {set} WHERE claim = {} AND id IN ({})",
+        p.text(claim),
+        p.ints(ids)
+    );
+    sqlx::query_with(&sql, p.into_args())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Claims the due alerts of up to `channels` channels for `lease_ms` under `claim`, and
     /// counts the attempt. An alert is due when its retry time came and it is not claimed; a
@@ -262,12 +279,13 @@ impl Store {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         };
-        let due = "d.status = 'pending' AND d.next_attempt_at <= $1 AND d.claimed_until < $1 \
-                   AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= $2)";
         let mut tx = self.write().await?;
         let picked: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT c.id FROM alert_channels c WHERE EXISTS (SELECT 1 FROM alert_deliveries d \
-               WHERE d.channel_id = c.id AND {due}) ORDER BY c.id LIMIT $3{lock}"
+               WHERE d.channel_id = c.id AND d.status = 'pending' AND d.next_attempt_at <= $1 \
+                 AND d.claimed_until < $1 \
+                 AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= $2)) \
+             ORDER BY c.id LIMIT $3{lock}"
         ))
         .bind(now)
         .bind(now - digest_ms)
@@ -277,26 +295,26 @@ impl Store {
         if picked.is_empty() {
             return Ok(Vec::new());
         }
-        let list = picked
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let rows: Vec<DeliveryRow> = sqlx::query_as(&format!(
-            "UPDATE alert_deliveries SET claimed_until = $3, claim = $4, attempts = attempts + 1 \
+        let mut p = Params::default();
+        let sql = format!(
+            "UPDATE alert_deliveries SET claimed_until = {lease}, claim = {claim}, \
+               attempts = attempts + 1 \
              WHERE id IN (SELECT d.id FROM alert_deliveries d \
                JOIN alert_channels c ON c.id = d.channel_id \
-               WHERE c.id IN ({list}) AND {due}) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(now)
-        .bind(now - digest_ms)
-        .bind(now + lease_ms)
-        .bind(claim)
-        .fetch_all(&mut **tx)
-        .await?;
+               WHERE d.status = 'pending' AND d.next_attempt_at <= {now} \
+                 AND d.claimed_until < {now} AND c.id IN ({channels}) \
+                 AND (d.delivery_id IS NOT NULL OR c.last_sent_at <= {gap})) \
+             RETURNING {COLUMNS}",
+            now = p.int(now),
+            gap = p.int(now - digest_ms),
+            lease = p.int(now + lease_ms),
+            claim = p.text(claim),
+            channels = p.ints(&picked),
+        );
+        let mut rows: Vec<DeliveryRow> = sqlx::query_as_with(&sql, p.into_args())
+            .fetch_all(&mut **tx)
+            .await?;
         tx.commit().await?;
-        let mut rows = rows;
         rows.sort_by_key(|r| r.id);
         Ok(rows)
     }
@@ -306,16 +324,8 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn release_alerts(&self, claim: &str, ids: &[i64]) -> Result<()> {
         let mut tx = self.write().await?;
-        for id in ids {
-            sqlx::query(
-                "UPDATE alert_deliveries SET claimed_until = 0, claim = NULL, \
-                 attempts = attempts - 1 WHERE id = $1 AND claim = $2",
-            )
-            .bind(id)
-            .bind(claim)
-            .execute(&mut **tx)
-            .await?;
-        }
+        let set = "claimed_until = 0, claim = NULL, attempts = attempts - 1";
+        update_claimed(&mut tx, claim, ids, set, Params::default()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -324,18 +334,13 @@ impl Store {
     /// that already have one); only while `claim` holds them.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_delivery_id(&self, claim: &str, ids: &[i64], delivery_id: &str) -> Result<()> {
+        let mut p = Params::default();
+        let set = format!(
+            "delivery_id = COALESCE(delivery_id, {})",
+            p.text(delivery_id)
+        );
         let mut tx = self.write().await?;
-        for id in ids {
-            sqlx::query(
-                "UPDATE alert_deliveries SET delivery_id = $1 WHERE id = $2 \
-                 AND delivery_id IS NULL AND claim = $3",
-            )
-            .bind(delivery_id)
-            .bind(id)
-            .bind(claim)
-            .execute(&mut **tx)
-            .await?;
-        }
+        update_claimed(&mut tx, claim, ids, &set, p).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,38 +357,38 @@ impl Store {
         attempt: Attempt<'_>,
         now: Millis,
     ) -> Result<()> {
-        let mut tx = self.write().await?;
-        for id in ids {
-            let q = match &attempt {
-                Attempt::Sent { code } => sqlx::query(
-                    "UPDATE alert_deliveries SET status = 'sent', sent_at = $1, \
-                     response_code = $2, last_error = NULL, claimed_until = 0 \
-                     WHERE id = $3 AND claim = $4",
-                )
-                .bind(now)
-                .bind(*code),
-                Attempt::Failed {
-                    code,
-                    error,
-                    retry_at,
-                } => sqlx::query(
-                    "UPDATE alert_deliveries SET \
-                       status = CASE WHEN channel_id IS NULL THEN 'failed' ELSE $1 END, \
-                       next_attempt_at = $2, response_code = $3, last_error = $4, \
-                       claimed_until = 0 WHERE id = $5 AND claim = $6",
-                )
-                .bind(if retry_at.is_some() {
+        let (status, code, error, next) = match &attempt {
+            Attempt::Sent { code } => ("sent", *code, None, now),
+            Attempt::Failed {
+                code,
+                error,
+                retry_at,
+            } => (
+                if retry_at.is_some() {
                     "pending"
                 } else {
                     "failed"
-                })
-                .bind(retry_at.unwrap_or(now))
-                .bind(*code)
-                .bind(error.to_string()),
-            };
-            q.bind(id).bind(claim).execute(&mut **tx).await?;
-        }
-        if matches!(attempt, Attempt::Sent { .. }) {
+                },
+                *code,
+                Some(error.to_string()),
+                retry_at.unwrap_or(now),
+            ),
+        };
+        let mut p = Params::default();
+        let set = format!(
+            "status = CASE WHEN channel_id IS NULL AND {status} = 'pending' THEN 'failed' \
+                      ELSE {status} END, \
+             sent_at = {sent_at}, next_attempt_at = {next}, response_code = {code}, \
+             last_error = {error}, claimed_until = 0",
+            status = p.text(status),
+            sent_at = p.value((status == "sent").then_some(now)),
+            next = p.int(next),
+            code = p.value(code),
+            error = p.value(error),
+        );
+        let mut tx = self.write().await?;
+        update_claimed(&mut tx, claim, ids, &set, p).await?;
+        if status == "sent" {
             sqlx::query("UPDATE alert_channels SET last_sent_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(channel)

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, FromRow};
 
+use super::params::Params;
 use super::{found, stored, Result, Store, StoreError};
 use crate::model::{type_glob, ChannelKind, Millis, RuleFilter, RuleSpec, Trigger};
 
@@ -169,56 +170,47 @@ impl Store {
         if r.channel_ids.iter().any(|c| !known.contains(c)) {
             return Err(StoreError::NotFound);
         }
-        let row: Option<RuleRow> = match id {
+        let mut p = Params::default();
+        let settings = [
+            ("name", p.text(r.name.as_str())),
+            ("fires_on", p.text(r.trigger.as_str())),
+            ("spike_count", p.value(r.spike_count)),
+            ("spike_minutes", p.value(r.spike_minutes)),
+            ("service", p.value(r.filter.service.clone())),
+            ("environment", p.value(r.filter.environment.clone())),
+            ("exception_type", p.value(r.filter.exception_type.clone())),
+            ("min_count", p.int(r.filter.min_count)),
+            ("interval_minutes", p.int(r.interval_minutes)),
+            ("muted_until", p.value(r.muted_until)),
+            ("updated_at", p.int(now)),
+        ];
+        let sql = match id {
             None => {
-                sqlx::query_as(&format!(
-                    "INSERT INTO alert_rules (project_id, name, fires_on, spike_count, \
-                       spike_minutes, service, environment, exception_type, min_count, \
-                       interval_minutes, muted_until, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
-                     RETURNING {RULE_COLUMNS}"
-                ))
-                .bind(project)
-                .bind(&r.name)
-                .bind(r.trigger.as_str())
-                .bind(r.spike_count)
-                .bind(r.spike_minutes)
-                .bind(&r.filter.service)
-                .bind(&r.filter.environment)
-                .bind(&r.filter.exception_type)
-                .bind(r.filter.min_count)
-                .bind(r.interval_minutes)
-                .bind(r.muted_until)
-                .bind(by)
-                .bind(now)
-                .fetch_optional(&mut **tx)
-                .await?
+                let (columns, values): (Vec<&str>, Vec<String>) = settings.into_iter().unzip();
+                format!(
+                    "INSERT INTO alert_rules (project_id, created_by, created_at, {}) \
+                     VALUES ({}, {}, {}, {}) RETURNING {RULE_COLUMNS}",
+                    columns.join(", "),
+                    p.int(project),
+                    p.int(by),
+                    p.int(now),
+                    values.join(", ")
+                )
             }
             Some(id) => {
-                sqlx::query_as(&format!(
-                    "UPDATE alert_rules SET name = $3, fires_on = $4, spike_count = $5, \
-                       spike_minutes = $6, service = $7, environment = $8, exception_type = $9, \
-                       min_count = $10, interval_minutes = $11, muted_until = $12, \
-                       updated_at = $13 \
-                     WHERE project_id = $1 AND id = $2 RETURNING {RULE_COLUMNS}"
-                ))
-                .bind(project)
-                .bind(id)
-                .bind(&r.name)
-                .bind(r.trigger.as_str())
-                .bind(r.spike_count)
-                .bind(r.spike_minutes)
-                .bind(&r.filter.service)
-                .bind(&r.filter.environment)
-                .bind(&r.filter.exception_type)
-                .bind(r.filter.min_count)
-                .bind(r.interval_minutes)
-                .bind(r.muted_until)
-                .bind(now)
-                .fetch_optional(&mut **tx)
-                .await?
+                let set: Vec<String> = settings.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+                format!(
+                    "UPDATE alert_rules SET {} WHERE project_id = {} AND id = {} \
+                     RETURNING {RULE_COLUMNS}",
+                    set.join(", "),
+                    p.int(project),
+                    p.int(id)
+                )
             }
         };
+        let row: Option<RuleRow> = sqlx::query_as_with(&sql, p.into_args())
+            .fetch_optional(&mut **tx)
+            .await?;
         let row = found(row)?;
         let mut channels = r.channel_ids.clone();
         channels.sort_unstable();
@@ -264,26 +256,27 @@ pub(super) async fn rules_of(db: &mut AnyConnection, projects: &[i64]) -> Result
     if projects.is_empty() {
         return Ok(Vec::new());
     }
-    let list = projects
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rows: Vec<RuleRow> = sqlx::query_as(&format!(
-        "SELECT {RULE_COLUMNS} FROM alert_rules WHERE project_id IN ({list}) ORDER BY id"
-    ))
-    .fetch_all(&mut *db)
-    .await?;
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT {RULE_COLUMNS} FROM alert_rules WHERE project_id IN ({}) ORDER BY id",
+        p.ints(projects)
+    );
+    let rows: Vec<RuleRow> = sqlx::query_as_with(&sql, p.into_args())
+        .fetch_all(&mut *db)
+        .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let links: Vec<(i64, i64)> = sqlx::query_as(&format!(
+    let mut p = Params::default();
+    let sql = format!(
         "SELECT c.rule_id, c.channel_id FROM alert_rule_channels c \
-         JOIN alert_rules r ON r.id = c.rule_id WHERE r.project_id IN ({list}) \
-         ORDER BY c.channel_id"
-    ))
-    .fetch_all(&mut *db)
-    .await?;
+         JOIN alert_rules r ON r.id = c.rule_id WHERE r.project_id IN ({}) \
+         ORDER BY c.channel_id",
+        p.ints(projects)
+    );
+    let links: Vec<(i64, i64)> = sqlx::query_as_with(&sql, p.into_args())
+        .fetch_all(&mut *db)
+        .await?;
     let mut channels: HashMap<i64, Vec<i64>> = HashMap::new();
     for (rule, channel) in links {
         channels.entry(rule).or_default().push(channel);

@@ -137,7 +137,9 @@ impl Store {
             .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
             .collect();
         let mut out = Vec::with_capacity(items.len());
+        // New occurrences, and the item each belongs to.
         let mut seen = Vec::new();
+        let mut seen_in = Vec::new();
         if !items.is_empty() {
             save_map(&mut tx, self.backend, &items).await?;
             let mut existing = existing_occurrences(&mut tx, self.backend, &items).await?;
@@ -166,12 +168,13 @@ impl Store {
                         events::record(&mut tx, t.project_id, kind, id, now).await?;
                     }
                 }
+                seen_in.resize(seen.len(), out.len());
                 out.push((t.project_id, saved));
             }
         }
         let alerts = alert_outbox::enqueue(&mut tx, &seen, now).await?;
-        if let Some((_, first)) = out.first_mut() {
-            first.alerts = alerts;
+        for (item, n) in seen_in.into_iter().zip(alerts) {
+            out[item].1.alerts += n;
         }
         let evented = out
             .iter()

@@ -161,11 +161,11 @@ impl Store {
         let mut errors = Vec::new();
         for chunk in ids.chunks(500) {
             let mut p = Params::default();
-            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let list = p.ints(chunk);
             let sql = format!(
                 "SELECT DISTINCT source_id, target_id FROM note_links WHERE source_id IN ({}) \
                  ORDER BY source_id, target_id",
-                list.join(", ")
+                list
             );
             let rows: Vec<(i64, i64)> = sqlx::query_as_with(&sql, p.into_args())
                 .fetch_all(&self.pool)
@@ -176,11 +176,11 @@ impl Store {
         for chunk in error_ids.chunks(500) {
             let mut p = Params::default();
             let v = p.int(viewer);
-            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let list = p.ints(chunk);
             let sql = format!(
                 "SELECT DISTINCT e.id, e.exception_type, e.status FROM errors e JOIN project_members m \
                  ON m.project_id = e.project_id AND m.user_id = {v} WHERE e.id IN ({}) ORDER BY e.id",
-                list.join(", ")
+                list
             );
             errors.extend(
                 sqlx::query_as_with::<_, (i64, String, String), _>(&sql, p.into_args())

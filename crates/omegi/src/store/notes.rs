@@ -216,10 +216,10 @@ impl Store {
         let mut map: HashMap<i64, Vec<String>> = HashMap::new();
         for chunk in ids.chunks(500) {
             let mut p = Params::default();
-            let list: Vec<String> = chunk.iter().map(|id| p.int(*id)).collect();
+            let list = p.ints(chunk);
             let sql = format!(
                 "SELECT note_id, tag FROM note_tags WHERE note_id IN ({}) ORDER BY tag",
-                list.join(", ")
+                list
             );
             let rows: Vec<(i64, String)> = sqlx::query_as_with(&sql, p.into_args())
                 .fetch_all(&self.pool)

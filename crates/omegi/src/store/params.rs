@@ -18,6 +18,22 @@ impl Params {
         self.next()
     }
 
+    /// Binds any value the Any driver takes (an `Option` binds NULL) and returns its
+    /// placeholder.
+    pub fn value<T>(&mut self, value: T) -> String
+    where
+        T: 'static + Send + sqlx::Encode<'static, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.args.add(value).expect("binding a value cannot fail");
+        self.next()
+    }
+
+    /// Binds each id and returns the placeholders for an `IN (…)` list.
+    pub fn ints(&mut self, ids: &[i64]) -> String {
+        let list: Vec<String> = ids.iter().map(|id| self.int(*id)).collect();
+        list.join(", ")
+    }
+
     pub fn text(&mut self, value: impl Into<String>) -> String {
         self.args
             .add(value.into())

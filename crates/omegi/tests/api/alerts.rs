@@ -147,6 +147,18 @@ async fn channel(api: &Api, p: i64, kind: &str, target: &str) -> (i64, Option<St
     )
 }
 
+/// A webhook channel to the sink's `/hook` and a rule sending alerts on `trigger` to it.
+async fn hook_rule(api: &Api, p: i64, sink: &Sink, trigger: &str) -> i64 {
+    let (c, _) = channel(api, p, "webhook", &format!("{}/hook", sink.base)).await;
+    rule(
+        api,
+        p,
+        json!({"name": trigger, "trigger": trigger, "channel_ids": [c]}),
+    )
+    .await;
+    c
+}
+
 async fn rule(api: &Api, p: i64, body: Value) -> Value {
     api.post(&format!("/api/projects/{p}/alert-rules"), body)
         .await
@@ -323,13 +335,7 @@ async fn a_new_error_without_notes_brings_the_note_of_one_solved_before() {
         .expect(StatusCode::CREATED)["id"]
         .as_i64()
         .unwrap();
-    let (c, _) = channel(api, p, "webhook", &format!("{}/hook", sink.base)).await;
-    rule(
-        api,
-        p,
-        json!({"name": "new", "trigger": "new", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(api, p, &sink, "new").await;
     // The same type in another service: another error, solved before.
     fail(&t, &ing.token, 2, "ledger", "PoolTimeout").await;
     let alert = &sink.wait_for("/hook", 1).await[0].json()["alerts"][0];
@@ -402,19 +408,7 @@ async fn many_errors_at_once_fold_into_one_digest() {
     let t = alerting_server().await;
     let sink = Sink::start().await;
     let ing = setup(&t).await;
-    let (c, _) = channel(
-        &ing.api,
-        ing.project,
-        "webhook",
-        &format!("{}/hook", sink.base),
-    )
-    .await;
-    rule(
-        &ing.api,
-        ing.project,
-        json!({"name": "new", "trigger": "new", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(&ing.api, ing.project, &sink, "new").await;
     let groups: Vec<(&str, Vec<_>)> = (1..=5)
         .map(|n| {
             let ty = format!("Failure{n}");
@@ -447,19 +441,7 @@ async fn a_sink_failing_three_times_gets_the_alert_once() {
     let sink = Sink::start().await;
     sink.fail_next(3);
     let ing = setup(&t).await;
-    let (c, _) = channel(
-        &ing.api,
-        ing.project,
-        "webhook",
-        &format!("{}/hook", sink.base),
-    )
-    .await;
-    rule(
-        &ing.api,
-        ing.project,
-        json!({"name": "new", "trigger": "new", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(&ing.api, ing.project, &sink, "new").await;
     fail(&t, &ing.token, 1, "gateway", "OutOfStock").await;
     sink.wait_for("/hook", 1).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -509,13 +491,7 @@ async fn an_alert_waiting_in_the_outbox_is_sent_once_after_a_sigkill() {
     let p = api.get("/api/projects").await.expect(StatusCode::OK)[0]["id"]
         .as_i64()
         .unwrap();
-    let (c, _) = channel(&api, p, "webhook", &format!("{}/hook", sink.base)).await;
-    rule(
-        &api,
-        p,
-        json!({"name": "new", "trigger": "new", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(&api, p, &sink, "new").await;
     let resp = reqwest::Client::new()
         .post(format!("{}/v1/traces", first.base))
         .header("x-omegi-token", &token)
@@ -750,19 +726,7 @@ async fn two_nodes_on_one_postgresql_send_each_alert_once() {
     .await;
     let sink = Sink::start().await;
     let ing = setup(&a).await;
-    let (c, _) = channel(
-        &ing.api,
-        ing.project,
-        "webhook",
-        &format!("{}/hook", sink.base),
-    )
-    .await;
-    rule(
-        &ing.api,
-        ing.project,
-        json!({"name": "each", "trigger": "occurrence", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(&ing.api, ing.project, &sink, "occurrence").await;
     for n in 1..=12u64 {
         let node = if n % 2 == 0 { &a } else { &b };
         fail(node, &ing.token, n, "gateway", &format!("Failure{n}")).await;
@@ -812,13 +776,7 @@ async fn a_service_turning_red_alerts_on_its_first_unresolved_error_only() {
     let sink = Sink::start().await;
     let ing = setup(&t).await;
     let (api, p) = (&ing.api, ing.project);
-    let (c, _) = channel(api, p, "webhook", &format!("{}/hook", sink.base)).await;
-    rule(
-        api,
-        p,
-        json!({"name": "red", "trigger": "service_red", "channel_ids": [c]}),
-    )
-    .await;
+    hook_rule(api, p, &sink, "service_red").await;
     fail(&t, &ing.token, 1, "payments", "CardDeclined").await;
     let first = sink.wait_for("/hook", 1).await[0].json();
     assert_eq!(first["alerts"][0]["trigger"], "service_red");
