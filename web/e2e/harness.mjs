@@ -85,7 +85,7 @@ export function checkoutTrace(n, failure = { type: "OutOfStock", message: "sku 4
       attributes: [
         { key: "exception.type", value: { stringValue: failure.type } },
         { key: "exception.message", value: { stringValue: failure.message } },
-        { key: "exception.stacktrace", value: { stringValue: `Traceback (most recent call last):\n  File "/app/stock.py", line 42, in reserve\n${failure.type}: ${failure.message}` } },
+        { key: "exception.stacktrace", value: { stringValue: `Traceback (most recent call last):\n  File "/venv/lib/python3.11/site-packages/flask/app.py", line 1511, in wsgi_app\n    response = self.full_dispatch_request()\n  File "/app/stock.py", line 42, in reserve\n    raise ${failure.type}(sku)\n${failure.type}: ${failure.message}` } },
       ],
     }],
   };
@@ -97,7 +97,10 @@ export function checkoutTrace(n, failure = { type: "OutOfStock", message: "sku 4
     resourceSpans: [
       res("gateway", [span(1, 0, "GET /checkout", "SPAN_KIND_SERVER", error), span(2, 1, "POST /orders", "SPAN_KIND_CLIENT", error)]),
       res("orders", [span(3, 2, "POST /orders", "SPAN_KIND_SERVER", error), span(4, 3, "POST /reserve", "SPAN_KIND_CLIENT", error)]),
-      res("inventory", [span(5, 4, "POST /reserve", "SPAN_KIND_SERVER", error), span(6, 5, "inventory.reserve", "SPAN_KIND_INTERNAL", throws)]),
+      res("inventory", [span(5, 4, "POST /reserve", "SPAN_KIND_SERVER", error), span(6, 5, "inventory.reserve", "SPAN_KIND_INTERNAL", {
+        ...throws,
+        attributes: [{ key: "code.function", value: { stringValue: "reserve" } }, { key: "code.namespace", value: { stringValue: "stock" } }],
+      })]),
     ],
   };
 }

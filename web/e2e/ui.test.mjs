@@ -78,6 +78,45 @@ test("a new error arrives live: toast, red service on the map, in the list", asy
   await shots(page, "errors");
 });
 
+test("live: counts update without a reload, new errors wait behind a banner", async () => {
+  const row = page.getByTestId("error-row").filter({ hasText: "OutOfStock" });
+  assert.equal(await row.getByTestId("row-count").textContent(), "1");
+  await sendTrace(omegi.base, token, checkoutTrace(10));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="error-row"]')].some((r) => r.textContent.includes("OutOfStock") && r.querySelector('[data-testid="row-count"]').textContent === "2"), null, { timeout: 15000 });
+
+  await sendTrace(omegi.base, token, checkoutTrace(11, { type: "DeadlineExceeded", message: "stock service took 5s" }));
+  const banner = page.getByTestId("new-errors-banner");
+  await banner.waitFor({ timeout: 15000 });
+  assert.equal(await banner.textContent(), "1 new error — show");
+  assert.equal(await page.getByTestId("error-row").filter({ hasText: "DeadlineExceeded" }).count(), 0, "the rows did not move");
+  await page.getByTestId("toast").first().waitFor();
+  const covered = await page.evaluate(() => {
+    const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const toasts = [...document.querySelectorAll('[data-testid="toast"]')].map((t) => t.getBoundingClientRect());
+    return [...document.querySelectorAll(".row-actions button")].filter((b) => toasts.some((t) => hit(t, b.getBoundingClientRect()))).length;
+  });
+  assert.equal(covered, 0, "a toast covers a row's buttons");
+  await shots(page, "errors-live");
+  await banner.click();
+  await page.getByTestId("error-row").filter({ hasText: "DeadlineExceeded" }).waitFor();
+  assert.equal(await banner.count(), 0);
+
+  // The error page and the dashboard follow too.
+  await page.getByRole("link", { name: "DeadlineExceeded", exact: true }).click();
+  await page.getByText("1 occurrences").waitFor();
+  await sendTrace(omegi.base, token, checkoutTrace(12, { type: "DeadlineExceeded", message: "stock service took 5s" }));
+  await page.getByText("2 occurrences").waitFor({ timeout: 15000 });
+  await page.getByTestId("nav-dashboard").click();
+  const requests = async () => (await page.getByTestId("map-node-gateway").textContent()).match(/(\d+) req/)[1];
+  await page.getByTestId("map-node-gateway").waitFor();
+  const before = Number(await requests());
+  await sendTrace(omegi.base, token, checkoutTrace(13));
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="map-node-gateway"]').textContent.match(/(\d+) req/)[1]) > n, before, { timeout: 15000 });
+  const deadline = (await (await page.request.get(url("/api/errors?q=DeadlineExceeded"))).json()).errors[0];
+  assert.equal((await page.request.patch(url(`/api/errors/${deadline.id}`), { data: { status: "resolved" } })).status(), 200);
+  await page.getByRole("navigation").getByRole("link", { name: "Errors", exact: true }).click();
+});
+
 test("the red dot tells of an error that came while on another page", async () => {
   assert.equal(await page.getByTestId("red-dot").count(), 0);
   await sendTrace(omegi.base, token, checkoutTrace(2, { type: "KeyError", message: "'sku-7'" }));
@@ -96,6 +135,22 @@ test("error detail shows the waterfall, summary and log; resolving turns the ser
   assert.match(await page.getByTestId("log").textContent(), /Traceback[\s\S]*in reserve/);
   await page.getByTestId("span-row").last().click();
   await page.getByText("STATUS_CODE_ERROR").count();
+  // The Log: the application's frame first, the library's folded; the frame's span one click away.
+  const stack = page.getByTestId("stack");
+  assert.match(await stack.getByTestId("exception-line").textContent(), /OutOfStock: sku 42 is sold out/);
+  assert.match(await stack.locator(".frame").first().textContent(), /reserve[\s\S]*\/app\/stock\.py:42/);
+  assert.equal(await stack.getByTestId("library-frame").count(), 0);
+  await stack.getByTestId("library-toggle").click();
+  assert.equal(await stack.getByTestId("library-frame").count(), 1);
+  assert.equal(await stack.locator(".frame").first().getAttribute("data-testid"), "app-frame", "the app frame stays first");
+  await stack.getByTestId("frame-span").click();
+  await page.locator(".span-row.focused").filter({ hasText: "inventory.reserve" }).waitFor();
+  await stack.getByTestId("raw-toggle").click();
+  assert.match(await page.locator("pre.log").textContent(), /site-packages\/flask/);
+  await stack.getByTestId("raw-toggle").click();
+  assert.match(await page.getByTestId("operation").textContent(), /^inventory\.reserve/);
+  assert.equal(await page.getByTestId("occurrence-row").count(), 3);
+  assert.match(await page.getByTestId("facet-environment").textContent(), /not sent\s*3/);
   await shots(page, "error-detail");
 
   await page.getByTestId("toggle-status").click();
@@ -106,6 +161,78 @@ test("error detail shows the waterfall, summary and log; resolving turns the ser
   const keyError = page.getByTestId("error-row").filter({ hasText: "KeyError" });
   await keyError.getByTestId("resolve").click();
   await page.waitForFunction(() => document.querySelector('[data-testid="map-node-inventory"]')?.getAttribute("data-unresolved") === "false");
+});
+
+test("the service map is clickable: a service opens its errors, a call its traces, a trace its waterfall", async () => {
+  await sendTrace(omegi.base, token, checkoutTrace(14, { type: "ShelfEmpty", message: "shelf 3 is empty" }));
+  await page.goto(url("/"));
+  await page.waitForFunction(() => document.querySelector('[data-testid="map-node-inventory"]')?.getAttribute("data-unresolved") === "true", null, { timeout: 15000 });
+  assert.equal(await page.getByTestId("map-edge-orders-inventory").getAttribute("data-culprit"), "true");
+  assert.equal(await page.getByTestId("map-edge-gateway-orders").getAttribute("data-culprit"), "false");
+  await page.getByTestId("map-node-inventory").click();
+  await page.waitForURL(/\/errors\?project=\d+&service=inventory/);
+  await page.getByTestId("error-row").filter({ hasText: "ShelfEmpty" }).waitFor();
+  assert.equal(await page.getByTestId("error-row").filter({ hasNotText: "inventory" }).count(), 0);
+
+  await page.goto(url("/"));
+  await page.getByTestId("map-edge-label-orders-inventory").click();
+  await page.waitForURL(/\/traces\?project=\d+&caller=orders&callee=inventory&failing=true/);
+  await page.getByRole("heading", { name: "Calls from orders to inventory that failed" }).waitFor();
+  const rows = page.getByTestId("trace-row");
+  await rows.first().waitFor();
+  await shots(page, "traces");
+  await rows.first().getByRole("link").click();
+  await page.getByTestId("waterfall").waitFor();
+  assert.equal(await page.getByTestId("span-row").count(), 6);
+
+  // A trace id typed into the errors search finds that trace's errors.
+  const traceId = await page.getByTestId("trace-id").textContent();
+  await page.goto(url("/errors"));
+  await page.getByLabel("Search").fill(traceId);
+  await page.getByTestId("trace-hint").waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="error-row"]').length === 1);
+});
+
+test("unknown and malformed ids show a not-found page", async () => {
+  for (const path of ["/errors/abc", "/errors/987654", "/notes/-1", "/traces/xyz", "/traces/0123456789abcdef0123456789abcdef", "/nowhere"]) {
+    await page.goto(url(path));
+    await page.getByTestId("not-found").waitFor();
+    assert.doesNotMatch(await page.getByTestId("not-found").textContent(), /invalid|parse|digit/i, path);
+  }
+});
+
+test("every page works on a 390 px phone: folded nav, stacked rows, no sideways scrolling", async () => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, storageState: await page.context().storageState() });
+  const p = await phone.newPage();
+  p.setDefaultTimeout(10000);
+  try {
+    const errorId = (await (await p.request.get(url("/api/errors?q=OutOfStock"))).json()).errors[0].id;
+    const traceId = (await (await p.request.get(url(`/api/errors/${errorId}`))).json()).latest.trace_id;
+    const pages = [["/", "map-node-inventory"], ["/errors", "error-row"], [`/errors/${errorId}`, "stack"], ["/traces", "trace-row"], [`/traces/${traceId}`, "waterfall"], ["/notes", null], ["/notes/graph", null], ["/settings", "setup-guide-toggle"]];
+    for (const [path, ready] of pages) {
+      await p.goto(url(path));
+      if (ready === "setup-guide-toggle") await p.getByRole("heading", { name: "Settings" }).waitFor();
+      else if (ready) await p.getByTestId(ready).first().waitFor();
+      else await p.waitForTimeout(500);
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px`);
+    }
+    await p.goto(url(`/errors/${errorId}`));
+    await p.getByTestId("stack").waitFor();
+    await shots(p, "phone-error");
+    await p.goto(url("/errors"));
+    await p.getByTestId("error-row").first().waitFor();
+    assert.equal(await p.getByRole("navigation").getByRole("link", { name: "Settings" }).isVisible(), false, "the nav is folded");
+    assert.equal(await p.locator("table.errors thead").isVisible(), false, "rows are stacked");
+    await shots(p, "phone-errors");
+    await p.getByTestId("menu-toggle").click();
+    await p.getByRole("navigation").getByRole("link", { name: "Settings" }).waitFor();
+    await p.goto(url("/"));
+    await p.getByTestId("map-node-inventory").waitFor();
+    await shots(p, "phone-dashboard");
+  } finally {
+    await phone.close();
+  }
 });
 
 test("a Sentry DSN from Settings; what the Sentry SDK reported shows on the error page", async () => {

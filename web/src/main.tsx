@@ -1,6 +1,6 @@
 import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { BrowserRouter, Route, Routes, useLocation } from "react-router-dom";
 import { api, type User } from "./api";
 import { LiveProvider } from "./live";
 import { Nav } from "./components/Nav";
@@ -14,6 +14,8 @@ import { NoteGraphPage } from "./pages/NoteGraph";
 import { NoteEditor } from "./pages/NoteEditor";
 import { NotePage } from "./pages/NotePage";
 import { Settings } from "./pages/Settings";
+import { TracePage, TracesPage } from "./pages/Traces";
+import { NotFound } from "./components/NotFound";
 import { applyTheme, initialTheme } from "./theme";
 import "./styles.css";
 
@@ -47,7 +49,9 @@ function App() {
           <Route path="/notes/:id" element={<NotePage user={user} />} />
           <Route path="/notes/:id/edit" element={<NoteEditor user={user} />} />
           <Route path="/settings" element={<Settings user={user} />} />
-          <Route path="*" element={<Navigate to="/" replace />} />
+          <Route path="/traces" element={<TracesPage />} />
+          <Route path="/traces/:id" element={<TracePage />} />
+          <Route path="*" element={<NotFound what={`The page ${location.pathname}`} />} />
         </Routes>
       </main>
       <Toasts />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, duration, layers, parseTags, wikilinkAt } from "./util";
+import { ago, duration, layers, operationLine, parseTags, wikilinkAt } from "./util";
 import { query } from "./api";
 
 describe("util", () => {
@@ -43,5 +43,16 @@ describe("util", () => {
   it("builds query strings from defined values", () => {
     expect(query({ q: "a b", status: undefined, limit: 5, project: "" })).toBe("?q=a+b&limit=5");
     expect(query({})).toBe("");
+  });
+});
+
+describe("operationLine", () => {
+  it("names a failing client call's method, URL and target", () => {
+    expect(operationLine({ name: "GET", kind: "client", http_method: "GET", http_url: "http://localhost:5002/stock", target: "inventory", http_status_code: 503 }))
+      .toBe("GET http://localhost:5002/stock → inventory (HTTP 503)");
+  });
+  it("says a method span's function once", () => {
+    expect(operationLine({ name: "shop.orders.place", kind: "internal", code_function: "place", code_namespace: "shop.orders" })).toBe("shop.orders.place");
+    expect(operationLine({ name: "POST /orders", kind: "server", code_function: "create", code_namespace: "shop.views" })).toBe("POST /orders — shop.views.create");
   });
 });

@@ -62,3 +62,32 @@ export function parseTags(input: string): string[] {
   }
   return out;
 }
+
+/** Whether `s` is a trace id: 32 hexadecimal digits. */
+export function isTraceId(s: string): boolean {
+  return /^[0-9a-fA-F]{32}$/.test(s);
+}
+
+/** A positive integer id from a URL segment, or null. */
+export function urlId(s: string | undefined): number | null {
+  return s && /^[1-9][0-9]{0,15}$/.test(s) ? Number(s) : null;
+}
+
+type Op = {
+  name: string; kind: string; code_function?: string | null; code_namespace?: string | null;
+  http_method?: string | null; http_route?: string | null; http_url?: string | null; http_status_code?: number | null; target?: string | null;
+};
+
+/** The Summary's Operation line, saying each thing once: a failing client call as
+ * `GET http://…/stock → inventory (HTTP 503)`; otherwise the span name, and the function
+ * when the name does not already say it. */
+export function operationLine(op: Op): string {
+  const status = op.http_status_code ? ` (HTTP ${op.http_status_code})` : "";
+  if (op.kind === "client" || op.kind === "producer") {
+    const what = op.http_url ? `${op.http_method ? `${op.http_method} ` : ""}${op.http_url}` : op.name;
+    return `${what}${op.target ? ` → ${op.target}` : ""}${status}`;
+  }
+  const fn = op.code_function ? (op.code_namespace && !op.code_function.startsWith(op.code_namespace) ? `${op.code_namespace}.${op.code_function}` : op.code_function) : "";
+  const said = fn === "" || op.name === fn || op.name.endsWith(op.code_function ?? "\u0000") || op.name.includes(fn);
+  return `${op.name}${said ? "" : ` — ${fn}`}${status}`;
+}

@@ -19,7 +19,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::assembler::{self, AssemblerConfig};
 use crate::pipeline::writer::SpanWriter;
 use crate::retention;
-use crate::store::Store;
+use crate::store::{activity_of, Saved, Store};
 
 /// A running server, as tests and `omegi serve` see it.
 pub struct Server {
@@ -121,12 +121,18 @@ impl Server {
             assembler_config,
             metrics,
             stopped.clone(),
-            move |project, saved| {
-                tracing::debug!(project, ?saved, "trace assembled");
-                if !saved.new_errors.is_empty() || !saved.regressed_errors.is_empty() {
+            move |saved: &[(i64, Saved)]| {
+                tracing::debug!(?saved, "traces assembled");
+                if saved
+                    .iter()
+                    .any(|(_, s)| !s.new_errors.is_empty() || !s.regressed_errors.is_empty())
+                {
                     live.notify();
                 }
-                if saved.alerts > 0 {
+                if let Some(activity) = activity_of(saved) {
+                    live.saved(activity);
+                }
+                if saved.iter().any(|(_, s)| s.alerts > 0) {
                     alerts.wake();
                 }
             },

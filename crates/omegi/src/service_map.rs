@@ -43,7 +43,12 @@ pub async fn build(store: &Store, project: i64, since: i64, until: i64) -> Resul
             errors,
             p50_ms: percentile(&durations, 0.50),
             p95_ms: percentile(&durations, 0.95),
+            culprit: false,
         });
+    }
+    for e in &mut edges {
+        let callee = &nodes[&e.callee];
+        e.culprit = e.errors > 0 && (callee.unresolved || !callee.traced);
     }
     Ok(ServiceMap {
         nodes: nodes.into_values().collect(),

@@ -1,11 +1,9 @@
-import type { Stats } from "../api";
-
 /** Occurrences per bucket as bars. */
-export function Timeline({ stats }: { stats: Stats }) {
+export function Timeline({ stats, label = "Errors over time" }: { stats: { since: string; timeline: { start: string; occurrences: number }[] }; label?: string }) {
   const max = Math.max(1, ...stats.timeline.map((p) => p.occurrences));
   const w = 600, h = 120, bw = w / Math.max(1, stats.timeline.length);
   return (
-    <svg className="timeline" viewBox={`0 0 ${w} ${h + 16}`} role="img" aria-label="Errors over time">
+    <svg className="timeline" viewBox={`0 0 ${w} ${h + 16}`} role="img" aria-label={label}>
       {stats.timeline.map((p, i) => {
         const bh = (p.occurrences / max) * h;
         return (

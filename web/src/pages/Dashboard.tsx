@@ -2,11 +2,10 @@ import { useEffect, useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { useData } from "../hooks";
-import { useLive } from "../live";
+import { useLive, useLiveRefresh } from "../live";
 import { ServiceMap } from "../components/ServiceMap";
 import { Timeline } from "../components/Timeline";
 import { ErrorRows } from "./ErrorList";
-import { ago } from "../util";
 
 const HOUR = 3600 * 1000;
 const RANGES: Record<string, number> = { "1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR, "30d": 30 * 24 * HOUR };
@@ -21,16 +20,16 @@ export function Dashboard() {
   const since = useMemo(() => new Date(Date.now() - (RANGES[range] ?? RANGES["24h"])).toISOString(), [range]);
   const map = useData(() => (chosen ? api.serviceMap(chosen, since) : Promise.resolve(null)), [chosen, since]);
   const stats = useData(() => api.stats(chosen, since), [chosen, since]);
-  const latest = useData(() => api.errors({ project: chosen, limit: 8 }), [chosen]);
+  const latest = useData(() => api.errors({ project: chosen, status: "unresolved", limit: 8 }), [chosen]);
   const lastEvent = events[events.length - 1];
   const { reload: reloadMap } = map, { reload: reloadStats } = stats, { reload: reloadLatest } = latest;
   useEffect(() => markSeen(), [markSeen, lastEvent]);
-  useEffect(() => {
-    if (!lastEvent) return;
+  // New occurrences and traffic: counts, chart, map and list follow without a reload.
+  useLiveRefresh(() => {
     reloadMap();
     reloadStats();
     reloadLatest();
-  }, [lastEvent, reloadMap, reloadStats, reloadLatest]);
+  }, chosen);
 
   if (projects.data?.length === 0) {
     return (
@@ -56,7 +55,8 @@ export function Dashboard() {
       </header>
       <section className="card wide">
         <h2>Service flow</h2>
-        {map.data ? <ServiceMap map={map.data} /> : <div className="placeholder" style={{ height: 160 }} />}
+        {map.data && chosen ? <ServiceMap map={map.data} project={chosen} /> : <div className="placeholder" style={{ height: 160 }} />}
+        <p className="muted small map-legend">Red: an unresolved error the service caused itself · dashed: a peer that sends no spans · click a service for its errors, a call for its traces</p>
       </section>
       <section className="card">
         <h2>Errors over time</h2>
@@ -88,9 +88,9 @@ export function Dashboard() {
         )}
       </section>
       <section className="card wide">
-        <h2>Latest errors <Link to={`/errors${chosen ? `?project=${chosen}` : ""}`} className="small">all →</Link></h2>
+        <h2>Latest unresolved errors <Link to={`/errors?status=unresolved${chosen ? `&project=${chosen}` : ""}`} className="small">all →</Link></h2>
         {latest.data && <ErrorRows rows={latest.data.errors} onChange={() => { reloadLatest(); reloadMap(); reloadStats(); }} />}
-        {latest.data?.errors.length === 0 && <p className="muted">No errors yet{s ? ` since ${ago(s.since)}` : ""}.</p>}
+        {latest.data?.errors.length === 0 && <p className="muted">No unresolved errors.</p>}
       </section>
     </div>
   );

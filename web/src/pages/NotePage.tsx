@@ -3,16 +3,19 @@ import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, type User } from "../api";
 import { useData } from "../hooks";
 import { Markdown } from "../components/Markdown";
-import { ago } from "../util";
+import { NotFound } from "../components/NotFound";
+import { ago, urlId } from "../util";
 
 export function NotePage({ user }: { user: User }) {
-  const id = Number(useParams().id);
+  const raw = useParams().id ?? "";
+  const id = urlId(raw) ?? 0;
   const navigate = useNavigate();
   const note = useData(() => api.note(id), [id]);
   const comments = useData(() => api.comments(id), [id]);
   const revisions = useData(() => api.revisions(id), [id]);
   const [comment, setComment] = useState("");
   const [showRev, setShowRev] = useState<number | null>(null);
+  if (id === 0 || note.missing) return <NotFound what={`Note ${raw}`} />;
   if (note.error) return <p className="error-text">{note.error}</p>;
   const n = note.data;
   if (!n) return <div className="placeholder" style={{ height: 300 }} />;

@@ -4,6 +4,8 @@
 
 import os
 import sys
+import urllib.error
+import urllib.request
 from datetime import datetime, timezone
 from typing import Callable, Dict, Optional, Sequence
 
@@ -12,7 +14,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import StatusCode
 
 from .config import Config
-from .log import forget, logger, warn_once
+from .log import forget, logger, said, warn_once
 
 
 class OmegiOtlpExporter(SpanExporter):
@@ -28,21 +30,37 @@ class OmegiOtlpExporter(SpanExporter):
         # The OTLP exporter logs every failed batch; the agent reports failures itself.
         logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exporter").setLevel(logging.CRITICAL)
         self._url = f"{endpoint}/v1/traces"
+        self._token = token
+        self._timeout = timeout
         self._inner = OTLPSpanExporter(endpoint=self._url, headers={"authorization": f"Bearer {token}"}, timeout=timeout)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             result = self._inner.export(spans)
-        except Exception as exc:  # the application must never see an export problem
+        except Exception:  # the application must never see an export problem
             result = SpanExportResult.FAILURE
-            reason = f"{type(exc).__name__}: {exc}"
-        else:
-            reason = "Omegi refused or did not answer"
         if result is SpanExportResult.SUCCESS:
-            forget("otlp-down")
-        else:
-            warn_once("otlp-down", f"cannot send spans to {self._url} ({reason}); spans are dropped until it is reachable")
+            if forget("otlp-down"):
+                logger.info("Omegi at %s is reachable again; spans are sent", self._url)
+        elif not said("otlp-down"):
+            warn_once("otlp-down", f"cannot send spans to {self._url}: {self._diagnose()}; spans are dropped until it is reachable")
         return result
+
+    def _diagnose(self) -> str:
+        """Why an export failed, asked once per outage with an empty OTLP request (a valid
+        one): a refused token, another answer, or no answer at all."""
+        request = urllib.request.Request(self._url, data=b"", method="POST", headers={"content-type": "application/x-protobuf", "authorization": f"Bearer {self._token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                return f"Omegi answered {response.status} now but failed the batch"
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                return "Omegi refused the token (401): check OMEGI_TOKEN, or create a new one in Omegi's settings"
+            if exc.code == 403:
+                return "Omegi refused the token for this project (403)"
+            return f"Omegi answered {exc.code} {exc.reason}"
+        except Exception as exc:
+            return f"Omegi did not answer ({type(exc).__name__}: {getattr(exc, 'reason', exc)})"
 
     def shutdown(self) -> None:
         self._inner.shutdown()

@@ -18,21 +18,26 @@ KNOWN = {
 }
 
 
-def install() -> list:
+def install() -> "tuple[list, list]":
     """Instruments every known library that is importable and has its instrumentation
-    installed; returns the names of those instrumented."""
-    done = []
+    installed; returns the names of those instrumented, and of those installed without their
+    instrumentation (the extra is missing)."""
+    done, missing = [], []
     for library, (module, cls) in KNOWN.items():
         if importlib.util.find_spec(library) is None:
             continue
         try:
             instrumentor = getattr(importlib.import_module(module), cls)()
         except ImportError:
-            continue  # the library is there, its instrumentation extra is not
+            missing.append(library)  # the library is there, its instrumentation extra is not
+            continue
         try:
             if not instrumentor.is_instrumented_by_opentelemetry:
                 instrumentor.instrument()
             done.append(library)
         except Exception as exc:  # never let an instrumentation break the application
             logger.warning("could not instrument %s: %s", library, exc)
-    return done
+    # urllib3 comes with requests: its calls are traced through requests already.
+    if "requests" in done and "urllib3" in missing:
+        missing.remove("urllib3")
+    return done, missing

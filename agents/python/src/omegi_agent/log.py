@@ -24,7 +24,17 @@ def warn_once(key: str, message: str) -> None:
     logger.warning(message)
 
 
-def forget(key: str) -> None:
-    """Lets `key` be warned about again (after the problem went away)."""
+def forget(key: str) -> bool:
+    """Lets `key` be warned about again (after the problem went away); returns whether it had
+    been warned about."""
     with _lock:
+        if key not in _said:
+            return False
         _said.discard(key)
+        return True
+
+
+def said(key: str) -> bool:
+    """Whether `key` was warned about and not forgotten since."""
+    with _lock:
+        return key in _said

@@ -46,6 +46,9 @@ def _setup(overrides):
     attributes = {}
     if cfg.service_name:
         attributes["service.name"] = cfg.service_name
+    if cfg.trace_packages:
+        # The error page tells the application's own stack frames by these.
+        attributes["omegi.trace_packages"] = ",".join(cfg.trace_packages)
     resource = Resource.create(attributes)
     sampler = ParentBased(TraceIdRatioBased(cfg.sample_ratio)) if cfg.sample_ratio is not None else None
     provider = TracerProvider(resource=resource, sampler=sampler) if sampler else TracerProvider(resource=resource)
@@ -56,11 +59,25 @@ def _setup(overrides):
     trace.set_tracer_provider(provider)
     if "OTEL_PROPAGATORS" not in os.environ:
         propagate.set_global_textmap(CompositePropagator([TraceContextTextMapPropagator(), W3CBaggagePropagator(), SentryTracePropagator()]))
-    instrumented = instrumentations.install()
+    instrumented, missing = instrumentations.install()
     import_hook.install(cfg.trace_packages)
     atexit.register(provider.shutdown)
-    logger.debug("tracing %s; instrumented %s", resource.attributes.get("service.name"), instrumented)
+    logger.info("%s", startup_line(cfg, resource.attributes.get("service.name"), instrumented, missing))
     return provider
+
+
+def startup_line(cfg, service, instrumented, missing) -> str:
+    """The one line the agent prints when it starts: what it traces and where spans go."""
+    parts = [
+        f"tracing service {service}",
+        f"exporters {', '.join(cfg.exporters)}" + (f" to {cfg.endpoint}" if "otlp" in cfg.exporters else ""),
+        f"traced packages {', '.join(cfg.trace_packages)}" if cfg.trace_packages else "no OMEGI_TRACE_PACKAGES (no method-level spans)",
+        f"instrumented {', '.join(instrumented)}" if instrumented else "no library instrumented",
+    ]
+    if missing:
+        extras = ",".join(missing)
+        parts.append(f"{', '.join(missing)} installed without instrumentation: pip install \"omegi-agent[{extras}]\"")
+    return "; ".join(parts)
 
 
 def shutdown():

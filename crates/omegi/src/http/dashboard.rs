@@ -8,19 +8,21 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::access;
-use super::error::{ApiError, ErrorBody};
-use super::extract::parse_time;
+use super::error::{ApiError, ErrorBody, OrNotFound};
+use super::extract::{page_limit, parse_time};
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::model::ServiceMap;
 use crate::model::{now_ms, rfc3339};
+use crate::model::{ServiceMap, TraceSummary};
 use crate::service_map;
-use crate::store::NoteStats;
+use crate::store::{NoteStats, TraceFilter};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(service_map))
+        .routes(routes!(list_traces))
         .routes(routes!(stats))
+        .routes(routes!(error_stats))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -67,6 +69,56 @@ async fn service_map(
     Ok(Json(
         service_map::build(&state.store, id, since, until).await?,
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct TraceQuery {
+    /// Start (RFC 3339); default 24 hours before `until`.
+    since: Option<String>,
+    /// End (RFC 3339); default now.
+    until: Option<String>,
+    /// Traces with a call from this service (or peer).
+    caller: Option<String>,
+    /// Traces with a call to this service (or peer).
+    callee: Option<String>,
+    /// Traces this service took part in (ignored when `caller` or `callee` is given).
+    service: Option<String>,
+    /// Only traces where that call, that service's request, or anything failed.
+    #[serde(default)]
+    failing: bool,
+    /// At most this many (1-500, default 50).
+    limit: Option<i64>,
+}
+
+/// Stored traces of a project, newest first: the calls behind a service map edge or node.
+#[utoipa::path(get, path = "/api/projects/{id}/traces", tag = "dashboard",
+    params(("id" = i64, Path, description = "Project id"), TraceQuery),
+    responses((status = 200, body = Vec<TraceSummary>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
+async fn list_traces(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<TraceQuery>,
+) -> Result<Json<Vec<TraceSummary>>, ApiError> {
+    access::member(&state, &user, id).await?;
+    let (since_ms, until_ms) = Range {
+        since: q.since,
+        until: q.until,
+    }
+    .resolve()?;
+    let filter = TraceFilter {
+        project: id,
+        since_ms,
+        until_ms,
+        caller: q.caller,
+        callee: q.callee,
+        service: q.service,
+        failing: q.failing,
+        limit: page_limit(q.limit, 50)?,
+    };
+    Ok(Json(state.store.traces(&filter).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -152,17 +204,7 @@ async fn stats(
         .store
         .stats(user.id, q.project, since, until, bucket)
         .await?;
-    let buckets = (until - since) / bucket + 1;
-    let timeline = (0..buckets)
-        .map(|i| TimelinePoint {
-            start: rfc3339(since + i * bucket),
-            occurrences: data
-                .timeline
-                .iter()
-                .find(|(b, _)| *b == i)
-                .map_or(0, |(_, n)| *n),
-        })
-        .collect();
+    let timeline = timeline(since, until, bucket, &data.timeline);
     let count = |rows: Vec<(String, i64)>| {
         rows.into_iter()
             .map(|(name, occurrences)| Count { name, occurrences })
@@ -185,6 +227,71 @@ async fn stats(
         by_service: count(data.by_service),
         by_type: count(data.by_type),
         notes: state.store.note_stats(user.id).await?,
+    }))
+}
+
+/// Every bucket of the range, with the occurrences counted in `counts` (bucket index, n).
+fn timeline(since: i64, until: i64, bucket: i64, counts: &[(i64, i64)]) -> Vec<TimelinePoint> {
+    (0..(until - since) / bucket + 1)
+        .map(|i| TimelinePoint {
+            start: rfc3339(since + i * bucket),
+            occurrences: counts.iter().find(|(b, _)| *b == i).map_or(0, |(_, n)| *n),
+        })
+        .collect()
+}
+
+#[derive(Serialize, ToSchema)]
+struct ErrorStats {
+    since: String,
+    until: String,
+    bucket_seconds: i64,
+    /// Occurrences per bucket, every bucket of the range present.
+    timeline: Vec<TimelinePoint>,
+    /// Occurrences per deployment environment, most first; `name` is null where the service
+    /// sent none.
+    environments: Vec<Facet>,
+    /// Occurrences per release (`service.version`), most first.
+    releases: Vec<Facet>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Facet {
+    name: Option<String>,
+    occurrences: i64,
+}
+
+/// One error's occurrences over a time range (default the last 24 hours): a chart, and how
+/// they split by environment and release.
+#[utoipa::path(get, path = "/api/errors/{id}/stats", tag = "errors",
+    params(("id" = i64, Path, description = "Error id"), Range),
+    responses((status = 200, body = ErrorStats), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
+async fn error_stats(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(range): ApiQuery<Range>,
+) -> Result<Json<ErrorStats>, ApiError> {
+    state
+        .store
+        .error_for(user.id, id)
+        .await
+        .or_404(format_args!("error {id}"))?;
+    let (since, until) = range.resolve()?;
+    let bucket = bucket_ms(until - since);
+    let data = state.store.error_stats(id, since, until, bucket).await?;
+    let facets = |rows: Vec<(Option<String>, i64)>| {
+        rows.into_iter()
+            .map(|(name, occurrences)| Facet { name, occurrences })
+            .collect()
+    };
+    Ok(Json(ErrorStats {
+        since: rfc3339(since),
+        until: rfc3339(until),
+        bucket_seconds: bucket / 1000,
+        timeline: timeline(since, until, bucket, &data.timeline),
+        environments: facets(data.environments),
+        releases: facets(data.releases),
     }))
 }
 

@@ -40,6 +40,10 @@ struct ErrorQuery {
     q: Option<String>,
     /// Only errors that occurred in this trace (32 hexadecimal digits).
     trace: Option<String>,
+    /// Only errors with an occurrence in this deployment environment.
+    environment: Option<String>,
+    /// Only errors with an occurrence of this release (`service.version`).
+    release: Option<String>,
     /// Seen at or after this time (RFC 3339).
     since: Option<String>,
     /// First seen at or before this time (RFC 3339).
@@ -101,6 +105,8 @@ async fn list_errors(
             .as_deref()
             .map(|t| trace_id("trace", t))
             .transpose()?,
+        environment: q.environment.filter(|s| !s.is_empty()),
+        release: q.release.filter(|s| !s.is_empty()),
         since: q
             .since
             .as_deref()

@@ -4,6 +4,9 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::Instant;
+
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -15,9 +18,13 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::extract::CurrentUser;
 use super::AppState;
-use crate::model::{now_ms, User};
+use crate::model::{now_ms, Activity, User};
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// A stream sends at most one `activity` event this often, however busy the projects.
+const ACTIVITY_EVERY: Duration = Duration::from_secs(1);
+/// How often a stream reads again which projects its user is a member of.
+const MEMBERSHIP_EVERY: Duration = Duration::from_secs(30);
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(events))
@@ -53,12 +60,23 @@ struct Cursor {
     sent: VecDeque<i64>,
     ready: VecDeque<Event>,
     wake: watch::Receiver<u64>,
+    activity: broadcast::Receiver<Activity>,
+    /// Activity heard but not yet sent, and when the next may be sent.
+    pending: Option<Activity>,
+    next_activity: Instant,
+    /// The user's projects (sorted), and when they were read.
+    projects: Vec<i64>,
+    projects_read: Option<Instant>,
+    /// Activity was missed: the next event names every project.
+    lagged: bool,
 }
 
 /// Live error events of the caller's projects: `error.new`, `error.regressed` and
 /// `error.status`, each with the error row as JSON data and the event id. Send
-/// `Last-Event-ID` to receive what was missed while disconnected. Comments keep the
-/// connection open through proxies.
+/// `Last-Event-ID` to receive what was missed while disconnected. Besides, `activity` (no
+/// id, at most one a second) says which projects and error groups got new traces, as an
+/// `Activity` JSON: a hint to refresh counts, charts and the map; it is not replayed.
+/// Comments keep the connection open through proxies.
 #[utoipa::path(get, path = "/api/events", tag = "errors",
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event")),
     responses(
@@ -82,6 +100,12 @@ async fn events(
     let cursor = Cursor {
         _open: Open::new(&state),
         wake: state.live.subscribe(),
+        activity: state.live.subscribe_activity(),
+        pending: None,
+        next_activity: Instant::now(),
+        projects: Vec::new(),
+        projects_read: None,
+        lagged: false,
         state,
         user,
         after,
@@ -90,23 +114,90 @@ async fn events(
         ready: VecDeque::new(),
     };
     let stream = stream::unfold(cursor, |mut c| async move {
+        let mut look = true;
         loop {
             if let Some(event) = c.ready.pop_front() {
                 return Some((Ok(event), c));
             }
-            c.fetch().await;
-            if c.ready.is_empty() {
-                tokio::select! {
-                    _ = c.wake.changed() => {}
-                    _ = tokio::time::sleep(c.state.live.poll()) => {}
+            if c.pending.is_some() && Instant::now() >= c.next_activity {
+                if let Some(event) = c.activity_event().await {
+                    return Some((Ok(event), c));
                 }
             }
+            if look {
+                c.fetch().await;
+                if !c.ready.is_empty() {
+                    continue;
+                }
+            }
+            let until = match c.pending {
+                Some(_) => c.next_activity,
+                None => Instant::now() + c.state.live.poll(),
+            };
+            look = tokio::select! {
+                _ = c.wake.changed() => true,
+                heard = c.activity.recv() => {
+                    c.hear(heard);
+                    false
+                }
+                _ = tokio::time::sleep_until(until) => c.pending.is_none(),
+            };
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }
 
 impl Cursor {
+    /// Keeps activity to send with the next `activity` event.
+    fn hear(&mut self, heard: Result<Activity, RecvError>) {
+        let heard = match heard {
+            Ok(a) => a,
+            // Fell behind: every project of the user may have changed.
+            Err(RecvError::Lagged(_)) => {
+                self.lagged = true;
+                Activity::default()
+            }
+            Err(RecvError::Closed) => return,
+        };
+        match &mut self.pending {
+            Some(p) => p.merge(heard),
+            None => self.pending = Some(heard),
+        }
+    }
+
+    /// The pending activity as an event, limited to the user's projects; `None` when none
+    /// of it is theirs.
+    async fn activity_event(&mut self) -> Option<Event> {
+        let heard = self.pending.take()?;
+        if self
+            .projects_read
+            .is_none_or(|at| at.elapsed() >= MEMBERSHIP_EVERY)
+        {
+            match self.state.store.projects_for(self.user.id).await {
+                Ok(projects) => {
+                    self.projects = projects.iter().map(|p| p.id).collect();
+                    self.projects.sort_unstable();
+                    self.projects_read = Some(Instant::now());
+                }
+                Err(e) => tracing::warn!("reading the user's projects failed: {e}"),
+            }
+        }
+        let mine = if std::mem::take(&mut self.lagged) {
+            Activity {
+                projects: self.projects.clone(),
+                errors: None,
+            }
+        } else {
+            heard.within(&self.projects)?
+        };
+        self.next_activity = Instant::now() + ACTIVITY_EVERY;
+        if mine.is_empty() {
+            return None;
+        }
+        let data = serde_json::to_string(&mine).unwrap_or_default();
+        Some(Event::default().event("activity").data(data))
+    }
+
     /// Reads the next events the user may see; errors are logged and retried on the next poll.
     async fn fetch(&mut self) {
         let recent = now_ms() - LATE_COMMIT_MS;

@@ -67,7 +67,11 @@ pub struct AppState {
 #[openapi(
     info(title = "Omegi API", description = "Error tracking for distributed systems, with a knowledge base of how errors were solved."),
     modifiers(&SessionCookie),
-    components(schemas(crate::store::ErrorSort, crate::alerts::message::AlertBody)),
+    components(schemas(
+        crate::store::ErrorSort,
+        crate::alerts::message::AlertBody,
+        crate::model::Activity
+    )),
     tags(
         (name = "auth", description = "Accounts and sign-in"),
         (name = "users", description = "Accounts"),

@@ -4,18 +4,30 @@
 //! events written here, and on PostgreSQL at once for events of any node (LISTEN/NOTIFY,
 //! relayed by [`relay_notifications`]). Streams still poll, as a safety net: rarely on
 //! PostgreSQL, every second on SQLite.
+//!
+//! Beside the stored events, the hub passes on [`Activity`]: which projects and error groups
+//! got new traces, so open pages refresh their counts. Activity is a hint, not stored: on
+//! SQLite it comes from this node's assembler, on PostgreSQL from every node's (NOTIFY).
 
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
+use crate::model::Activity;
 use crate::shutdown::stopped;
-use crate::store::Store;
+use crate::store::events::ACTIVITY_CHANNEL;
+use crate::store::{Backend, Store};
+
+/// Activity batches a stream may fall behind by before it hears "everything changed".
+const ACTIVITY_BACKLOG: usize = 256;
 
 #[derive(Clone)]
 pub struct LiveHub {
     changed: watch::Sender<u64>,
+    activity: broadcast::Sender<Activity>,
     poll: Duration,
+    /// Activity arrives through PostgreSQL notifications (and not from this node directly).
+    relayed: bool,
 }
 
 impl LiveHub {
@@ -24,11 +36,31 @@ impl LiveHub {
     pub fn for_store(store: &Store) -> LiveHub {
         LiveHub {
             changed: watch::channel(0).0,
+            activity: broadcast::channel(ACTIVITY_BACKLOG).0,
             poll: match store.backend() {
-                crate::store::Backend::Postgres => Duration::from_secs(30),
-                crate::store::Backend::Sqlite => Duration::from_secs(1),
+                Backend::Postgres => Duration::from_secs(30),
+                Backend::Sqlite => Duration::from_secs(1),
             },
+            relayed: store.backend() == Backend::Postgres,
         }
+    }
+
+    /// This node saved assemblies that changed `activity`. On PostgreSQL the notification
+    /// its transaction sent brings it to every node, this one included, so nothing is done
+    /// here.
+    pub fn saved(&self, activity: Activity) {
+        if !self.relayed {
+            self.activity(activity);
+        }
+    }
+
+    fn activity(&self, activity: Activity) {
+        // No receiver, no one to tell.
+        let _ = self.activity.send(activity);
+    }
+
+    pub fn subscribe_activity(&self) -> broadcast::Receiver<Activity> {
+        self.activity.subscribe()
     }
 
     /// Wakes every stream of this node to look for new events.
@@ -66,6 +98,12 @@ pub async fn relay_notifications(store: Store, hub: LiveHub, stop: watch::Receiv
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received {
+                    Ok(Some(n)) if n.channel() == ACTIVITY_CHANNEL => {
+                        match serde_json::from_str(n.payload()) {
+                            Ok(activity) => hub.activity(activity),
+                            Err(e) => tracing::warn!("unreadable activity notification: {e}"),
+                        }
+                    }
                     // A notification, or the connection came back after a loss.
                     Ok(_) => hub.notify(),
                     Err(e) => {

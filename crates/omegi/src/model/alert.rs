@@ -195,16 +195,14 @@ pub struct Seen {
     pub new: bool,
     /// This occurrence re-opened a resolved group.
     pub regressed: bool,
+    /// It was passed up from a failed call, so it does not turn its service red.
+    pub passed_up: bool,
 }
 
 impl Seen {
     /// The deployment environment of the occurrence's service, from its resource attributes.
     pub fn environment_of(summary: &Summary) -> Option<String> {
-        ["deployment.environment.name", "deployment.environment"]
-            .iter()
-            .find_map(|k| summary.environment.get(*k))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
+        summary.deployment_environment()
     }
 }
 
@@ -264,7 +262,7 @@ impl RuleSpec {
         match self.trigger {
             Trigger::New => seen.new,
             Trigger::Regression => seen.regressed,
-            Trigger::ServiceRed => seen.new || seen.regressed,
+            Trigger::ServiceRed => (seen.new || seen.regressed) && !seen.passed_up,
             Trigger::Spike | Trigger::Occurrence => true,
         }
     }
@@ -288,6 +286,7 @@ mod tests {
             count: 3,
             new: false,
             regressed: true,
+            passed_up: false,
         }
     }
 

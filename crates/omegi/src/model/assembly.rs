@@ -52,4 +52,6 @@ pub struct OccurrenceDraft {
     pub log: Log,
     /// Span ids from the root to the failing span.
     pub path: Vec<String>,
+    /// See [`Summary::passed_from`](super::Summary).
+    pub passed_from: Option<String>,
 }

@@ -52,6 +52,9 @@ pub struct ErrorGroup {
     pub status_changed_by: Option<String>,
     /// Notes attached to this error that the caller can read.
     pub note_count: i64,
+    /// Its latest occurrence was passed up from a failed call to this service or peer, so
+    /// the service map does not count it against its own service.
+    pub passed_from: Option<String>,
 }
 
 /// One failure in one trace: **summary**, **log** and the **trace** it happened in.
@@ -84,6 +87,31 @@ pub struct Summary {
     pub environment: serde_json::Map<String, Value>,
     /// `1. service: span name`, from the root span to the failing span.
     pub flow: Vec<String>,
+    /// The failure was passed up from a call that failed first, to this service or peer:
+    /// the failing service did not cause it.
+    #[serde(default)]
+    pub passed_from: Option<String>,
+}
+
+impl Summary {
+    /// The failing service's deployment environment (`deployment.environment.name`, or the
+    /// older `deployment.environment`).
+    pub fn deployment_environment(&self) -> Option<String> {
+        self.resource_text(&["deployment.environment.name", "deployment.environment"])
+    }
+
+    /// The failing service's release: `service.version`.
+    pub fn release(&self) -> Option<String> {
+        self.resource_text(&["service.version"])
+    }
+
+    fn resource_text(&self, keys: &[&str]) -> Option<String> {
+        keys.iter()
+            .find_map(|k| self.environment.get(*k))
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
 }
 
 /// The failing operation, from the failing span's name and semantic-convention attributes.
@@ -99,6 +127,12 @@ pub struct Operation {
     pub http_method: Option<String>,
     pub http_route: Option<String>,
     pub http_status_code: Option<i64>,
+    /// The URL a client call asked for (`url.full`, `http.url`).
+    #[serde(default)]
+    pub http_url: Option<String>,
+    /// What a client call called: the service that answered it, or the peer it names.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// The **Log** of an occurrence: the stack trace as sent, and the failing span's events in
@@ -209,4 +243,82 @@ pub struct SpanView {
     pub on_failing_path: bool,
     /// The span where the failure happened.
     pub failing: bool,
+}
+
+/// Most error ids one activity names; beyond that it says "errors of these projects".
+pub const ACTIVITY_MAX_ERRORS: usize = 200;
+
+/// Traces were assembled: these projects' counts, charts and map changed, and these error
+/// groups got occurrences. A hint to refresh, pushed live and not stored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Activity {
+    pub projects: Vec<i64>,
+    /// The error groups seen, or `null` when there were too many to list.
+    pub errors: Option<Vec<i64>>,
+}
+
+impl Activity {
+    /// The activity of `projects` and `errors` (in any order, with repeats).
+    pub fn new(
+        projects: impl IntoIterator<Item = i64>,
+        errors: impl IntoIterator<Item = i64>,
+    ) -> Activity {
+        let mut a = Activity {
+            projects: projects.into_iter().collect(),
+            errors: Some(errors.into_iter().collect()),
+        };
+        a.tidy();
+        a
+    }
+
+    /// Adds `other` to this one.
+    pub fn merge(&mut self, other: Activity) {
+        self.projects.extend(other.projects);
+        self.errors = match (self.errors.take(), other.errors) {
+            (Some(mut a), Some(b)) => {
+                a.extend(b);
+                Some(a)
+            }
+            _ => None,
+        };
+        self.tidy();
+    }
+
+    /// Only what concerns `projects` (sorted); `None` when nothing does.
+    pub fn within(&self, projects: &[i64]) -> Option<Activity> {
+        let mine: Vec<i64> = self
+            .projects
+            .iter()
+            .copied()
+            .filter(|p| projects.binary_search(p).is_ok())
+            .collect();
+        if mine.is_empty() {
+            return None;
+        }
+        // Error ids are global: one of another project's errors names nothing the user sees.
+        Some(Activity {
+            errors: if mine.len() == self.projects.len() {
+                self.errors.clone()
+            } else {
+                None
+            },
+            projects: mine,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.projects.is_empty()
+    }
+
+    fn tidy(&mut self) {
+        self.projects.sort_unstable();
+        self.projects.dedup();
+        if let Some(e) = &mut self.errors {
+            e.sort_unstable();
+            e.dedup();
+            if e.len() > ACTIVITY_MAX_ERRORS {
+                self.errors = None;
+            }
+        }
+    }
 }

@@ -18,8 +18,8 @@ pub use alert::{
 };
 pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
-    ErrorGroup, ErrorStatus, Frame, Log, Occurrence, Operation, Reported, ReportedException,
-    SpanView, Summary, TraceView,
+    Activity, ErrorGroup, ErrorStatus, Frame, Log, Occurrence, Operation, Reported,
+    ReportedException, SpanView, Summary, TraceView,
 };
 pub use graph::{Graph, GraphEdge, GraphNode};
 pub use note::{
@@ -28,7 +28,7 @@ pub use note::{
 pub use project::{
     IngestToken, Member, MemberRole, Project, SentryKey, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
-pub use service_map::{MapEdge, MapNode, ServiceMap};
+pub use service_map::{MapEdge, MapNode, ServiceMap, TraceSummary};
 pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};
 pub use span::{
     hex, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR, STATUS_OK,

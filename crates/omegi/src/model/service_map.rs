@@ -18,7 +18,8 @@ pub struct MapNode {
     pub traced: bool,
     pub requests: i64,
     pub errors: i64,
-    /// Some error of this service is unresolved: drawn red.
+    /// Some error this service caused itself is unresolved: drawn red. Errors passed up from
+    /// a failed call to another service do not count.
     pub unresolved: bool,
 }
 
@@ -30,4 +31,21 @@ pub struct MapEdge {
     pub errors: i64,
     pub p50_ms: f64,
     pub p95_ms: f64,
+    /// The failures on this edge are the callee's own (it is red, or sends no spans): the
+    /// edge to look at, rather than one a failure was only passed up through.
+    pub culprit: bool,
+}
+
+/// A stored trace in a list: where it entered, how long it took, how much failed.
+#[derive(Serialize, ToSchema)]
+pub struct TraceSummary {
+    pub trace_id: String,
+    pub root_service: Option<String>,
+    pub root_name: Option<String>,
+    /// When its first span started (RFC 3339).
+    pub started_at: String,
+    pub duration_us: i64,
+    pub span_count: i64,
+    /// Failures recorded as error occurrences.
+    pub error_count: i64,
 }

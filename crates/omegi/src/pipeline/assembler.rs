@@ -34,13 +34,14 @@ const SAVE_EVERY_SPANS: usize = 20_000;
 /// How often the pending-traces gauges are read.
 const GAUGE_EVERY: Duration = Duration::from_secs(1);
 
-/// Runs until `stop` changes. `on_saved` hears about every saved assembly (for live updates).
+/// Runs until `stop` changes. `on_saved` hears about every batch of saved assemblies, with
+/// each one's project (for live updates and alerts).
 pub async fn run(
     store: Store,
     cfg: AssemblerConfig,
     metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
-    on_saved: impl Fn(i64, Saved) + Send + Sync + 'static,
+    on_saved: impl Fn(&[(i64, Saved)]) + Send + Sync + 'static,
 ) {
     let on_saved: OnSaved = Arc::new(on_saved);
     let mut saving = Saving(None);
@@ -75,7 +76,9 @@ pub async fn run(
     }
 }
 
-type OnSaved = Arc<dyn Fn(i64, Saved) + Send + Sync>;
+/// Hears each batch of saved assemblies, with each one's project.
+type SavedHook = dyn Fn(&[(i64, Saved)]) + Send + Sync;
+type OnSaved = Arc<SavedHook>;
 
 /// The save in flight: the next batch is claimed, read and assembled while the last one is
 /// written (reading and writing use different connections, and the two cores).
@@ -186,11 +189,7 @@ async fn assemble_all(
 
 /// Saves assemblies together, or one by one when that fails, so one bad trace does not hold
 /// up the others. Returns how many were saved.
-async fn save(
-    store: &Store,
-    assembled: Vec<(DueTrace, Assembly)>,
-    on_saved: &(dyn Fn(i64, Saved) + Send + Sync),
-) -> usize {
+async fn save(store: &Store, assembled: Vec<(DueTrace, Assembly)>, on_saved: &SavedHook) -> usize {
     if assembled.is_empty() {
         return 0;
     }
@@ -214,9 +213,6 @@ async fn save(
             saved
         }
     };
-    let n = saved.len();
-    for (project, s) in saved {
-        on_saved(project, s);
-    }
-    n
+    on_saved(&saved);
+    saved.len()
 }

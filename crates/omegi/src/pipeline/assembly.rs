@@ -81,7 +81,7 @@ fn edges(tree: &TraceTree) -> Vec<Edge> {
         }
         // A client call to something that sends no spans of its own (a database, a queue,
         // a third-party API) still is an edge, to the peer it names.
-        if span.kind == "client" || span.kind == "producer" {
+        if is_call(span) {
             let traced_callee = tree.children[i]
                 .iter()
                 .any(|&c| tree.spans[c].service != span.service);
@@ -176,6 +176,54 @@ fn causes(tree: &TraceTree) -> Vec<usize> {
         .collect()
 }
 
+/// What client or producer span `c` called: the service of a child span in another service
+/// (and whether it failed there), else the peer it names.
+fn callee(tree: &TraceTree, c: usize) -> Option<(&str, Option<bool>)> {
+    let span = &tree.spans[c];
+    match tree.children[c]
+        .iter()
+        .find(|&&k| tree.spans[k].service != span.service)
+    {
+        Some(&k) => Some((&tree.spans[k].service, Some(tree.spans[k].is_error()))),
+        None => peer_name(span).map(|p| (p, None)),
+    }
+}
+
+fn is_call(span: &SpanRecord) -> bool {
+    span.kind == "client" || span.kind == "producer"
+}
+
+/// The traced service a failure at span `i` was passed up from: within the same request in
+/// `i`'s service (its spans under the topmost one of the service above `i`), a call that had
+/// failed in another service before `i` ended. Calls to peers that send no spans (databases,
+/// refused connections) do not count: the caller is the one to look at.
+fn passed_from(tree: &TraceTree, i: usize) -> Option<String> {
+    let service = &tree.spans[i].service;
+    let mut entry = i;
+    while let Some(p) = tree.parent[entry].filter(|&p| tree.spans[p].service == *service) {
+        entry = p;
+    }
+    let ended = tree.spans[i].end_ns.max(tree.spans[i].start_ns);
+    let mut stack = vec![entry];
+    let mut first: Option<(i64, &str)> = None;
+    while let Some(c) = stack.pop() {
+        let span = &tree.spans[c];
+        if is_call(span) && span.is_error() && span.start_ns <= ended {
+            if let Some((name, Some(true))) = callee(tree, c) {
+                if first.is_none_or(|(at, _)| span.start_ns < at) {
+                    first = Some((span.start_ns, name));
+                }
+            }
+        }
+        stack.extend(
+            tree.children[c]
+                .iter()
+                .filter(|&&k| tree.spans[k].service == *service),
+        );
+    }
+    first.map(|(_, name)| name.to_string())
+}
+
 fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
     let span = &tree.spans[i];
     let exception = span.exception();
@@ -241,13 +289,19 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
             http_method: text("http.request.method").or_else(|| text("http.method")),
             http_route: text("http.route"),
             http_status_code: http_status,
+            http_url: text("url.full").or_else(|| text("http.url")),
+            target: is_call(span)
+                .then(|| callee(tree, i).map(|(name, _)| name.to_string()))
+                .flatten(),
         },
         timestamp: rfc3339(occurred_at),
         trace_id: span.trace_id.clone(),
         span_id: span.span_id.clone(),
         environment: environment(&span.resource),
         flow,
+        passed_from: passed_from(tree, i),
     };
+    let passed = summary.passed_from.clone();
     let mut events = span.events.clone();
     events.sort_by_key(|e| e.time_ns);
     // A Sentry SDK's details travel as one attribute of the exception event; the Log shows
@@ -287,6 +341,7 @@ fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
             .iter()
             .map(|&p| tree.spans[p].span_id.clone())
             .collect(),
+        passed_from: passed,
     }
 }
 
@@ -379,6 +434,82 @@ mod tests {
         assert_eq!(o.summary.flow[0], "1. gateway: GET /checkout");
         assert_eq!(o.summary.operation.http_route, None);
         assert!(o.log.stacktrace.as_deref().unwrap().contains("OutOfStock"));
+    }
+
+    fn kind(mut s: SpanRecord, kind: &str) -> SpanRecord {
+        s.kind = kind.into();
+        s
+    }
+
+    fn failed(mut s: SpanRecord) -> SpanRecord {
+        s.status_code = STATUS_ERROR;
+        s
+    }
+
+    #[test]
+    fn an_exception_raised_after_a_failed_downstream_call_is_passed_up_from_that_service() {
+        // gateway calls orders, which answers 500 (no exception recorded); the gateway's own
+        // code then raises HTTPError in a sibling span of the call.
+        let mut call = failed(kind(span("c", Some("h"), "gateway", 1), "client"));
+        call.attributes
+            .insert("http.request.method".into(), "POST".into());
+        call.attributes
+            .insert("url.full".into(), "http://orders:5001/orders".into());
+        let spans = vec![
+            failed(kind(span("r", None, "gateway", 0), "server")),
+            failed(span("h", Some("r"), "gateway", 0)),
+            call,
+            failed(kind(span("o", Some("c"), "orders", 2), "server")),
+            throws(span("x", Some("h"), "gateway", 5), "HTTPError"),
+        ];
+        let a = assemble(spans, 5);
+        let found: Vec<_> = a
+            .occurrences
+            .iter()
+            .map(|o| (o.service.as_str(), o.passed_from.as_deref()))
+            .collect();
+        // orders' failure (status only, nothing fails below it) is its own; the HTTPError is
+        // not above it, so it is recorded too, as passed up from orders.
+        assert_eq!(found, [("orders", None), ("gateway", Some("orders"))]);
+        let gateway = &a.occurrences[1];
+        assert_eq!(gateway.summary.passed_from.as_deref(), Some("orders"));
+    }
+
+    #[test]
+    fn a_failing_call_names_its_method_url_and_target() {
+        let mut call = throws(
+            kind(span("c", Some("r"), "gateway", 1), "client"),
+            "ConnectionError",
+        );
+        call.attributes
+            .insert("http.request.method".into(), "GET".into());
+        call.attributes
+            .insert("url.full".into(), "http://localhost:5009/stock".into());
+        call.attributes
+            .insert("server.address".into(), "localhost".into());
+        let a = assemble(vec![kind(span("r", None, "gateway", 0), "server"), call], 2);
+        let o = &a.occurrences[0].summary;
+        assert_eq!(o.operation.http_method.as_deref(), Some("GET"));
+        assert_eq!(
+            o.operation.http_url.as_deref(),
+            Some("http://localhost:5009/stock")
+        );
+        assert_eq!(o.operation.target.as_deref(), Some("localhost"));
+        // A refused connection is the caller's to look at: not passed up.
+        assert_eq!(o.passed_from, None);
+    }
+
+    #[test]
+    fn an_own_bug_in_a_request_whose_calls_succeeded_is_not_passed_up() {
+        let spans = vec![
+            kind(span("r", None, "gateway", 0), "server"),
+            kind(span("c", Some("r"), "gateway", 1), "client"),
+            kind(span("o", Some("c"), "orders", 2), "server"),
+            throws(span("x", Some("r"), "gateway", 5), "KeyError"),
+        ];
+        let a = assemble(spans, 4);
+        assert_eq!(a.occurrences.len(), 1);
+        assert_eq!(a.occurrences[0].passed_from, None);
     }
 
     #[test]

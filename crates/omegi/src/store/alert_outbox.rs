@@ -140,7 +140,7 @@ async fn fires(
             let mut p = Params::default();
             let sql = format!(
                 "SELECT COUNT(*) FROM errors WHERE project_id = {} AND service = {} \
-                 AND status = 'unresolved' AND id NOT IN ({})",
+                 AND status = 'unresolved' AND passed_from IS NULL AND id NOT IN ({})",
                 p.int(s.project_id),
                 p.text(s.service.as_str()),
                 p.ints(opened)

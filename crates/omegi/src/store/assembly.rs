@@ -10,7 +10,7 @@ use super::alert_outbox;
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
 use super::{encode_error, Backend, Result, Store};
 use crate::model::Millis;
-use crate::model::{Assembly, OccurrenceDraft, Seen};
+use crate::model::{Activity, Assembly, OccurrenceDraft, Seen};
 
 /// A trace whose spans have settled, at the version that was seen.
 #[derive(Clone, Debug, FromRow)]
@@ -27,6 +27,19 @@ pub struct Saved {
     pub regressed_errors: Vec<i64>,
     /// Alerts written to the outbox.
     pub alerts: usize,
+    /// The error groups that got an occurrence.
+    pub seen_errors: Vec<i64>,
+}
+
+/// What a batch of saved assemblies changed, for live updates; `None` when nothing was saved.
+pub fn activity_of(saved: &[(i64, Saved)]) -> Option<Activity> {
+    let activity = Activity::new(
+        saved.iter().map(|(p, _)| *p),
+        saved
+            .iter()
+            .flat_map(|(_, s)| s.seen_errors.iter().copied()),
+    );
+    (!activity.is_empty()).then_some(activity)
 }
 
 /// Minute buckets for the service map.
@@ -181,6 +194,9 @@ impl Store {
             .any(|(_, s)| !s.new_errors.is_empty() || !s.regressed_errors.is_empty());
         if evented {
             events::announce(&mut tx, self.backend).await?;
+        }
+        if let Some(activity) = activity_of(&out) {
+            events::announce_activity(&mut tx, self.backend, &activity).await?;
         }
         tx.commit().await?;
         Ok(out)
@@ -364,6 +380,7 @@ async fn save_occurrences(
             Some((id, _, _)) => update_occurrence(tx, backend, *id, d, now).await?,
             None => {
                 let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
+                saved.seen_errors.push(error_id);
                 insert_occurrence(tx, backend, t, error_id, d, now).await?;
                 seen.push(Seen {
                     project_id: t.project_id,
@@ -374,6 +391,7 @@ async fn save_occurrences(
                     count,
                     new: count == 1,
                     regressed: regressed_now,
+                    passed_up: d.passed_from.is_some(),
                 });
                 if count == 1 {
                     saved.new_errors.push(error_id);
@@ -413,12 +431,14 @@ async fn group(
 ) -> Result<(i64, i64, bool)> {
     let (id, count, regressed_at): (i64, i64, Option<i64>) = sqlx::query_as(
         "INSERT INTO errors (project_id, fingerprint, service, exception_type, message, operation, \
-                             first_seen, last_seen, occurrence_count) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1) \
+                             first_seen, last_seen, occurrence_count, passed_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $9) \
          ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
            occurrence_count = errors.occurrence_count + 1, \
            message = CASE WHEN excluded.last_seen >= errors.last_seen \
                      THEN excluded.message ELSE errors.message END, \
+           passed_from = CASE WHEN excluded.last_seen >= errors.last_seen \
+                         THEN excluded.passed_from ELSE errors.passed_from END, \
            last_seen = CASE WHEN excluded.last_seen > errors.last_seen \
                        THEN excluded.last_seen ELSE errors.last_seen END, \
            first_seen = CASE WHEN excluded.first_seen < errors.first_seen \
@@ -438,6 +458,7 @@ async fn group(
     .bind(&d.operation)
     .bind(d.occurred_at)
     .bind(now)
+    .bind(&d.passed_from)
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, count, regressed_at == Some(now)))
@@ -453,8 +474,8 @@ async fn insert_occurrence(
 ) -> Result<()> {
     let sql = format!(
         "INSERT INTO occurrences (error_id, project_id, trace_id, span_id, occurred_at, summary, \
-                                  log, path, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, {}, {}, $8, $9, $9)",
+                                  log, path, created_at, updated_at, environment, release) \
+         VALUES ($1, $2, $3, $4, $5, {}, {}, $8, $9, $9, $10, $11)",
         backend.json_param("$6"),
         backend.json_param("$7")
     );
@@ -468,6 +489,8 @@ async fn insert_occurrence(
         .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
         .bind(serde_json::to_string(&d.path).unwrap_or_default())
         .bind(now)
+        .bind(d.summary.deployment_environment())
+        .bind(d.summary.release())
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -482,7 +505,7 @@ async fn update_occurrence(
 ) -> Result<()> {
     let sql = format!(
         "UPDATE occurrences SET summary = {}, log = {}, path = $3, occurred_at = $4, \
-         updated_at = $5 WHERE id = $6",
+         updated_at = $5, environment = $7, release = $8 WHERE id = $6",
         backend.json_param("$1"),
         backend.json_param("$2")
     );
@@ -493,6 +516,8 @@ async fn update_occurrence(
         .bind(d.occurred_at)
         .bind(now)
         .bind(id)
+        .bind(d.summary.deployment_environment())
+        .bind(d.summary.release())
         .execute(&mut **tx)
         .await?;
     Ok(())

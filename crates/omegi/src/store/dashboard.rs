@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 use super::params::Params;
 use super::{decode_json, Result, Store};
-use crate::model::Millis;
+use crate::model::{rfc3339, Millis, TraceSummary};
 
 /// Raw material of the service map, aggregated per node and edge.
 pub struct MapData {
@@ -14,7 +14,7 @@ pub struct MapData {
     pub services: BTreeMap<String, Option<String>>,
     /// Service -> (requests, errors) in the range.
     pub traffic: BTreeMap<String, (i64, i64)>,
-    /// Services with at least one unresolved error group.
+    /// Services with at least one unresolved error group they caused themselves.
     pub unresolved: Vec<String>,
     /// (caller, callee) -> (calls, errors, call durations in µs).
     pub edges: BTreeMap<(String, String), (i64, i64, Vec<i64>)>,
@@ -58,7 +58,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let unresolved: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT service FROM errors WHERE project_id = $1 AND status = 'unresolved'",
+            "SELECT DISTINCT service FROM errors \
+             WHERE project_id = $1 AND status = 'unresolved' AND passed_from IS NULL",
         )
         .bind(project)
         .fetch_all(&self.pool)
@@ -150,6 +151,144 @@ impl Store {
             by_service,
             by_type,
             by_status,
+        })
+    }
+}
+
+/// Which stored traces a list shows.
+#[derive(Default)]
+pub struct TraceFilter {
+    pub project: i64,
+    pub since_ms: Millis,
+    pub until_ms: Millis,
+    /// Traces with a call from `caller`, to `callee`, or between the two.
+    pub caller: Option<String>,
+    pub callee: Option<String>,
+    /// Traces `service` took part in.
+    pub service: Option<String>,
+    /// Only traces where that call (or that service, or anything) failed.
+    pub failing: bool,
+    pub limit: i64,
+}
+
+#[derive(FromRow)]
+struct TraceRow {
+    trace_id: String,
+    root_service: Option<String>,
+    root_name: Option<String>,
+    start_ns: Option<i64>,
+    end_ns: Option<i64>,
+    span_count: i64,
+    error_count: i64,
+}
+
+impl Store {
+    /// Assembled traces matching `f`, newest first.
+    #[tracing::instrument(level = "debug", skip_all, fields(project = f.project))]
+    pub async fn traces(&self, f: &TraceFilter) -> Result<Vec<TraceSummary>> {
+        let mut p = Params::default();
+        let mut sql = format!(
+            "SELECT t.trace_id, t.root_service, t.root_name, t.start_ns, t.end_ns, t.span_count, \
+                    t.error_count FROM traces t \
+             WHERE t.project_id = {} AND t.assembled_version > 0 \
+               AND t.start_ns >= {} AND t.start_ns <= {}",
+            p.int(f.project),
+            p.int(f.since_ms.saturating_mul(1_000_000)),
+            p.int(f.until_ms.saturating_mul(1_000_000)),
+        );
+        let failing = if f.failing { " AND x.errors > 0" } else { "" };
+        if f.caller.is_some() || f.callee.is_some() {
+            sql += " AND EXISTS (SELECT 1 FROM trace_edges x WHERE x.project_id = t.project_id \
+                      AND x.trace_id = t.trace_id";
+            for (column, value) in [("caller", &f.caller), ("callee", &f.callee)] {
+                if let Some(v) = value {
+                    sql += &format!(" AND x.{column} = {}", p.text(v.as_str()));
+                }
+            }
+            sql += failing;
+            sql += ")";
+        } else if let Some(service) = &f.service {
+            sql += &format!(
+                " AND EXISTS (SELECT 1 FROM trace_services x WHERE x.project_id = t.project_id \
+                   AND x.trace_id = t.trace_id AND x.service = {}{failing})",
+                p.text(service.as_str())
+            );
+        } else if f.failing {
+            sql += " AND t.error_count > 0";
+        }
+        sql += &format!(" ORDER BY t.start_ns DESC LIMIT {}", p.int(f.limit));
+        let rows: Vec<TraceRow> = sqlx::query_as_with(&sql, p.into_args())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let start = r.start_ns.unwrap_or(0);
+                TraceSummary {
+                    trace_id: r.trace_id,
+                    root_service: r.root_service,
+                    root_name: r.root_name,
+                    started_at: rfc3339(start / 1_000_000),
+                    duration_us: (r.end_ns.unwrap_or(start) - start).max(0) / 1000,
+                    span_count: r.span_count,
+                    error_count: r.error_count,
+                }
+            })
+            .collect())
+    }
+}
+
+/// One error's occurrences over a range: per bucket, per environment, per release.
+pub struct ErrorStatsData {
+    pub timeline: Vec<(i64, i64)>,
+    /// (environment or `None` when the service sent none, occurrences), most first.
+    pub environments: Vec<(Option<String>, i64)>,
+    pub releases: Vec<(Option<String>, i64)>,
+}
+
+impl Store {
+    /// Occurrences of `error` from `since` to `until`, counted in `bucket_ms` buckets and by
+    /// environment and release.
+    #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
+    pub async fn error_stats(
+        &self,
+        error: i64,
+        since: Millis,
+        until: Millis,
+        bucket_ms: i64,
+    ) -> Result<ErrorStatsData> {
+        let timeline = sqlx::query_as(
+            "SELECT (occurred_at - $2) / $4 AS bucket, COUNT(*) FROM occurrences \
+             WHERE error_id = $1 AND occurred_at >= $2 AND occurred_at <= $3 \
+             GROUP BY bucket ORDER BY bucket",
+        )
+        .bind(error)
+        .bind(since)
+        .bind(until)
+        .bind(bucket_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut facets = Vec::new();
+        for column in ["environment", "release"] {
+            facets.push(
+                sqlx::query_as(&format!(
+                    "SELECT {column}, COUNT(*) AS n FROM occurrences \
+                     WHERE error_id = $1 AND occurred_at >= $2 AND occurred_at <= $3 \
+                     GROUP BY {column} ORDER BY n DESC, {column} IS NULL, {column} LIMIT 20"
+                ))
+                .bind(error)
+                .bind(since)
+                .bind(until)
+                .fetch_all(&self.pool)
+                .await?,
+            );
+        }
+        let releases = facets.pop().unwrap_or_default();
+        let environments = facets.pop().unwrap_or_default();
+        Ok(ErrorStatsData {
+            timeline,
+            environments,
+            releases,
         })
     }
 }

@@ -25,6 +25,7 @@ struct ErrorRow {
     status_changed_at: Option<i64>,
     status_changed_by: Option<String>,
     note_count: i64,
+    passed_from: Option<String>,
 }
 
 impl TryFrom<ErrorRow> for ErrorGroup {
@@ -47,6 +48,7 @@ impl TryFrom<ErrorRow> for ErrorGroup {
             status_changed_at: r.status_changed_at.map(rfc3339),
             status_changed_by: r.status_changed_by,
             note_count: r.note_count,
+            passed_from: r.passed_from,
         })
     }
 }
@@ -54,7 +56,7 @@ impl TryFrom<ErrorRow> for ErrorGroup {
 /// Error groups visible to member `$1`.
 const ERROR_SELECT: &str = "SELECT e.id, e.project_id, p.name AS project, e.service, \
      e.exception_type, e.message, e.operation, e.status, e.regressed, e.first_seen, e.last_seen, \
-     e.occurrence_count, e.status_changed_at, u.username AS status_changed_by, \
+     e.occurrence_count, e.status_changed_at, u.username AS status_changed_by, e.passed_from, \
      (SELECT COUNT(*) FROM notes n WHERE n.error_id = e.id \
       AND (n.visibility = 'public' OR n.author_id = $1)) AS note_count \
      FROM errors e JOIN projects p ON p.id = e.project_id \
@@ -157,6 +159,10 @@ pub struct ErrorFilter {
     pub q: Option<String>,
     /// Only groups with an occurrence in this trace (32 lowercase hex digits).
     pub trace: Option<String>,
+    /// Only groups with an occurrence in this deployment environment.
+    pub environment: Option<String>,
+    /// Only groups with an occurrence of this release (`service.version`).
+    pub release: Option<String>,
     /// Seen at or after (last seen), Unix ms.
     pub since: Option<Millis>,
     /// Seen at or before (first seen), Unix ms.
@@ -206,6 +212,15 @@ impl Store {
                    AND o.trace_id = {} AND o.error_id = e.id)",
                 p.text(trace)
             ));
+        }
+        for (column, value) in [("environment", &f.environment), ("release", &f.release)] {
+            if let Some(v) = value {
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM occurrences o WHERE o.error_id = e.id \
+                       AND o.{column} = {})",
+                    p.text(v.as_str())
+                ));
+            }
         }
         if let Some(since) = f.since {
             sql.push_str(&format!(" AND e.last_seen >= {}", p.int(since)));

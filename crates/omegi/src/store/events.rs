@@ -6,7 +6,7 @@ use sqlx::postgres::PgListener;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::{Backend, Result, Store};
-use crate::model::Millis;
+use crate::model::{Activity, Millis};
 
 pub const ERROR_NEW: &str = "error.new";
 pub const ERROR_REGRESSED: &str = "error.regressed";
@@ -14,6 +14,8 @@ pub const ERROR_STATUS: &str = "error.status";
 
 /// The PostgreSQL notification channel of new events.
 pub const CHANNEL: &str = "omegi_events";
+/// The PostgreSQL notification channel of [`Activity`], its JSON the payload.
+pub const ACTIVITY_CHANNEL: &str = "omegi_activity";
 
 /// How long events are kept for clients that reconnect.
 const KEEP_MS: i64 = 24 * 3600 * 1000;
@@ -56,16 +58,34 @@ pub(super) async fn announce(tx: &mut Transaction<'_, Any>, backend: Backend) ->
     Ok(())
 }
 
+/// Tells every node, when `tx` commits, what it changed. PostgreSQL only: on SQLite the one
+/// node hears it from its own assembler. Activity is a hint to refresh, so it is not stored.
+pub(super) async fn announce_activity(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    activity: &Activity,
+) -> Result<()> {
+    if backend == Backend::Postgres {
+        // At most 200 error ids: far below PostgreSQL's 8000-byte payload limit.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(ACTIVITY_CHANNEL)
+            .bind(serde_json::to_string(activity).map_err(super::encode_error)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Store {
-    /// On PostgreSQL, a connection listening on [`CHANNEL`]; `None` on SQLite, where one
-    /// process serves the file and its own writes wake its streams.
+    /// On PostgreSQL, a connection listening on [`CHANNEL`] and [`ACTIVITY_CHANNEL`]; `None`
+    /// on SQLite, where one process serves the file and its own writes wake its streams.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn event_listener(&self) -> Result<Option<PgListener>> {
         let Some(url) = &self.postgres_url else {
             return Ok(None);
         };
         let mut listener = PgListener::connect(url).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen_all([CHANNEL, ACTIVITY_CHANNEL]).await?;
         Ok(Some(listener))
     }
 

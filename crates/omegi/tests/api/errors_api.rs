@@ -4,13 +4,14 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind::Server;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind::{Internal, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::common::{Api, TestServer};
 use crate::otlp::{
-    checkout, post_proto, request, setup, span, throws, trace_hex, wait_errors, wait_for_errors,
+    checkout, checkout_ok, kv, post_proto, request, setup, span, throws, trace_hex, wait_errors,
+    wait_for_errors,
 };
 use crate::sse::SseStream;
 
@@ -242,6 +243,61 @@ async fn resolving_and_reopening_show_on_the_live_stream() {
 }
 
 #[tokio::test]
+async fn every_occurrence_is_heard_live_as_activity_at_most_once_a_second_and_only_by_members() {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    let mallory: Api = t.user("mallory").await;
+    let mut live = SseStream::open(&s.api, None).await;
+    let mut mallory_live = SseStream::open(&mallory, None).await;
+    post_proto(&t, &s.token, &request(checkout(1)))
+        .await
+        .expect(StatusCode::OK);
+    let new = live.next(Duration::from_secs(10)).await.expect("error.new");
+    let id = new.data["id"].as_i64().unwrap();
+    let first = live
+        .next_activity(Duration::from_secs(5))
+        .await
+        .expect("activity");
+    assert_eq!(first.id, None, "activity is not replayed, so it has no id");
+    assert_eq!(first.data, json!({"projects": [s.project], "errors": [id]}));
+
+    // 30 more occurrences of the same error over three seconds: no new event, but
+    // activity, at most once a second.
+    let started = tokio::time::Instant::now();
+    for n in 2..32 {
+        post_proto(&t, &s.token, &request(checkout(n)))
+            .await
+            .expect(StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut heard = 0;
+    while let Some(a) = live.next_activity(Duration::from_millis(1500)).await {
+        assert_eq!(a.data["projects"], json!([s.project]));
+        assert_eq!(a.data["errors"], json!([id]));
+        heard += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(heard >= 1, "the occurrences were heard");
+    assert!(
+        f64::from(heard) <= seconds.ceil() + 1.0,
+        "{heard} activity events in {seconds:.1} s"
+    );
+    let error = s.api.get(&format!("/api/errors/{id}")).await.body;
+    assert_eq!(error["occurrence_count"], 31);
+    assert!(
+        live.next(Duration::from_millis(200)).await.is_none(),
+        "a known error's occurrences send no stored event"
+    );
+    assert!(
+        mallory_live
+            .next_activity(Duration::from_millis(500))
+            .await
+            .is_none(),
+        "mallory heard another project's activity"
+    );
+}
+
+#[tokio::test]
 async fn a_reconnecting_client_gets_what_it_missed() {
     let t = TestServer::start().await;
     let s = setup(&t).await;
@@ -432,6 +488,198 @@ async fn the_service_map_of_a_three_service_trace_has_two_edges_and_marks_the_fa
         .await
         .expect(StatusCode::OK);
     assert_eq!(empty["edges"], json!([]));
+}
+
+#[tokio::test]
+async fn a_failure_passed_up_from_a_call_leaves_its_service_blue_and_the_edge_behind_it_lists_the_traces(
+) {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    // The checkout flow, and the gateway's own code raising HTTPError after orders answered
+    // with a failure: a second error group, passed up from orders.
+    let mut flow = checkout(9);
+    flow[0].1.push(throws(
+        span(9, 8, Some(1), "raise_for_status", Internal),
+        "HTTPError",
+        "500 Server Error for url: http://orders/orders",
+        "checkout",
+    ));
+    post_proto(&t, &s.token, &request(flow))
+        .await
+        .expect(StatusCode::OK);
+    post_proto(&t, &s.token, &request(checkout_ok(10)))
+        .await
+        .expect(StatusCode::OK);
+    let errors = wait_for_errors(&s.api, 2).await;
+    let http = errors
+        .iter()
+        .find(|e| e["exception_type"] == "HTTPError")
+        .expect("the gateway's HTTPError is recorded");
+    assert_eq!(http["service"], "gateway");
+    assert_eq!(http["passed_from"], "orders");
+    let detail = s.api.get(&format!("/api/errors/{}", http["id"])).await.body;
+    assert_eq!(detail["latest"]["summary"]["passed_from"], "orders");
+
+    let map = s
+        .api
+        .get(&format!("/api/projects/{}/service-map", s.project))
+        .await
+        .expect(StatusCode::OK);
+    let red: Vec<&str> = map["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["unresolved"] == true)
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        red,
+        ["inventory"],
+        "only the service that caused its error is red"
+    );
+    let culprits: Vec<(&str, &str, bool)> = map["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["caller"].as_str().unwrap(),
+                e["callee"].as_str().unwrap(),
+                e["culprit"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        culprits,
+        [("gateway", "orders", false), ("orders", "inventory", true)]
+    );
+
+    // Clicking an edge or a node lists the traces behind it.
+    let traces = |query: &str| {
+        let api = s.api.clone();
+        let path = format!("/api/projects/{}/traces?{query}", s.project);
+        async move { api.get(&path).await.expect(StatusCode::OK) }
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["trace_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let failing = traces("caller=orders&callee=inventory&failing=true").await;
+    assert_eq!(ids(&failing), [trace_hex(9)]);
+    assert_eq!(failing[0]["root_service"], "gateway");
+    assert_eq!(failing[0]["root_name"], "GET /checkout");
+    assert_eq!(failing[0]["error_count"], 2);
+    assert_eq!(
+        ids(&traces("caller=orders&callee=inventory").await),
+        [trace_hex(10), trace_hex(9)],
+        "newest first"
+    );
+    assert_eq!(
+        ids(&traces("service=inventory&failing=true").await),
+        [trace_hex(9)]
+    );
+    assert_eq!(ids(&traces("callee=nobody").await), Vec::<String>::new());
+    s.api
+        .get(&format!("/api/projects/{}/traces?limit=0", s.project))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_field");
+    let mallory: Api = t.user("mallory").await;
+    mallory
+        .get(&format!("/api/projects/{}/traces", s.project))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn an_error_counts_its_occurrences_over_time_by_environment_and_release_and_the_list_filters_by_them(
+) {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    for (n, release) in [
+        (21, Some("1.3.0")),
+        (22, Some("1.2.0")),
+        (23, Some("1.3.0")),
+        (24, None),
+    ] {
+        let mut req = request(checkout(n));
+        if let Some(release) = release {
+            for rs in &mut req.resource_spans {
+                let resource = rs.resource.as_mut().unwrap();
+                resource.attributes.push(kv("service.version", release));
+            }
+        }
+        post_proto(&t, &s.token, &req).await.expect(StatusCode::OK);
+    }
+    let e = wait_for_errors(&s.api, 1).await.remove(0);
+    let id = e["id"].as_i64().unwrap();
+    for _ in 0..100 {
+        let now = s.api.get(&format!("/api/errors/{id}")).await.body;
+        if now["occurrence_count"] == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = s
+        .api
+        .get(&format!("/api/errors/{id}/stats"))
+        .await
+        .expect(StatusCode::OK);
+    let total: i64 = stats["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["occurrences"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 4);
+    assert_eq!(stats["bucket_seconds"], 1800);
+    assert_eq!(
+        stats["environments"],
+        json!([{"name": "test", "occurrences": 4}])
+    );
+    assert_eq!(
+        stats["releases"],
+        json!([
+            {"name": "1.3.0", "occurrences": 2},
+            {"name": "1.2.0", "occurrences": 1},
+            {"name": null, "occurrences": 1}
+        ])
+    );
+    let past = s
+        .api
+        .get(&format!(
+            "/api/errors/{id}/stats?since=2001-01-01T00:00:00Z&until=2001-01-01T01:00:00Z"
+        ))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(past["releases"], json!([]));
+    assert_eq!(past["timeline"].as_array().unwrap().len(), 61);
+
+    let listed = |query: &'static str| {
+        let api = s.api.clone();
+        async move {
+            ids(&api
+                .get(&format!("/api/errors?{query}"))
+                .await
+                .expect(StatusCode::OK))
+        }
+    };
+    assert_eq!(listed("release=1.2.0").await, [id]);
+    assert_eq!(listed("environment=test&release=1.3.0").await, [id]);
+    assert_eq!(listed("release=9.9.9").await, Vec::<i64>::new());
+    assert_eq!(listed("environment=production").await, Vec::<i64>::new());
+
+    s.api
+        .get(&format!("/api/errors/{id}/stats?since=yesterday"))
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "invalid_field");
+    let mallory: Api = t.user("mallory").await;
+    mallory
+        .get(&format!("/api/errors/{id}/stats"))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
 }
 
 #[tokio::test]

@@ -76,6 +76,13 @@ async fn a_browser_on_one_node_hears_at_once_of_errors_on_another() {
         .expect("error.new on node B");
     assert_eq!(new.event, "error.new");
     let id = new.data["id"].as_i64().unwrap();
+    // Its occurrence as activity, whichever node assembled it.
+    let activity = live
+        .next_activity(Duration::from_secs(5))
+        .await
+        .expect("activity on node B");
+    assert_eq!(activity.data["projects"], json!([s.project]));
+    assert_eq!(activity.data["errors"], json!([id]));
 
     // A status change made on node A. Node B's streams poll only every 30 s on PostgreSQL,
     // so arriving within 5 s means the notification woke them.

@@ -1,5 +1,6 @@
 //! A minimal Server-Sent Events reader for the tests.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -17,6 +18,9 @@ pub struct SseEvent {
 pub struct SseStream {
     resp: reqwest::Response,
     buf: String,
+    /// Events read while looking for the other sort: stored events, `activity` hints.
+    events: VecDeque<SseEvent>,
+    activity: VecDeque<SseEvent>,
 }
 
 impl SseStream {
@@ -34,18 +38,45 @@ impl SseStream {
         SseStream {
             resp,
             buf: String::new(),
+            events: VecDeque::new(),
+            activity: VecDeque::new(),
         }
     }
 
-    /// The next event (comments such as heartbeats skipped), or None after `wait`.
+    /// The next stored event (`activity` hints and comments such as heartbeats skipped), or
+    /// None after `wait`.
     pub async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
+        self.next_of(false, wait).await
+    }
+
+    /// The next `activity` hint, or None after `wait`.
+    pub async fn next_activity(&mut self, wait: Duration) -> Option<SseEvent> {
+        self.next_of(true, wait).await
+    }
+
+    async fn next_of(&mut self, activity: bool, wait: Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
+            let queue = if activity {
+                &mut self.activity
+            } else {
+                &mut self.events
+            };
+            if let Some(event) = queue.pop_front() {
+                return Some(event);
+            }
             while let Some(end) = self.buf.find("\n\n") {
                 let frame: String = self.buf.drain(..end + 2).collect();
                 if let Some(event) = parse(&frame) {
-                    return Some(event);
+                    if event.event == "activity" {
+                        self.activity.push_back(event);
+                    } else {
+                        self.events.push_back(event);
+                    }
                 }
+            }
+            if !self.events.is_empty() && !activity || !self.activity.is_empty() && activity {
+                continue;
             }
             let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
                 .await
