@@ -46,8 +46,23 @@ test("sign up, then create a project, a service and an ingest token", async () =
   assert.match(token, /^omg_[A-Za-z0-9]{43}$/);
   await page.getByRole("button", { name: "setup guide" }).click();
   await page.getByTestId("setup-guide").getByText(`OMEGI_TOKEN=${token}`).waitFor();
+  // The guide names this server and its extras, and Copy copies exactly what it shows.
+  const guide = page.getByTestId("setup-guide");
+  const python = guide.getByTestId("guide-python");
+  assert.match(await python.textContent(), new RegExp(`OMEGI_ENDPOINT=${omegi.base}\n`));
+  assert.match(await python.textContent(), /^pip install "\.\/agents\/python\[flask,requests\]"/);
+  await guide.getByTestId("extras").getByLabel("django").check();
+  assert.match(await python.textContent(), /^pip install "\.\/agents\/python\[flask,django,requests\]"/);
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: omegi.base });
+  await guide.getByTestId("copy-python").click();
+  await guide.getByTestId("copy-python").filter({ hasText: "Copied" }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await python.textContent());
+  await guide.getByRole("button", { name: "OpenTelemetry SDK" }).click();
+  const grpcPort = (await guide.getByTestId("guide-otel").textContent()).match(/ENDPOINT=http:\/\/127\.0\.0\.1:(\d+)\n/)[1];
+  assert.notEqual(grpcPort, "0");
+  assert.match(await guide.getByTestId("guide-otel").textContent(), new RegExp(`ENDPOINT=${omegi.base}/v1/traces`));
   await page.getByRole("button", { name: "Java agent" }).click();
-  const java = await page.getByTestId("setup-guide").locator("pre").textContent();
+  const java = await page.getByTestId("guide-java").textContent();
   assert.match(java, /java -javaagent:omegi-agent\.jar -jar app\.jar/);
   assert.match(java, new RegExp(`OMEGI_TOKEN=${token}`));
   assert.match(java, /JAVA_TOOL_OPTIONS="-javaagent:/);
@@ -244,7 +259,7 @@ test("a Sentry DSN from Settings; what the Sentry SDK reported shows on the erro
   assert.ok(m, dsn);
   await gateway.getByRole("button", { name: "setup guide" }).click();
   await gateway.getByRole("button", { name: "Sentry Python" }).click();
-  assert.match(await gateway.getByTestId("setup-guide").locator("pre").textContent(), new RegExp(`dsn="${dsn}"`));
+  assert.match(await gateway.getByTestId("guide-sentry-python").textContent(), new RegExp(`dsn="${dsn}"`));
 
   const event = {
     event_id: "5e11a0be5e11a0be5e11a0be5e11a0be", platform: "python", level: "error", timestamp: Date.now() / 1000,

@@ -70,16 +70,18 @@ export function concerns(heard: Heard, project?: number, error?: number): boolea
 
 /**
  * Calls `refresh` when live activity concerns `project` (and `error`, when given), or when a
- * stored event about them arrives, at most once a second: a busy project does not reload a
- * page more often.
+ * stored event about them arrives, at most once every `gapMs` (a second by default): a busy
+ * project does not reload a page more often. Only news heard after the page opened counts.
  */
-export function useLiveRefresh(refresh: () => void, project?: number, error?: number) {
+export function useLiveRefresh(refresh: () => void, project?: number, error?: number, gapMs = 1000) {
   const { heard, events } = useLive();
   const last = events[events.length - 1];
   const latest = useRef(refresh);
   useEffect(() => {
     latest.current = refresh;
   });
+  // What was heard before this page (or this project or error) was shown is not news to it.
+  const handled = useRef({ seq: heard.seq, event: last?.id });
   const timer = useRef<{ at: number; pending: ReturnType<typeof setTimeout> | null }>({ at: 0, pending: null });
   const schedule = useCallback(() => {
     const t = timer.current;
@@ -88,21 +90,28 @@ export function useLiveRefresh(refresh: () => void, project?: number, error?: nu
       t.pending = null;
       t.at = Date.now();
       latest.current();
-    }, Math.max(0, t.at + 1000 - Date.now()));
-  }, []);
+    }, Math.max(0, t.at + gapMs - Date.now()));
+  }, [gapMs]);
   useEffect(() => {
+    handled.current = { seq: heard.seq, event: last?.id };
+    // Reset only when the subject changes, not on every piece of news.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project, error]);
+  useEffect(() => {
+    if (heard.seq <= handled.current.seq) return;
+    handled.current.seq = heard.seq;
     if (concerns(heard, project, error)) schedule();
   }, [heard, project, error, schedule]);
   useEffect(() => {
-    if (!last) return;
+    if (!last || last.id === handled.current.event) return;
+    handled.current.event = last.id;
     if ((project === undefined || last.error.project_id === project) && (error === undefined || last.error.id === error)) schedule();
-    // Only a new event is news; a change of page is not.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [last]);
+  }, [last, project, error, schedule]);
   useEffect(() => {
     const t = timer.current;
     return () => {
       if (t.pending) clearTimeout(t.pending);
+      t.pending = null;
     };
   }, []);
 }

@@ -75,6 +75,18 @@ describe("parseStack", () => {
     expect(s.segments[1].frames.map((f) => f.inApp)).toEqual([false, true]);
   });
 
+  it("keeps a multi-line Java message together", () => {
+    const text = `org.springframework.web.client.HttpClientErrorException: 400: "{
+  \"error\": \"bad sku\"
+}"
+\tat com.example.shop.Client.call(Client.java:10)
+\tat java.base/java.lang.Thread.run(Thread.java:833)`;
+    const s = parseStack(text, ["com.example.shop"])!;
+    expect(s.segments).toHaveLength(1);
+    expect(s.segments[0].exception).toContain('"bad sku"');
+    expect(s.segments[0].frames.map((f) => f.func)).toEqual(["call", "run"]);
+  });
+
   it("without packages, well-known library packages are not the application's", () => {
     const s = parseStack(java)!;
     expect(s.segments[0].frames.map((f) => f.inApp)).toEqual([true, false, false]);

@@ -83,7 +83,7 @@ function parseJava(text: string, packages: string[]): ParsedStack | null {
     } else if (/^\s+(Suppressed|Caused by): /.test(line)) {
       // A suppressed exception (and its causes, indented alike): not part of the chain.
       current = { exception: "", frames: [] };
-    } else if (/^\S/.test(line)) {
+    } else if (/^Caused by: /.test(line) || (!current && /^\S/.test(line)) || (current !== null && current.frames.length > 0 && /^[\w$.]+(?:Exception|Error|Throwable)\b[\w$]*(?::|$)/.test(line))) {
       current = { exception: line.trim().replace(/^Caused by: /, ""), frames: [] };
       segments.push(current);
     } else if (current && line.trim() && current.frames.length === 0) {

@@ -120,3 +120,17 @@ def test_after_an_outage_the_agent_says_omegi_is_reachable_again(omegi):
             switch.off()
     assert stderr().count("is reachable again; spans are sent") == 1, stderr()
     assert error["service"] == "comeback"
+
+
+def test_the_setup_guide_learns_the_frameworks_the_agent_found(omegi):
+    port = free_port()
+    env = agent_env(omegi, OMEGI_SERVICE_NAME="shop-web")
+    with running(["python", "run_flask.py", str(port)], env, port) as (base, _):
+        assert requests.get(f"{base}/checkout/sku-1").status_code == 200
+        service = next(s for s in omegi.api("GET", f"/api/projects/{omegi.project}/services") if s["name"] == "shop-web")
+        path = f"/api/projects/{omegi.project}/services/{service['id']}/setup"
+        wait_until(lambda: omegi.api("GET", path)["frameworks"], what="the service's first spans")
+    setup = omegi.api("GET", path)
+    assert setup["frameworks"] == ["flask", "fastapi", "requests", "httpx"], setup
+    assert setup["sdk_language"] == "python"
+    assert setup["otlp_http_endpoint"] == f"{omegi.base}/v1/traces"

@@ -107,6 +107,7 @@ impl Server {
         let state = AppState {
             store: store.clone(),
             public_url: public_url.into(),
+            grpc_port: grpc_addr.port(),
             config: Arc::new(config),
             http: client,
             ingest: ingest.clone(),

@@ -38,9 +38,10 @@ function linkProps(label: string, go: () => void) {
  * scrolls sideways when narrower), so labels stay readable. A service is red while an error it
  * caused itself is unresolved; the failing edge into it is red. A peer that sends no spans (a
  * database, a service without an agent, one that refused the connection) is a dashed box. A
- * node opens its errors (or, for a peer, the calls to it); an edge, the traces of its calls.
+ * node opens its errors (or, for a peer, the calls to it); an edge, the traces of its calls
+ * over the map's range (from `since`).
  */
-export function ServiceMap({ map, project }: { map: Map_; project: number }) {
+export function ServiceMap({ map, project, since }: { map: Map_; project: number; since: string }) {
   const navigate = useNavigate();
   if (map.nodes.length === 0) return <p className="muted">No services yet. Register one in Settings and send traces.</p>;
   const depth = layers(map.nodes.map((n) => n.id), map.edges);
@@ -58,7 +59,8 @@ export function ServiceMap({ map, project }: { map: Map_; project: number }) {
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
     return { x1, y1, x2, y2, d: `M${x1},${y1} C${x1 + GX / 2},${y1} ${x2 - GX / 2},${y2} ${x2},${y2}` };
   };
-  const traces = (params: Record<string, string | number>) => navigate(`/traces${query({ project, ...params })}`);
+  // The traces behind the map, over the map's own time range.
+  const traces = (params: Record<string, string | number>) => navigate(`/traces${query({ project, ...params, since })}`);
   // An edge opens the traces of its calls: the failed ones when some failed.
   const edgeTraces = (e: MapEdge) => traces({ caller: e.caller, callee: e.callee, ...(e.errors > 0 ? { failing: "true" } : {}) });
   return (

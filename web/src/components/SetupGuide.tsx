@@ -1,4 +1,7 @@
 import { useState } from "react";
+import { api } from "../api";
+import { useData } from "../hooks";
+import { CopyButton } from "./CopyButton";
 
 const TABS = ["python", "java", "otel", "collector", "sentry-python", "sentry-node", "sentry-java"] as const;
 type Tab = (typeof TABS)[number];
@@ -11,20 +14,38 @@ const LABELS: Record<Tab, string> = {
   "sentry-node": "Sentry Node",
   "sentry-java": "Sentry Java",
 };
+/** The Python agent's extras, one per library it instruments. */
+const EXTRAS = ["flask", "fastapi", "django", "requests", "httpx", "urllib3"];
 
-/** Ready-to-paste configuration for sending a service's traces to this Omegi. */
-export function SetupGuide({ service, token, dsn }: { service: string; token: string; dsn?: string }) {
-  const origin = window.location.origin;
-  const host = window.location.hostname;
+/** A block of configuration with a Copy button that copies exactly the text shown. */
+function Block({ text, id }: { text: string; id: string }) {
+  return (
+    <div className="guide-block">
+      <pre data-testid={`guide-${id}`}>{text}</pre>
+      <CopyButton text={text} testId={`copy-${id}`} />
+    </div>
+  );
+}
+
+/** Ready-to-paste configuration for sending a service's traces to this Omegi: the server's
+ * own public URL and ports, and the agent extras for the frameworks the service runs (as its
+ * agent reported them, or as ticked here). */
+export function SetupGuide({ project, serviceId, service, token, dsn }: { project: number; serviceId: number; service: string; token: string; dsn?: string }) {
+  const info = useData(() => api.serviceSetup(project, serviceId), [project, serviceId]);
   const [tab, setTab] = useState<Tab>("python");
+  const [picked, setPicked] = useState<string[] | null>(null);
+  if (!info.data) return info.error ? <p className="error-text">{info.error}</p> : <div className="placeholder" style={{ height: 120 }} />;
+  const { public_url: origin, otlp_http_endpoint: httpEndpoint, otlp_grpc_endpoint: grpcEndpoint, frameworks: detected } = info.data;
+  const extras = picked ?? (detected.length ? detected.filter((f) => EXTRAS.includes(f)) : ["flask", "requests"]);
   const d = dsn ?? "<create a Sentry DSN for this service first>";
-  const text: Record<Tab, string> = {
-    python: `pip install ./agents/python        # from the Omegi repository
+  const python = `pip install "./agents/python${extras.length ? `[${extras.join(",")}]` : ""}"   # from the Omegi repository
 export OMEGI_SERVICE_NAME=${service}
 export OMEGI_ENDPOINT=${origin}
 export OMEGI_TOKEN=${token}
 export OMEGI_TRACE_PACKAGES=myapp      # your own packages, traced method by method
-omegi-run python app.py                # or: omegi-run gunicorn app:app`,
+omegi-run python app.py                # or: omegi-run gunicorn app:app`;
+  const text: Record<Tab, string> = {
+    python,
     java: `# Omegi's Java agent: the OpenTelemetry Java agent with Omegi's extension inside.
 # Build it once from the Omegi repository (Maven + JDK 17):
 #   scripts/build-java-agent.sh   ->   agents/java/agent/target/omegi-agent.jar
@@ -43,17 +64,17 @@ java -javaagent:opentelemetry-javaagent.jar \\
     otel: `# Any OpenTelemetry SDK, OTLP over HTTP
 export OTEL_SERVICE_NAME=${service}
 export OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=http/protobuf
-export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${origin}/v1/traces
+export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${httpEndpoint}
 export OTEL_EXPORTER_OTLP_TRACES_HEADERS="authorization=Bearer ${token}"
 
-# or OTLP over gRPC (port 4317 by default)
+# or OTLP over gRPC, on this server's gRPC port
 export OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=grpc
-export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://${host}:4317
+export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=${grpcEndpoint}
 export OTEL_EXPORTER_OTLP_TRACES_HEADERS="x-omegi-token=${token}"`,
     collector: `# OpenTelemetry Collector: forward traces to Omegi
 exporters:
   otlphttp/omegi:
-    traces_endpoint: ${origin}/v1/traces
+    traces_endpoint: ${httpEndpoint}
     headers:
       authorization: "Bearer ${token}"
 service:
@@ -85,6 +106,7 @@ Sentry.init(options -> {
 });
 # Spring Boot: sentry.dsn=${d} in application.properties`,
   };
+  const toggle = (f: string) => setPicked(extras.includes(f) ? extras.filter((x) => x !== f) : EXTRAS.filter((x) => x === f || extras.includes(x)));
   return (
     <div className="guide" data-testid="setup-guide">
       <div className="tabs">
@@ -94,8 +116,15 @@ Sentry.init(options -> {
           </button>
         ))}
       </div>
-      <pre>{text[tab]}</pre>
-      <button className="ghost small" onClick={() => navigator.clipboard?.writeText(text[tab])}>Copy</button>
+      {tab === "python" && (
+        <p className="inline-form small" data-testid="extras">
+          <span className="muted">{detected.length ? "Frameworks the agent found in this service:" : "Your frameworks:"}</span>
+          {EXTRAS.map((f) => (
+            <label key={f} className="check"><input type="checkbox" checked={extras.includes(f)} onChange={() => toggle(f)} /> {f}</label>
+          ))}
+        </p>
+      )}
+      <Block text={text[tab]} id={tab} />
     </div>
   );
 }

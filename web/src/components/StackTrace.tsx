@@ -1,6 +1,7 @@
 import { useMemo, useState } from "react";
 import type { SpanView } from "../api";
 import { appPackages, parseStack, type StackFrame } from "../stack";
+import { CopyButton } from "./CopyButton";
 
 /** The span a frame ran in: a method-level span of the same service, function and module. */
 function spanOf(frame: StackFrame, spans: SpanView[], service: string): SpanView | undefined {
@@ -36,8 +37,6 @@ export function StackTrace({ text, spans, service, environment, onSpan }: {
   const [raw, setRaw] = useState(false);
   const [libraries, setLibraries] = useState(false);
   const [oldestFirst, setOldestFirst] = useState(false);
-  const [copied, setCopied] = useState(false);
-  const copy = () => navigator.clipboard?.writeText(text).then(() => setCopied(true));
   const controls = (
     <div className="stack-controls">
       {parsed && !raw && (
@@ -46,7 +45,7 @@ export function StackTrace({ text, spans, service, environment, onSpan }: {
         </button>
       )}
       {parsed && <button className="ghost small" onClick={() => setRaw(!raw)} data-testid="raw-toggle">{raw ? "Frames" : "Raw"}</button>}
-      <button className="ghost small" onClick={copy}>{copied ? "Copied" : "Copy"}</button>
+      <CopyButton text={text} />
     </div>
   );
   if (!parsed || raw) {

@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { useLive, type LiveEvent } from "../live";
 
-/** A toast for each new or regressed error, gone after eight seconds. */
+/** A toast for each new or regressed error, gone after eight seconds or when dismissed. They
+ * sit bottom left, away from the row buttons on the right (on a phone, under the nav). */
 export function Toasts() {
   const { events } = useLive();
   const [shown, setShown] = useState<LiveEvent[]>([]);
@@ -16,10 +17,13 @@ export function Toasts() {
   return (
     <div className="toasts">
       {shown.map((e) => (
-        <Link key={e.id} to={`/errors/${e.error.id}`} className="toast" data-testid="toast">
-          <strong>{e.kind === "error.new" ? "New error" : "Regression"}</strong> in {e.error.service}:{" "}
-          {e.error.exception_type} — {e.error.message}
-        </Link>
+        <div key={e.id} className="toast-row">
+          <Link to={`/errors/${e.error.id}`} className="toast" data-testid="toast">
+            <strong>{e.kind === "error.new" ? "New error" : "Regression"}</strong> in {e.error.service}:{" "}
+            {e.error.exception_type} — {e.error.message}
+          </Link>
+          <button className="ghost toast-close" aria-label="Dismiss" onClick={() => setShown((s) => s.filter((x) => x !== e))}>×</button>
+        </div>
       ))}
     </div>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api } from "../api";
 import { useData } from "../hooks";
@@ -16,20 +16,21 @@ export function Dashboard() {
   const projects = useData(() => api.projects(), []);
   const chosen = Number(params.get("project")) || projects.data?.[0]?.id;
   const range = params.get("range") ?? "24h";
-  // Fixed when the range is chosen, so live refreshes keep the same window start.
-  const since = useMemo(() => new Date(Date.now() - (RANGES[range] ?? RANGES["24h"])).toISOString(), [range]);
+  // The window ends now: each live refresh moves it on.
+  const [now, setNow] = useState(() => Date.now());
+  const since = useMemo(() => new Date(now - (RANGES[range] ?? RANGES["24h"])).toISOString(), [range, now]);
   const map = useData(() => (chosen ? api.serviceMap(chosen, since) : Promise.resolve(null)), [chosen, since]);
   const stats = useData(() => api.stats(chosen, since), [chosen, since]);
   const latest = useData(() => api.errors({ project: chosen, status: "unresolved", limit: 8 }), [chosen]);
   const lastEvent = events[events.length - 1];
   const { reload: reloadMap } = map, { reload: reloadStats } = stats, { reload: reloadLatest } = latest;
   useEffect(() => markSeen(), [markSeen, lastEvent]);
-  // New occurrences and traffic: counts, chart, map and list follow without a reload.
+  // New occurrences and traffic: counts, chart, map and list follow without a reload (the
+  // map and chart of a week or a month, costlier to draw, at most every ten seconds).
   useLiveRefresh(() => {
-    reloadMap();
-    reloadStats();
+    setNow(Date.now());
     reloadLatest();
-  }, chosen);
+  }, chosen, undefined, range === "7d" || range === "30d" ? 10_000 : 1000);
 
   if (projects.data?.length === 0) {
     return (
@@ -55,7 +56,7 @@ export function Dashboard() {
       </header>
       <section className="card wide">
         <h2>Service flow</h2>
-        {map.data && chosen ? <ServiceMap map={map.data} project={chosen} /> : <div className="placeholder" style={{ height: 160 }} />}
+        {map.data && chosen ? <ServiceMap map={map.data} project={chosen} since={since} /> : <div className="placeholder" style={{ height: 160 }} />}
         <p className="muted small map-legend">Red: an unresolved error the service caused itself · dashed: a peer that sends no spans · click a service for its errors, a call for its traces</p>
       </section>
       <section className="card">

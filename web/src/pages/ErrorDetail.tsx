@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Occurrence } from "../api";
 import { useData } from "../hooks";
@@ -28,6 +28,11 @@ export function ErrorDetailPage() {
   const alerts = useData(() => api.errorAlerts(id), [id]);
   const [picked, setPicked] = useState<Occurrence | null>(null);
   const [focus, setFocus] = useState<{ span: string; n: number } | undefined>(undefined);
+  // The occurrence being read stays put while new ones arrive; a prompt offers the newest.
+  const latestLoaded = detail.data?.latest ?? null;
+  useEffect(() => {
+    if (latestLoaded) setPicked((p) => p ?? latestLoaded);
+  }, [latestLoaded]);
   // Each new occurrence updates the counts, "last seen", the chart and the list in place.
   useLiveRefresh(() => {
     detail.reload();
@@ -40,6 +45,7 @@ export function ErrorDetailPage() {
   const e = detail.data;
   if (!e) return <div className="placeholder" style={{ height: 400 }} />;
   const o = picked ?? e.latest;
+  const newer = e.latest && o && e.latest.id !== o.id && Date.parse(e.latest.occurred_at) > Date.parse(o.occurred_at) ? e.latest : null;
   const toggle = () => api.setErrorStatus(id, e.status === "unresolved" ? "resolved" : "unresolved").then(detail.reload);
   const newNote = o ? `/notes/new?error=${id}&occurrence=${o.id}` : `/notes/new?error=${id}`;
   const showSpan = (span: string) => setFocus((f) => ({ span, n: (f?.n ?? 0) + 1 }));
@@ -73,6 +79,11 @@ export function ErrorDetailPage() {
           <h2>Occurrences expired</h2>
           <p className="muted">Every occurrence of this error is older than the retention in force (see Settings) and was deleted with its trace. Its counts and notes are kept, and a new occurrence shows here again.</p>
         </section>
+      )}
+      {newer && (
+        <button className="banner wide" onClick={() => setPicked(newer)} data-testid="newer-occurrence">
+          A newer occurrence arrived {ago(newer.occurred_at)} — show it
+        </button>
       )}
       {o && (<>
       <section className="card wide">

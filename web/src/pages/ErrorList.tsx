@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, type ErrorGroup, type ErrorStatus } from "../api";
 import { useData, useUrlFilters } from "../hooks";
@@ -51,13 +51,17 @@ export function ErrorList() {
   // counts in place; errors not shown wait behind the banner, so nothing jumps under the cursor.
   const [fresh, setFresh] = useState<{ key: string; rows: ErrorGroup[] } | null>(null);
   const project = filters.project ? Number(filters.project) : undefined;
+  // Answers to a read started before the list was last loaded are older than the list.
+  const generation = useRef(0);
   useLiveRefresh(() => {
-    api.errors({ ...filters, limit: 50 }).then((page) => setFresh({ key, rows: page.errors }), () => {});
+    const asked = generation.current;
+    api.errors({ ...filters, limit: 50 }).then((page) => asked === generation.current && setFresh({ key, rows: page.errors }), () => {});
   }, project);
   const projects = useData(() => api.projects(), []);
   const [more, setMore] = useState<{ rows: ErrorGroup[]; cursor: string | null }>({ rows: [], cursor: null });
   const [cursorIndex, setCursorIndex] = useState(0);
   useEffect(() => {
+    generation.current += 1;
     setMore({ rows: [], cursor: first.data?.next_cursor ?? null });
     setFresh(null);
   }, [first.data]);
@@ -66,10 +70,14 @@ export function ErrorList() {
     const now = new Map((current ?? []).map((e) => [e.id, e]));
     return [...(first.data?.errors ?? []), ...more.rows].map((e) => now.get(e.id) ?? e);
   }, [first.data, more.rows, current]);
+  // Errors first seen after the list was loaded are new; others not shown came back.
+  const loadedAt = useMemo(() => (first.data ? Date.now() : 0), [first.data]);
   const arrived = useMemo(() => {
     const shown = new Set(rows.map((e) => e.id));
     return (current ?? []).filter((e) => !shown.has(e.id));
   }, [rows, current]);
+  const fresh_ = arrived.filter((e) => Date.parse(e.first_seen) >= loadedAt - 5000).length;
+  const recurred = arrived.length - fresh_;
   const showArrived = () => {
     setFresh(null);
     first.reload();
@@ -126,7 +134,7 @@ export function ErrorList() {
       {first.error && <p className="error-text">{first.error}</p>}
       {arrived.length > 0 && (
         <button className="banner" onClick={showArrived} data-testid="new-errors-banner">
-          {arrived.length} new {arrived.length === 1 ? "error" : "errors"} — show
+          {[fresh_ > 0 && `${fresh_} new ${fresh_ === 1 ? "error" : "errors"}`, recurred > 0 && `${recurred} ${recurred === 1 ? "error" : "errors"} seen again`].filter(Boolean).join(", ")} — show
         </button>
       )}
       <ErrorRows rows={rows} onChange={first.reload} selected={cursorIndex} />

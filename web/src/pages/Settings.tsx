@@ -3,6 +3,7 @@ import { api, ApiError, type Project, type ServerSettings, type Service, type Us
 import { useData } from "../hooks";
 import { ago } from "../util";
 import { SetupGuide } from "../components/SetupGuide";
+import { CopyButton } from "../components/CopyButton";
 import { ProjectAlerts } from "../components/Alerts";
 
 export function Settings({ user }: { user: User }) {
@@ -113,12 +114,10 @@ function ServiceRow({ project, service, owner, onChange }: { project: Project; s
   const tokens = useData(() => api.tokens(project.id, service.id), [service.id]);
   const dsns = useData(() => api.sentryKeys(project.id, service.id), [service.id]);
   const [secret, setSecret] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const [guide, setGuide] = useState(false);
   const create = async () => {
     const t = await api.createToken(project.id, service.id);
     setSecret(t.secret);
-    setCopied(false);
     tokens.reload();
   };
   return (
@@ -138,20 +137,20 @@ function ServiceRow({ project, service, owner, onChange }: { project: Project; s
       {secret && (
         <div className="secret" data-testid="token-secret">
           <p>Copy this token now; it is not shown again.</p>
-          <code>{secret}</code> <button onClick={() => navigator.clipboard?.writeText(secret).then(() => setCopied(true))}>{copied ? "Copied" : "Copy"}</button>
+          <code>{secret}</code> <CopyButton text={secret} className="" />
         </div>
       )}
       <ul className="tokens" data-testid="sentry-dsns">
         {dsns.data?.map((k) => (
           <li key={k.id}><small className="muted">Sentry DSN</small> <code className="dsn">{k.dsn}</code>{" "}
-            <button className="link" onClick={() => navigator.clipboard?.writeText(k.dsn)}>copy</button>{" "}
+            <CopyButton text={k.dsn} className="link" label="copy" />{" "}
             <small className="muted">{k.last_used_at ? `used ${ago(k.last_used_at)}` : "never used"}</small>{" "}
             {owner && <button className="link danger" onClick={() => window.confirm("Revoke this DSN? Sentry SDKs using it will be refused.") && api.revokeSentryKey(project.id, service.id, k.id).then(dsns.reload)}>revoke</button>}
           </li>
         ))}
       </ul>
       {owner && <button className="ghost" onClick={() => api.createSentryKey(project.id, service.id).then(dsns.reload)} data-testid="create-dsn">Create Sentry DSN</button>}
-      {guide && <SetupGuide service={service.name} token={secret ?? "<your ingest token>"} dsn={dsns.data?.[0]?.dsn} />}
+      {guide && <SetupGuide project={project.id} serviceId={service.id} service={service.name} token={secret ?? "<your ingest token>"} dsn={dsns.data?.[0]?.dsn} />}
     </div>
   );
 }

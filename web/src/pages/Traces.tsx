@@ -26,7 +26,7 @@ export function TraceSearch() {
   );
 }
 
-const FILTERS = ["caller", "callee", "service", "failing"] as const;
+const FILTERS = ["caller", "callee", "service", "failing", "since"] as const;
 
 /** Stored traces of a project: the calls behind a service map edge or node. */
 export function TracesPage() {
@@ -66,7 +66,7 @@ export function TracesPage() {
           ))}
         </tbody>
       </table>
-      {list.data?.length === 0 && <p className="muted">No traces match in the last 24 hours.</p>}
+      {list.data?.length === 0 && <p className="muted">No traces match {filters.since ? `since ${new Date(filters.since).toLocaleString()}` : "in the last 24 hours"}.</p>}
     </div>
   );
 }
@@ -76,7 +76,8 @@ export function TracePage() {
   const id = (useParams().id ?? "").toLowerCase();
   const valid = isTraceId(id);
   const trace = useData(() => (valid ? api.trace(id) : Promise.reject(new Error("not a trace id"))), [id]);
-  if (!valid || trace.error) return <NotFound what={`Trace ${id}`} />;
+  if (!valid || trace.missing) return <NotFound what={`Trace ${id}`} />;
+  if (trace.error) return <p className="error-text">{trace.error}</p>;
   return (
     <div>
       <header className="page-head">

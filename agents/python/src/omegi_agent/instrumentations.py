@@ -18,6 +18,15 @@ KNOWN = {
 }
 
 
+def installed() -> list:
+    """The known libraries importable here (urllib3 left out beside requests, which brings
+    it): what the setup guide's install line needs extras for."""
+    found = [library for library in KNOWN if importlib.util.find_spec(library) is not None]
+    if "requests" in found and "urllib3" in found:
+        found.remove("urllib3")
+    return found
+
+
 def install() -> "tuple[list, list]":
     """Instruments every known library that is importable and has its instrumentation
     installed; returns the names of those instrumented, and of those installed without their

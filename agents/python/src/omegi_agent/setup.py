@@ -49,6 +49,8 @@ def _setup(overrides):
     if cfg.trace_packages:
         # The error page tells the application's own stack frames by these.
         attributes["omegi.trace_packages"] = ",".join(cfg.trace_packages)
+    # Omegi's setup guide offers the extras for these.
+    attributes["omegi.frameworks"] = ",".join(instrumentations.installed())
     resource = Resource.create(attributes)
     sampler = ParentBased(TraceIdRatioBased(cfg.sample_ratio)) if cfg.sample_ratio is not None else None
     provider = TracerProvider(resource=resource, sampler=sampler) if sampler else TracerProvider(resource=resource)

@@ -115,6 +115,8 @@ async fn events(
     };
     let stream = stream::unfold(cursor, |mut c| async move {
         let mut look = true;
+        // The safety-net poll keeps its own deadline, so frequent activity cannot put it off.
+        let mut next_poll = Instant::now();
         loop {
             if let Some(event) = c.ready.pop_front() {
                 return Some((Ok(event), c));
@@ -124,15 +126,16 @@ async fn events(
                     return Some((Ok(event), c));
                 }
             }
-            if look {
+            if look || Instant::now() >= next_poll {
+                next_poll = Instant::now() + c.state.live.poll();
                 c.fetch().await;
                 if !c.ready.is_empty() {
                     continue;
                 }
             }
             let until = match c.pending {
-                Some(_) => c.next_activity,
-                None => Instant::now() + c.state.live.poll(),
+                Some(_) => c.next_activity.min(next_poll),
+                None => next_poll,
             };
             look = tokio::select! {
                 _ = c.wake.changed() => true,
@@ -140,7 +143,7 @@ async fn events(
                     c.hear(heard);
                     false
                 }
-                _ = tokio::time::sleep_until(until) => c.pending.is_none(),
+                _ = tokio::time::sleep_until(until) => false,
             };
         }
     });
@@ -151,6 +154,11 @@ impl Cursor {
     /// Keeps activity to send with the next `activity` event.
     fn hear(&mut self, heard: Result<Activity, RecvError>) {
         let heard = match heard {
+            // Naming no project: anything may have changed (notifications were lost).
+            Ok(a) if a.is_empty() => {
+                self.lagged = true;
+                a
+            }
             Ok(a) => a,
             // Fell behind: every project of the user may have changed.
             Err(RecvError::Lagged(_)) => {

@@ -50,6 +50,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Where users reach this server: `--public-url`, or the address it listens on.
     pub public_url: Arc<str>,
+    /// The port OTLP/gRPC is served on (as bound: `--grpc-addr` may ask for any free one).
+    pub grpc_port: u16,
     /// Outbound HTTP (GitHub OAuth); no redirects, as the OAuth spec asks.
     pub http: reqwest::Client,
     /// Receiving traces: token check, in-flight budget, decoding, the span writer.

@@ -14,7 +14,7 @@ use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
 use crate::auth::secret;
 use crate::model::{
-    now_ms, rfc3339, IngestToken, SentryKey, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
+    now_ms, rfc3339, IngestToken, SentryKey, Service, SetupInfo, MAX_SERVICE_NAME, SERVICE_KINDS,
 };
 use crate::store::SentryKeyRow;
 
@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(service_kinds))
         .routes(routes!(list_services, create_service))
         .routes(routes!(delete_service))
+        .routes(routes!(service_setup))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
         .routes(routes!(list_sentry_keys, create_sentry_key))
@@ -118,6 +119,56 @@ async fn delete_service(
         .await
         .or_404(format_args!("service {sid}"))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the service's setup guide fills in: this server's public endpoints and what the
+/// service's agent last reported (its installed frameworks, its SDK language).
+#[utoipa::path(get, path = "/api/projects/{id}/services/{sid}/setup", tag = "services",
+    params(("id" = i64, Path, description = "Project id"), ("sid" = i64, Path, description = "Service id")),
+    responses((status = 200, body = SetupInfo), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(level = "debug", skip_all)]
+async fn service_setup(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ApiPath((id, sid)): ApiPath<(i64, i64)>,
+) -> Result<Json<SetupInfo>, ApiError> {
+    access::member(&state, &user, id).await?;
+    let service = state
+        .store
+        .service(id, sid)
+        .await
+        .or_404(format_args!("service {sid}"))?;
+    let resource = state
+        .store
+        .latest_resource(id, &service.name)
+        .await?
+        .unwrap_or_default();
+    let text = |k: &str| resource.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let public_url = state.public_url.trim_end_matches('/').to_string();
+    Ok(Json(SetupInfo {
+        otlp_http_endpoint: format!("{public_url}/v1/traces"),
+        otlp_grpc_endpoint: grpc_endpoint(&public_url, state.grpc_port),
+        public_url,
+        frameworks: text("omegi.frameworks")
+            .map(|f| {
+                f.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        sdk_language: text("telemetry.sdk.language"),
+    }))
+}
+
+/// The public URL's host on the gRPC port: `https://omegi.example.com` → `http://omegi.example.com:4317`.
+fn grpc_endpoint(public_url: &str, port: u16) -> String {
+    // An IPv6 host comes in brackets already.
+    let host = reqwest::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into());
+    format!("http://{host}:{port}")
 }
 
 /// A token as created: the only answer that ever contains the secret.

@@ -54,6 +54,8 @@ impl LiveHub {
         }
     }
 
+    /// Passes `activity` to this node's streams; one naming no project means anything may
+    /// have changed.
     fn activity(&self, activity: Activity) {
         // No receiver, no one to tell.
         let _ = self.activity.send(activity);
@@ -94,7 +96,9 @@ pub async fn relay_notifications(store: Store, hub: LiveHub, stop: watch::Receiv
                 }
             }
         };
+        // Connected, or connected again: events and activity may have passed meanwhile.
         hub.notify();
+        hub.activity(Activity::default());
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received {
@@ -105,7 +109,12 @@ pub async fn relay_notifications(store: Store, hub: LiveHub, stop: watch::Receiv
                         }
                     }
                     // A notification, or the connection came back after a loss.
-                    Ok(_) => hub.notify(),
+                    Ok(n) => {
+                        hub.notify();
+                        if n.is_none() {
+                            hub.activity(Activity::default());
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!("live event notifications stopped (reconnecting): {e}");
                         break;

@@ -26,7 +26,8 @@ pub use note::{
     normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
 pub use project::{
-    IngestToken, Member, MemberRole, Project, SentryKey, Service, MAX_SERVICE_NAME, SERVICE_KINDS,
+    IngestToken, Member, MemberRole, Project, SentryKey, Service, SetupInfo, MAX_SERVICE_NAME,
+    SERVICE_KINDS,
 };
 pub use service_map::{MapEdge, MapNode, ServiceMap, TraceSummary};
 pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};

@@ -88,3 +88,20 @@ pub struct SentryKey {
     pub created_at: String,
     pub last_used_at: Option<String>,
 }
+
+/// What a service's setup guide fills in: where this server takes traces, and what the
+/// service's agent last said it runs with.
+#[derive(Serialize, ToSchema)]
+pub struct SetupInfo {
+    /// Where users and agents reach this server (`--public-url`).
+    pub public_url: String,
+    /// OTLP over HTTP: `public_url` + `/v1/traces`.
+    pub otlp_http_endpoint: String,
+    /// OTLP over gRPC: the public host on the gRPC port this server listens on.
+    pub otlp_grpc_endpoint: String,
+    /// Libraries Omegi's agent found installed in the service when it last started (Flask,
+    /// requests…), so the guide installs their extras; empty before the first trace.
+    pub frameworks: Vec<String>,
+    /// The language of the service's OpenTelemetry SDK, once it sent a trace.
+    pub sdk_language: Option<String>,
+}

@@ -193,27 +193,42 @@ fn is_call(span: &SpanRecord) -> bool {
     span.kind == "client" || span.kind == "producer"
 }
 
-/// The traced service a failure at span `i` was passed up from: within the same request in
-/// `i`'s service (its spans under the topmost one of the service above `i`), a call that had
-/// failed in another service before `i` ended. Calls to peers that send no spans (databases,
-/// refused connections) do not count: the caller is the one to look at.
+/// The traced service a failure at span `i` was passed up from, followed down to where it
+/// began: the last call `i`'s request completed before the failure, when it failed in another
+/// service, and in that service's request the same again. A retry or fallback that succeeded,
+/// or an own bug after calls that went well, is not passed up; neither is a failed call to a
+/// peer that sends no spans (a database, a refused connection): the caller is the one to look
+/// at.
 fn passed_from(tree: &TraceTree, i: usize) -> Option<String> {
-    let service = &tree.spans[i].service;
     let mut entry = i;
-    while let Some(p) = tree.parent[entry].filter(|&p| tree.spans[p].service == *service) {
+    while let Some(p) =
+        tree.parent[entry].filter(|&p| tree.spans[p].service == tree.spans[i].service)
+    {
         entry = p;
     }
     let ended = tree.spans[i].end_ns.max(tree.spans[i].start_ns);
+    let mut from = failed_callee(tree, entry, ended)?;
+    // Each step goes into another service's request, deeper in the tree: it ends. All of a
+    // callee's request came before its answer, whatever its clock says.
+    while let Some(next) = failed_callee(tree, from, i64::MAX) {
+        from = next;
+    }
+    Some(tree.spans[from].service.clone())
+}
+
+/// In the request that `entry` (its service's topmost span) starts, the last call completed by
+/// `ended`: its callee's entry span when that call failed there, in a traced service.
+fn failed_callee(tree: &TraceTree, entry: usize, ended: i64) -> Option<usize> {
+    let service = &tree.spans[entry].service;
     let mut stack = vec![entry];
-    let mut first: Option<(i64, &str)> = None;
+    let mut last: Option<usize> = None;
     while let Some(c) = stack.pop() {
         let span = &tree.spans[c];
-        if is_call(span) && span.is_error() && span.start_ns <= ended {
-            if let Some((name, Some(true))) = callee(tree, c) {
-                if first.is_none_or(|(at, _)| span.start_ns < at) {
-                    first = Some((span.start_ns, name));
-                }
-            }
+        if is_call(span)
+            && span.end_ns <= ended
+            && last.is_none_or(|l| span.end_ns > tree.spans[l].end_ns)
+        {
+            last = Some(c);
         }
         stack.extend(
             tree.children[c]
@@ -221,7 +236,11 @@ fn passed_from(tree: &TraceTree, i: usize) -> Option<String> {
                 .filter(|&&k| tree.spans[k].service == *service),
         );
     }
-    first.map(|(_, name)| name.to_string())
+    let c = last.filter(|&c| tree.spans[c].is_error())?;
+    tree.children[c]
+        .iter()
+        .copied()
+        .find(|&k| tree.spans[k].service != *service && tree.spans[k].is_error())
 }
 
 fn occurrence(tree: &TraceTree, i: usize) -> OccurrenceDraft {
@@ -497,6 +516,25 @@ mod tests {
         assert_eq!(o.operation.target.as_deref(), Some("localhost"));
         // A refused connection is the caller's to look at: not passed up.
         assert_eq!(o.passed_from, None);
+    }
+
+    #[test]
+    fn a_failure_after_a_retry_that_succeeded_is_the_services_own() {
+        let spans = vec![
+            kind(span("r", None, "gateway", 0), "server"),
+            failed(kind(span("c1", Some("r"), "gateway", 1), "client")),
+            failed(kind(span("o1", Some("c1"), "orders", 2), "server")),
+            kind(span("c2", Some("r"), "gateway", 20), "client"),
+            kind(span("o2", Some("c2"), "orders", 21), "server"),
+            throws(span("x", Some("r"), "gateway", 40), "KeyError"),
+        ];
+        let a = assemble(spans, 6);
+        let gateway = a
+            .occurrences
+            .iter()
+            .find(|o| o.service == "gateway")
+            .unwrap();
+        assert_eq!(gateway.passed_from, None);
     }
 
     #[test]

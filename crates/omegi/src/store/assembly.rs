@@ -377,7 +377,9 @@ async fn save_occurrences(
     let mut saved = Saved::default();
     for d in drafts {
         match existing.iter().find(|(_, span, _)| *span == d.span_id) {
-            Some((id, _, _)) => update_occurrence(tx, backend, *id, d, now).await?,
+            Some((id, _, error_id)) => {
+                update_occurrence(tx, backend, *id, *error_id, d, now).await?
+            }
             None => {
                 let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
                 saved.seen_errors.push(error_id);
@@ -493,13 +495,22 @@ async fn insert_occurrence(
         .bind(d.summary.release())
         .execute(&mut **tx)
         .await?;
+    sqlx::query("UPDATE errors SET passed_from = $1 WHERE id = $2 AND last_seen <= $3")
+        .bind(&d.passed_from)
+        .bind(error_id)
+        .bind(d.occurred_at)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
+/// Updates an occurrence from a newer assembly of its trace (late spans arrived), and its
+/// group's `passed_from` when it is the group's latest occurrence.
 async fn update_occurrence(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     id: i64,
+    error_id: i64,
     d: &OccurrenceDraft,
     now: Millis,
 ) -> Result<()> {
@@ -518,6 +529,12 @@ async fn update_occurrence(
         .bind(id)
         .bind(d.summary.deployment_environment())
         .bind(d.summary.release())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE errors SET passed_from = $1 WHERE id = $2 AND last_seen <= $3")
+        .bind(&d.passed_from)
+        .bind(error_id)
+        .bind(d.occurred_at)
         .execute(&mut **tx)
         .await?;
     Ok(())

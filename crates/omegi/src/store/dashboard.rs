@@ -14,7 +14,8 @@ pub struct MapData {
     pub services: BTreeMap<String, Option<String>>,
     /// Service -> (requests, errors) in the range.
     pub traffic: BTreeMap<String, (i64, i64)>,
-    /// Services with at least one unresolved error group they caused themselves.
+    /// Services where an unresolved error began: its own service, or the service it was
+    /// passed up from.
     pub unresolved: Vec<String>,
     /// (caller, callee) -> (calls, errors, call durations in µs).
     pub edges: BTreeMap<(String, String), (i64, i64, Vec<i64>)>,
@@ -58,8 +59,8 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let unresolved: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT service FROM errors \
-             WHERE project_id = $1 AND status = 'unresolved' AND passed_from IS NULL",
+            "SELECT DISTINCT COALESCE(passed_from, service) FROM errors \
+             WHERE project_id = $1 AND status = 'unresolved'",
         )
         .bind(project)
         .fetch_all(&self.pool)

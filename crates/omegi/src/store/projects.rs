@@ -303,6 +303,32 @@ impl Store {
         found(row).map(Service::from)
     }
 
+    /// The resource attributes `service` (a name) sent with its latest spans, among the
+    /// project's most recently used resources; `None` before it sent any.
+    #[tracing::instrument(level = "debug", skip_all, fields(project = ?project))]
+    pub async fn latest_resource(
+        &self,
+        project: i64,
+        service: &str,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT {} FROM resources WHERE project_id = $1 \
+             ORDER BY last_used_at DESC LIMIT 200",
+            self.backend.json_column("attributes")
+        ))
+        .bind(project)
+        .fetch_all(&self.pool)
+        .await?;
+        for text in rows {
+            let attributes: serde_json::Map<String, serde_json::Value> =
+                super::decode_json(&text, "resource attributes")?;
+            if attributes.get("service.name").and_then(|v| v.as_str()) == Some(service) {
+                return Ok(Some(attributes));
+            }
+        }
+        Ok(None)
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, service = ?service))]
     pub async fn delete_service(&self, project: i64, service: i64) -> Result<()> {
         let done = sqlx::query("DELETE FROM services WHERE project_id = $1 AND id = $2")

@@ -516,9 +516,10 @@ async fn a_failure_passed_up_from_a_call_leaves_its_service_blue_and_the_edge_be
         .find(|e| e["exception_type"] == "HTTPError")
         .expect("the gateway's HTTPError is recorded");
     assert_eq!(http["service"], "gateway");
-    assert_eq!(http["passed_from"], "orders");
+    // orders failed because inventory did: followed down to where it began.
+    assert_eq!(http["passed_from"], "inventory");
     let detail = s.api.get(&format!("/api/errors/{}", http["id"])).await.body;
-    assert_eq!(detail["latest"]["summary"]["passed_from"], "orders");
+    assert_eq!(detail["latest"]["summary"]["passed_from"], "inventory");
 
     let map = s
         .api

@@ -246,3 +246,56 @@ async fn services_have_an_optional_kind_from_the_known_list() {
         .expect(StatusCode::OK);
     assert_eq!(left.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_services_setup_guide_gets_the_real_endpoints_and_the_frameworks_its_agent_found() {
+    use crate::otlp::{checkout, kv, post_proto, request, setup, wait_for_errors};
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    let services = s
+        .api
+        .get(&format!("/api/projects/{}/services", s.project))
+        .await
+        .expect(StatusCode::OK);
+    let gateway = services[0]["id"].as_i64().unwrap();
+    let path = format!("/api/projects/{}/services/{gateway}/setup", s.project);
+    let before = s.api.get(&path).await.expect(StatusCode::OK);
+    assert_eq!(before["public_url"], t.base.as_str());
+    assert_eq!(
+        before["otlp_http_endpoint"],
+        format!("{}/v1/traces", t.base)
+    );
+    assert_eq!(before["otlp_grpc_endpoint"], t.grpc.as_str());
+    assert_eq!(before["frameworks"], json!([]), "nothing sent yet");
+    assert_eq!(before["sdk_language"], serde_json::Value::Null);
+
+    // What Omegi's Python agent puts in the resource when it starts.
+    let mut req = request(checkout(1));
+    for rs in &mut req.resource_spans {
+        let resource = rs.resource.as_mut().unwrap();
+        resource
+            .attributes
+            .push(kv("omegi.frameworks", "flask,requests"));
+        resource
+            .attributes
+            .push(kv("telemetry.sdk.language", "python"));
+    }
+    post_proto(&t, &s.token, &req).await.expect(StatusCode::OK);
+    wait_for_errors(&s.api, 1).await;
+    let after = s.api.get(&path).await.expect(StatusCode::OK);
+    assert_eq!(after["frameworks"], json!(["flask", "requests"]));
+    assert_eq!(after["sdk_language"], "python");
+
+    let mallory = t.user("mallory").await;
+    mallory
+        .get(&path)
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+    s.api
+        .get(&format!(
+            "/api/projects/{}/services/999999/setup",
+            s.project
+        ))
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
+}
