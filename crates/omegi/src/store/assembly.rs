@@ -495,12 +495,6 @@ async fn insert_occurrence(
         .bind(d.summary.release())
         .execute(&mut **tx)
         .await?;
-    sqlx::query("UPDATE errors SET passed_from = $1 WHERE id = $2 AND last_seen <= $3")
-        .bind(&d.passed_from)
-        .bind(error_id)
-        .bind(d.occurred_at)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }
 
