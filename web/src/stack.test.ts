@@ -77,7 +77,7 @@ describe("parseStack", () => {
 
   it("keeps a multi-line Java message together", () => {
     const text = `org.springframework.web.client.HttpClientErrorException: 400: "{
-  \"error\": \"bad sku\"
+  "error": "bad sku"
 }"
 \tat com.example.shop.Client.call(Client.java:10)
 \tat java.base/java.lang.Thread.run(Thread.java:833)`;
