@@ -142,8 +142,8 @@ export function ErrorDetailPage() {
             {occurrences.data?.map((x) => (
               <tr key={x.id} className={x.id === o?.id ? "selected" : ""} data-testid="occurrence-row">
                 <td className="type" title={x.occurred_at}>{ago(x.occurred_at)}</td>
-                <td data-label="Environment">{String(x.summary.environment["deployment.environment.name"] ?? x.summary.environment["deployment.environment"] ?? "—")}</td>
-                <td data-label="Release">{String(x.summary.environment["service.version"] ?? "—")}</td>
+                <td data-label="Environment">{x.environment ?? "—"}</td>
+                <td data-label="Release">{x.release ?? "—"}</td>
                 <td data-label="Trace"><Link to={`/traces/${x.trace_id}`}><code>{x.trace_id.slice(0, 12)}…</code></Link></td>
                 <td className="row-actions">
                   <button className="ghost" disabled={x.id === o?.id} onClick={() => api.occurrence(x.id).then((occ) => (setPicked(occ), window.scrollTo({ top: 0, behavior: "smooth" })))}>

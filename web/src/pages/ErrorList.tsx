@@ -76,8 +76,8 @@ export function ErrorList() {
     const shown = new Set(rows.map((e) => e.id));
     return (current ?? []).filter((e) => !shown.has(e.id));
   }, [rows, current]);
-  const fresh_ = arrived.filter((e) => Date.parse(e.first_seen) >= loadedAt - 5000).length;
-  const recurred = arrived.length - fresh_;
+  const brandNew = arrived.filter((e) => Date.parse(e.first_seen) >= loadedAt - 5000).length;
+  const recurred = arrived.length - brandNew;
   const showArrived = () => {
     setFresh(null);
     first.reload();
@@ -134,7 +134,7 @@ export function ErrorList() {
       {first.error && <p className="error-text">{first.error}</p>}
       {arrived.length > 0 && (
         <button className="banner" onClick={showArrived} data-testid="new-errors-banner">
-          {[fresh_ > 0 && `${fresh_} new ${fresh_ === 1 ? "error" : "errors"}`, recurred > 0 && `${recurred} ${recurred === 1 ? "error" : "errors"} seen again`].filter(Boolean).join(", ")} — show
+          {[brandNew > 0 && `${brandNew} new ${brandNew === 1 ? "error" : "errors"}`, recurred > 0 && `${recurred} ${recurred === 1 ? "error" : "errors"} seen again`].filter(Boolean).join(", ")} — show
         </button>
       )}
       <ErrorRows rows={rows} onChange={first.reload} selected={cursorIndex} />

@@ -18,13 +18,17 @@ KNOWN = {
 }
 
 
+def _beside_requests(libraries: list, done: list) -> list:
+    """`libraries` without urllib3 when requests is in `done`: requests brings urllib3, and
+    its calls are traced through requests already."""
+    return [name for name in libraries if not (name == "urllib3" and "requests" in done)]
+
+
 def installed() -> list:
-    """The known libraries importable here (urllib3 left out beside requests, which brings
-    it): what the setup guide's install line needs extras for."""
+    """The known libraries importable here: what the setup guide's install line needs extras
+    for."""
     found = [library for library in KNOWN if importlib.util.find_spec(library) is not None]
-    if "requests" in found and "urllib3" in found:
-        found.remove("urllib3")
-    return found
+    return _beside_requests(found, found)
 
 
 def install() -> "tuple[list, list]":
@@ -46,7 +50,4 @@ def install() -> "tuple[list, list]":
             done.append(library)
         except Exception as exc:  # never let an instrumentation break the application
             logger.warning("could not instrument %s: %s", library, exc)
-    # urllib3 comes with requests: its calls are traced through requests already.
-    if "requests" in done and "urllib3" in missing:
-        missing.remove("urllib3")
-    return done, missing
+    return done, _beside_requests(missing, done)

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::knowledge;
-use crate::model::{rfc3339, Seen};
+use crate::model::rfc3339;
 use crate::store::{AlertSubject, DeliveryRow, NoteFilter, QuotedNote, Result, Store, StoreError};
 
 /// The body of a generic webhook: one alert, a digest of several, or a test.
@@ -109,7 +109,7 @@ impl Gather<'_> {
         let subject = self.store.alert_subject(error).await?;
         let occurrence = self.store.latest_occurrence(error).await.ok();
         let (flow, environment) = match &occurrence {
-            Some(o) => (o.summary.flow.clone(), Seen::environment_of(&o.summary)),
+            Some(o) => (o.summary.flow.clone(), o.summary.deployment_environment()),
             None => (Vec::new(), None),
         };
         let knowledge = self

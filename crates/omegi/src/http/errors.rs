@@ -232,6 +232,10 @@ struct OccurrenceListItem {
     trace_id: String,
     span_id: String,
     occurred_at: String,
+    /// The failing service's deployment environment, when it sent one.
+    environment: Option<String>,
+    /// The failing service's `service.version`, when it sent one.
+    release: Option<String>,
     summary: Summary,
 }
 
@@ -242,6 +246,8 @@ impl From<OccurrenceRecord> for OccurrenceListItem {
             trace_id: r.trace_id,
             span_id: r.span_id,
             occurred_at: rfc3339(r.occurred_at),
+            environment: r.summary.deployment_environment(),
+            release: r.summary.release(),
             summary: r.summary,
         }
     }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Millis, Summary};
+use super::Millis;
 
 /// Default storm-control interval: one alert per rule and error per 30 minutes.
 pub const DEFAULT_INTERVAL_MINUTES: i64 = 30;
@@ -197,13 +197,6 @@ pub struct Seen {
     pub regressed: bool,
     /// It was passed up from a failed call, so it does not turn its service red.
     pub passed_up: bool,
-}
-
-impl Seen {
-    /// The deployment environment of the occurrence's service, from its resource attributes.
-    pub fn environment_of(summary: &Summary) -> Option<String> {
-        summary.deployment_environment()
-    }
 }
 
 impl RuleFilter {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, FromRow};
 
 use super::params::Params;
-use super::{found, stored, Result, Store, StoreError};
+use super::{found, stored, touched, Result, Store, StoreError};
 use crate::model::{type_glob, ChannelKind, Millis, RuleFilter, RuleSpec, Trigger};
 
 /// A channel as stored, secret included; the API decides what a caller sees of it.
@@ -138,14 +138,13 @@ impl Store {
         .bind(id)
         .execute(&mut **tx)
         .await?;
-        let done = sqlx::query("DELETE FROM alert_channels WHERE project_id = $1 AND id = $2")
-            .bind(project)
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM alert_channels WHERE project_id = $1 AND id = $2")
+                .bind(project)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?,
+        )?;
         tx.commit().await?;
         Ok(())
     }
@@ -239,14 +238,13 @@ impl Store {
 
     #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, id = ?id))]
     pub async fn delete_rule(&self, project: i64, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM alert_rules WHERE project_id = $1 AND id = $2")
-            .bind(project)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM alert_rules WHERE project_id = $1 AND id = $2")
+                .bind(project)
+                .bind(id)
+                .execute(&self.pool)
+                .await?,
+        )?;
         Ok(())
     }
 }

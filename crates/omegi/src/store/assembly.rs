@@ -195,8 +195,11 @@ impl Store {
         if evented {
             events::announce(&mut tx, self.backend).await?;
         }
-        if let Some(activity) = activity_of(&out) {
-            events::announce_activity(&mut tx, self.backend, &activity).await?;
+        // On SQLite the one node hears it from its assembler instead.
+        if self.backend == Backend::Postgres {
+            if let Some(activity) = activity_of(&out) {
+                events::announce_activity(&mut tx, &activity).await?;
+            }
         }
         tx.commit().await?;
         Ok(out)
@@ -388,7 +391,7 @@ async fn save_occurrences(
                     project_id: t.project_id,
                     error_id,
                     service: d.service.clone(),
-                    environment: Seen::environment_of(&d.summary),
+                    environment: d.summary.deployment_environment(),
                     exception_type: d.exception_type.clone(),
                     count,
                     new: count == 1,

@@ -5,7 +5,7 @@ use sqlx::FromRow;
 
 use super::events;
 use super::params::{escape_like, Params};
-use super::{decode_json, found, stored, Backend, Result, Store, StoreError};
+use super::{decode_json, found, stored, touched, Backend, Result, Store, StoreError};
 use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Log, Millis, Summary};
 
 #[derive(FromRow)]
@@ -278,21 +278,20 @@ impl Store {
         now: Millis,
     ) -> Result<()> {
         let mut tx = self.write().await?;
-        let done = sqlx::query(
-            "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
+        touched(
+            sqlx::query(
+                "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
              regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END, \
              resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE resolved_at END, \
              resolved_by = CASE WHEN $1 = 'resolved' THEN $3 ELSE resolved_by END WHERE id = $4",
-        )
-        .bind(status.as_str())
-        .bind(now)
-        .bind(by)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+            )
+            .bind(status.as_str())
+            .bind(now)
+            .bind(by)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?,
+        )?;
         events::record(&mut tx, project, events::ERROR_STATUS, id, now).await?;
         events::announce(&mut tx, self.backend).await?;
         tx.commit().await?;

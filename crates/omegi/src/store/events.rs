@@ -58,21 +58,18 @@ pub(super) async fn announce(tx: &mut Transaction<'_, Any>, backend: Backend) ->
     Ok(())
 }
 
-/// Tells every node, when `tx` commits, what it changed. PostgreSQL only: on SQLite the one
-/// node hears it from its own assembler. Activity is a hint to refresh, so it is not stored.
+/// Tells every node, when `tx` commits, what it changed (PostgreSQL only). Activity is a
+/// hint to refresh, so it is not stored.
 pub(super) async fn announce_activity(
     tx: &mut Transaction<'_, Any>,
-    backend: Backend,
     activity: &Activity,
 ) -> Result<()> {
-    if backend == Backend::Postgres {
-        // At most 200 error ids: far below PostgreSQL's 8000-byte payload limit.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(ACTIVITY_CHANNEL)
-            .bind(serde_json::to_string(activity).map_err(super::encode_error)?)
-            .execute(&mut **tx)
-            .await?;
-    }
+    // At most 200 error ids: far below PostgreSQL's 8000-byte payload limit.
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(ACTIVITY_CHANNEL)
+        .bind(serde_json::to_string(activity).map_err(super::encode_error)?)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -326,3 +326,11 @@ fn conflict(what: impl Into<String>) -> impl FnOnce(sqlx::Error) -> StoreError {
 fn found<T>(row: Option<T>) -> Result<T> {
     row.ok_or(StoreError::NotFound)
 }
+
+/// An `UPDATE` or `DELETE` that turns "no row matched" into [`StoreError::NotFound`].
+fn touched(done: sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -7,7 +7,7 @@ use sqlx::{Any, FromRow, Transaction};
 
 use super::note_sql::{mark_html, summary_select, visible};
 use super::params::{escape_like, Params};
-use super::{decode_json, found, stored, Result, Store, StoreError};
+use super::{decode_json, found, stored, touched, Result, Store, StoreError};
 use crate::model::{
     rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
 };
@@ -316,14 +316,13 @@ impl Store {
     /// Removes every link from `source` to `target`; NotFound if there was none.
     #[tracing::instrument(level = "debug", skip_all, fields(source = ?source, target = ?target))]
     pub async fn remove_link(&self, source: i64, target: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM note_links WHERE source_id = $1 AND target_id = $2")
-            .bind(source)
-            .bind(target)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM note_links WHERE source_id = $1 AND target_id = $2")
+                .bind(source)
+                .bind(target)
+                .execute(&self.pool)
+                .await?,
+        )?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{conflict, found, stored, Result, Store, StoreError};
+use super::{conflict, found, stored, touched, Result, Store, StoreError};
 use crate::model::{rfc3339, Member, MemberRole, Millis, Project, Service};
 
 #[derive(FromRow)]
@@ -212,15 +212,13 @@ impl Store {
                     .into(),
             ));
         }
-        let done =
+        touched(
             sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
                 .bind(project)
                 .bind(user)
                 .execute(&mut **tx)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+                .await?,
+        )?;
         tx.commit().await?;
         Ok(())
     }
@@ -331,14 +329,13 @@ impl Store {
 
     #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, service = ?service))]
     pub async fn delete_service(&self, project: i64, service: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM services WHERE project_id = $1 AND id = $2")
-            .bind(project)
-            .bind(service)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM services WHERE project_id = $1 AND id = $2")
+                .bind(project)
+                .bind(service)
+                .execute(&self.pool)
+                .await?,
+        )?;
         Ok(())
     }
 }

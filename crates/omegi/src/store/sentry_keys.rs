@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{found, Result, Store, StoreError};
+use super::{found, touched, Result, Store};
 use crate::model::Millis;
 
 /// A key as stored; the DSN is made from it by whoever knows the public address.
@@ -61,14 +61,13 @@ impl Store {
     /// Revokes a key: it is deleted, so SDKs using its DSN are refused from then on.
     #[tracing::instrument(level = "debug", skip_all, fields(service = ?service, key = ?key))]
     pub async fn delete_sentry_key(&self, service: i64, key: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM sentry_keys WHERE service_id = $1 AND id = $2")
-            .bind(service)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM sentry_keys WHERE service_id = $1 AND id = $2")
+                .bind(service)
+                .bind(key)
+                .execute(&self.pool)
+                .await?,
+        )?;
         Ok(())
     }
 

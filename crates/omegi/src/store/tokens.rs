@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{found, Result, Store, StoreError};
+use super::{found, touched, Result, Store};
 use crate::model::{rfc3339, IngestToken, Millis};
 
 #[derive(FromRow)]
@@ -77,14 +77,13 @@ impl Store {
     /// Revokes a token: it is deleted, so it no longer authenticates anything.
     #[tracing::instrument(level = "debug", skip_all, fields(service = ?service, token = ?token))]
     pub async fn delete_token(&self, service: i64, token: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM ingest_tokens WHERE service_id = $1 AND id = $2")
-            .bind(service)
-            .bind(token)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        touched(
+            sqlx::query("DELETE FROM ingest_tokens WHERE service_id = $1 AND id = $2")
+                .bind(service)
+                .bind(token)
+                .execute(&self.pool)
+                .await?,
+        )?;
         Ok(())
     }
 
