@@ -168,7 +168,9 @@ test("error detail shows the waterfall, summary and log; resolving turns the ser
   assert.match(await page.getByTestId("facet-environment").textContent(), /not sent\s*3/);
   await shots(page, "error-detail");
 
+  // Resolve offers to say how; resolving without notes is one more click.
   await page.getByTestId("toggle-status").click();
+  await page.getByTestId("resolve-dialog").getByTestId("resolve-plain").click();
   await page.waitForFunction(() => document.querySelector('[data-testid="error-status"]')?.textContent === "resolved");
   await page.goto(url("/?q=1"));
   await page.getByTestId("map-node-inventory").waitFor();
@@ -223,7 +225,7 @@ test("every page works on a 390 px phone: folded nav, stacked rows, no sideways 
   try {
     const errorId = (await (await p.request.get(url("/api/errors?q=OutOfStock"))).json()).errors[0].id;
     const traceId = (await (await p.request.get(url(`/api/errors/${errorId}`))).json()).latest.trace_id;
-    const pages = [["/", "map-node-inventory"], ["/errors", "error-row"], [`/errors/${errorId}`, "stack"], ["/traces", "trace-row"], [`/traces/${traceId}`, "waterfall"], ["/notes", null], ["/notes/graph", null], ["/settings", "setup-guide-toggle"]];
+    const pages = [["/", "map-node-inventory"], ["/errors", "error-row"], [`/errors/${errorId}`, "stack"], ["/traces", "trace-row"], [`/traces/${traceId}`, "waterfall"], ["/notes", null], ["/notes/graph", null], ["/notifications", null], ["/settings", "setup-guide-toggle"]];
     for (const [path, ready] of pages) {
       await p.goto(url(path));
       if (ready === "setup-guide-toggle") await p.getByRole("heading", { name: "Settings" }).waitFor();
@@ -356,13 +358,14 @@ test("an error note with a [[link]] and tags, found in the graph", async () => {
   await body.click();
   await body.press("End");
   await body.pressSequentially("\nSee [[Stock run");
-  await page.getByTestId("wikilink-suggest").getByRole("button", { name: /Stock runbook/ }).click();
+  await page.getByTestId("wikilink-suggest").getByRole("option", { name: /Stock runbook/ }).click();
   assert.match(await body.inputValue(), /\[\[Stock runbook\]\]/);
   await shots(page, "note-editor");
   await page.getByTestId("save-note").click();
   await page.getByTestId("note-title").waitFor();
   await page.getByRole("link", { name: "Stock runbook" }).first().waitFor();
-  await page.getByRole("link", { name: "#inventory" }).waitFor();
+  // The header lists the tags (the local graph below names them too).
+  await page.getByTestId("note-tags").getByRole("link", { name: "#inventory" }).waitFor();
   await shots(page, "note");
   const noteId = page.url().split("/").pop();
 

@@ -18,8 +18,10 @@ export type ReportedException = Schemas["ReportedException"];
 export type Frame = Schemas["Frame"];
 export type CreatedToken = Schemas["CreatedToken"];
 export type ErrorStatus = Schemas["ErrorStatus"];
+export type ErrorResolution = Schemas["Resolution"];
 export type ErrorGroup = Schemas["ErrorGroup"];
 export type ErrorPage = Schemas["ErrorPage"];
+export type ResolutionInput = Schemas["ResolutionBody"];
 export type Activity = Schemas["Activity"];
 export type SpanEvent = Schemas["SpanEvent"];
 export type SpanView = Schemas["SpanView"];
@@ -42,10 +44,17 @@ export type NoteKind = Schemas["NoteKind"];
 export type Visibility = Schemas["Visibility"];
 export type NoteSummary = Schemas["NoteSummary"];
 export type NoteRef = Schemas["NoteRef"];
+export type WikiLink = Schemas["WikiLink"];
 export type Note = Schemas["Note"];
 export type Revision = Schemas["Revision"];
 export type Comment = Schemas["Comment"];
-export type ErrorNote = Schemas["ErrorNote"];
+export type Suggestion = Schemas["Suggestion"];
+export type SuggestedError = Schemas["SuggestedError"];
+export type Notification = Schemas["Notification"];
+export type Notifications = Schemas["Notifications"];
+export type ReadResult = Schemas["ReadResult"];
+export type ImportReport = Schemas["ImportReport"];
+export type ImportedNote = Schemas["ImportedNote"];
 export type GraphNode = Schemas["GraphNode"];
 export type GraphEdge = Schemas["GraphEdge"];
 export type Graph = Schemas["Graph"];
@@ -67,12 +76,13 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    credentials: "same-origin",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  if (body === undefined) return send<T>(method, path, {});
+  return send<T>(method, path, { headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+}
+
+/** Sends a request as given and reads the answer: JSON, nothing (204), or an ApiError. */
+async function send<T>(method: string, path: string, init: RequestInit): Promise<T> {
+  const res = await fetch(path, { ...init, method, credentials: "same-origin" });
   if (!res.ok) {
     const err = await res.json().catch(() => null);
     throw new ApiError(res.status, err?.error?.code ?? "http_error", err?.error?.message ?? res.statusText);
@@ -124,10 +134,12 @@ export const api = {
   errors: (params: Record<string, string | number | undefined>) => call<ErrorPage>("GET", `/api/errors${query(params)}`),
   error: (id: number) => call<ErrorDetail>("GET", `/api/errors/${id}`),
   setErrorStatus: (id: number, status: ErrorStatus) => call<ErrorGroup>("PATCH", `/api/errors/${id}`, { status }),
+  /** Resolves an error, with how (saved as a resolution note on it) or, without, plainly. */
+  resolveError: (id: number, resolution?: ResolutionInput) => call<ErrorGroup>("PATCH", `/api/errors/${id}`, { status: "resolved", resolution } satisfies Schemas["StatusChange"]),
   occurrences: (id: number) => call<OccurrenceItem[]>("GET", `/api/errors/${id}/occurrences?limit=20`),
   errorStats: (id: number, since: string) => call<ErrorStats>("GET", `/api/errors/${id}/stats${query({ since })}`),
   occurrence: (id: number) => call<Occurrence>("GET", `/api/occurrences/${id}`),
-  errorNotes: (id: number) => call<ErrorNote[]>("GET", `/api/errors/${id}/notes`),
+  errorNotes: (id: number) => call<Suggestion[]>("GET", `/api/errors/${id}/notes`),
   serviceMap: (p: number, since?: string) => call<ServiceMap>("GET", `/api/projects/${p}/service-map${query({ since })}`),
   traces: (p: number, params: Record<string, string | undefined>) => call<TraceSummary[]>("GET", `/api/projects/${p}/traces${query(params)}`),
   trace: (traceId: string) => call<TraceView>("GET", `/api/traces/${traceId}`),
@@ -140,10 +152,22 @@ export const api = {
   deleteNote: (id: number) => call<void>("DELETE", `/api/notes/${id}`),
   revisions: (id: number) => call<Revision[]>("GET", `/api/notes/${id}/revisions`),
   addLink: (id: number, target: number) => call<Note>("POST", `/api/notes/${id}/links`, { target }),
-  removeLink: (id: number, target: number) => call<void>("DELETE", `/api/notes/${id}/links/${target}`),
+  /** With `editBody`, a link written as `[[label]]` in the body is removed by unbracketing it there. */
+  removeLink: (id: number, target: number, editBody?: boolean) => call<void>("DELETE", `/api/notes/${id}/links/${target}${query({ edit_body: editBody ? "true" : undefined })}`),
   comments: (id: number) => call<Comment[]>("GET", `/api/notes/${id}/comments`),
   addComment: (id: number, body: string) => call<Comment>("POST", `/api/notes/${id}/comments`, { body }),
   deleteComment: (id: number) => call<void>("DELETE", `/api/comments/${id}`),
   tags: () => call<{ tag: string; notes: number }[]>("GET", "/api/tags"),
   graph: (scope: "mine" | "all", tag?: string) => call<Graph>("GET", `/api/notes/graph${query({ scope, tag })}`),
+  notifications: (unread?: boolean, limit?: number) => call<Notifications>("GET", `/api/notifications${query({ unread: unread ? "true" : undefined, limit })}`),
+  /** Marks these notifications read; without ids, all of the user's. */
+  markNotificationsRead: (ids?: number[]) => call<ReadResult>("POST", "/api/notifications/read", { ids: ids ?? [] } satisfies Schemas["ReadInput"]),
+  /** Where the user's notes (or, with `project`, its public notes) download as a vault zip. */
+  exportNotesUrl: (project?: number) => `/api/notes/export${query({ project })}`,
+  /** Imports a vault: one zip as its bytes, or Markdown files and zips as form parts. */
+  importNotes: (body: Blob | FormData) =>
+    // A FormData body gets its multipart content type (with the boundary) from the browser.
+    send<ImportReport>("POST", "/api/notes/import", body instanceof FormData ? { body } : { headers: { "content-type": "application/zip" }, body }),
+  /** The neighbourhood of note `id`, `depth` links and tags away. */
+  localGraph: (id: number, depth: number) => call<Graph>("GET", `/api/notes/graph${query({ around: id, depth })}`),
 };

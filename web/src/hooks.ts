@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useState, type RefObject } from "react";
 import { useSearchParams } from "react-router-dom";
 import { ApiError } from "./api";
 
-/** Loads `load()` on mount and whenever `deps` change; `reload` loads again in place.
+/** Loads `load()` on mount and whenever `deps` change; `reload` loads again in place, `set`
+ * shows a value the page already has (such as the answer to a save) without loading.
  * `missing` is set when the answer was 404 (unknown, or not the user's) or 400 (a malformed id). */
-export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; missing: boolean; reload: () => void } {
+export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T | null; error: string; missing: boolean; reload: () => void; set: (data: T) => void } {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState("");
   const [missing, setMissing] = useState(false);
@@ -21,7 +22,7 @@ export function useData<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
     // `load` is a new closure every render; `deps` say when it means something new.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
-  return { data, error, missing, reload: useCallback(() => setTick((t) => t + 1), []) };
+  return { data, error, missing, reload: useCallback(() => setTick((t) => t + 1), []), set: setData };
 }
 
 /** The URL's query parameters and a setter for one of them (empty removes it; `clear` names
@@ -39,4 +40,22 @@ export function useUrlFilters(): [URLSearchParams, (key: string, value: string, 
     [params, setParams],
   );
   return [params, set];
+}
+
+/** The rendered size of `ref`'s element in CSS pixels, following resizes; null before layout. */
+export function useElementSize(ref: RefObject<Element | null>): { w: number; h: number } | null {
+  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) setSize((s) => (s && s.w === r.width && s.h === r.height ? s : { w: r.width, h: r.height }));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return size;
 }

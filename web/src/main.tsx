@@ -3,6 +3,7 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter, Route, Routes, useLocation } from "react-router-dom";
 import { api, type User } from "./api";
 import { LiveProvider } from "./live";
+import { UnreadProvider } from "./notifications";
 import { Nav } from "./components/Nav";
 import { Toasts } from "./components/Toasts";
 import { Landing } from "./pages/Landing";
@@ -13,6 +14,7 @@ import { NotesPage } from "./pages/Notes";
 import { NoteGraphPage } from "./pages/NoteGraph";
 import { NoteEditor } from "./pages/NoteEditor";
 import { NotePage } from "./pages/NotePage";
+import { NotificationsPage } from "./pages/Notifications";
 import { Settings } from "./pages/Settings";
 import { TracePage, TracesPage } from "./pages/Traces";
 import { NotFound } from "./components/NotFound";
@@ -37,24 +39,27 @@ function App() {
   }
   return (
     <LiveProvider onDashboard={location.pathname === "/"}>
-      <Nav user={user} onSignedOut={() => setUser(null)} />
-      <main>
-        <Routes>
-          <Route path="/" element={<Dashboard />} />
-          <Route path="/errors" element={<ErrorList />} />
-          <Route path="/errors/:id" element={<ErrorDetailPage />} />
-          <Route path="/notes" element={<NotesPage user={user} />} />
-          <Route path="/notes/graph" element={<NoteGraphPage user={user} />} />
-          <Route path="/notes/new" element={<NoteEditor user={user} />} />
-          <Route path="/notes/:id" element={<NotePage user={user} />} />
-          <Route path="/notes/:id/edit" element={<NoteEditor user={user} />} />
-          <Route path="/settings" element={<Settings user={user} />} />
-          <Route path="/traces" element={<TracesPage />} />
-          <Route path="/traces/:id" element={<TracePage />} />
-          <Route path="*" element={<NotFound what={`The page ${location.pathname}`} />} />
-        </Routes>
-      </main>
-      <Toasts />
+      <UnreadProvider>
+        <Nav user={user} onSignedOut={() => setUser(null)} />
+        <main>
+          <Routes>
+            <Route path="/" element={<Dashboard />} />
+            <Route path="/errors" element={<ErrorList />} />
+            <Route path="/errors/:id" element={<ErrorDetailPage />} />
+            <Route path="/notes" element={<NotesPage user={user} />} />
+            <Route path="/notes/graph" element={<NoteGraphPage user={user} />} />
+            <Route path="/notes/new" element={<NoteEditor user={user} />} />
+            <Route path="/notes/:id" element={<NotePage user={user} />} />
+            <Route path="/notes/:id/edit" element={<NoteEditor user={user} />} />
+            <Route path="/notifications" element={<NotificationsPage />} />
+            <Route path="/settings" element={<Settings user={user} />} />
+            <Route path="/traces" element={<TracesPage />} />
+            <Route path="/traces/:id" element={<TracePage />} />
+            <Route path="*" element={<NotFound what={`The page ${location.pathname}`} />} />
+          </Routes>
+        </main>
+        <Toasts />
+      </UnreadProvider>
     </LiveProvider>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ago, duration, layers, operationLine, parseTags, wikilinkAt } from "./util";
+import { ago, duration, layers, operationLine, parseTags } from "./util";
 import { query } from "./api";
 
 describe("util", () => {
@@ -28,12 +28,6 @@ describe("util", () => {
     expect(d.get("stock")).toBe(2);
     expect(d.get("db")).toBe(3);
     expect([...d.values()].every((v) => v < 4)).toBe(true);
-  });
-
-  it("finds the [[ being typed", () => {
-    expect(wikilinkAt("see [[Pool si", 13)).toEqual({ start: 4, typed: "Pool si" });
-    expect(wikilinkAt("see [[Pool]] done", 17)).toBeNull();
-    expect(wikilinkAt("no link", 7)).toBeNull();
   });
 
   it("parses tags case-insensitively", () => {

@@ -43,16 +43,6 @@ export function layers(nodes: string[], edges: { caller: string; callee: string 
   return depth;
 }
 
-/** The `[[` being typed at `cursor`, if any: its start and the text typed so far. */
-export function wikilinkAt(text: string, cursor: number): { start: number; typed: string } | null {
-  const before = text.slice(0, cursor);
-  const open = before.lastIndexOf("[[");
-  if (open < 0) return null;
-  const typed = before.slice(open + 2);
-  if (typed.includes("]]") || typed.includes("\n")) return null;
-  return { start: open, typed };
-}
-
 /** Tags from a comma-separated input, trimmed, lower-case, without duplicates. */
 export function parseTags(input: string): string[] {
   const out: string[] = [];

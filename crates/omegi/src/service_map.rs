@@ -3,11 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{MapEdge, MapNode, ServiceMap};
+use crate::model::{MapEdge, MapNode, MapNote, ServiceMap};
 use crate::store::{MapData, Result, Store};
 
-/// The map of `project` over `since..until` (Unix ms).
-pub async fn build(store: &Store, project: i64, since: i64, until: i64) -> Result<ServiceMap> {
+/// Notes shown on one node.
+const NOTES_PER_NODE: usize = 3;
+
+/// The map of `project` over `since..until` (Unix ms), as `viewer` sees it (the notes on red
+/// services are those they can read).
+pub async fn build(
+    store: &Store,
+    viewer: i64,
+    project: i64,
+    since: i64,
+    until: i64,
+) -> Result<ServiceMap> {
     let MapData {
         services,
         traffic,
@@ -50,6 +60,13 @@ pub async fn build(store: &Store, project: i64, since: i64, until: i64) -> Resul
         let callee = &nodes[&e.callee];
         e.culprit = e.errors > 0 && (callee.unresolved || !callee.traced);
     }
+    for (service, id, title) in store.notes_by_service(viewer, project).await? {
+        if let Some(n) = nodes.get_mut(&service).filter(|n| n.unresolved) {
+            if n.notes.len() < NOTES_PER_NODE && !n.notes.iter().any(|m| m.id == id) {
+                n.notes.push(MapNote { id, title });
+            }
+        }
+    }
     Ok(ServiceMap {
         nodes: nodes.into_values().collect(),
         edges,
@@ -76,6 +93,7 @@ fn node<'a>(
         requests: 0,
         errors: 0,
         unresolved: known.unresolved.iter().any(|s| s == name),
+        notes: Vec::new(),
     });
     n.traced |= traced;
     n

@@ -1,6 +1,6 @@
 import type { KeyboardEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import type { MapEdge, ServiceMap as Map_ } from "../api";
+import type { MapEdge, MapNode, ServiceMap as Map_ } from "../api";
 import { query } from "../api";
 import { layers } from "../util";
 
@@ -11,6 +11,8 @@ const KIND_BADGE: Record<string, string> = {
 };
 
 const W = 170, H = 64, GX = 150, GY = 36;
+/** Room under a box for its notes line, inside the gap to the box below. */
+const NOTES_Y = H + 16;
 
 /** What an edge says: calls, failures, latency; two short lines. */
 function edgeLabel(e: MapEdge): [string, string] {
@@ -33,13 +35,29 @@ function linkProps(label: string, go: () => void) {
   };
 }
 
+/** What is known about why a red service is red: its notes, one click from the map (the
+ * newest; the others are named in the tooltip and on its errors' pages). Drawn under the
+ * box, not in it, as the box itself opens the service's errors. */
+function NotesMark({ node, x, y, open }: { node: MapNode; x: number; y: number; open: (id: number) => void }) {
+  const [first] = node.notes;
+  const label = `${node.notes.length} ${node.notes.length === 1 ? "note" : "notes"}`;
+  return (
+    <text x={x + 12} y={y + NOTES_Y} className="node-notes" data-testid={`map-node-notes-${node.id}`}
+      {...linkProps(`${label} on the errors of ${node.id}: open “${first.title}”`, () => open(first.id))}>
+      <title>{node.notes.map((n) => n.title).join("\n")}</title>
+      ✎ {label}
+    </text>
+  );
+}
+
 /**
  * Services as boxes, calls as arrows left to right, drawn at their natural size (the card
  * scrolls sideways when narrower), so labels stay readable. A service is red while an error it
  * caused itself is unresolved; the failing edge into it is red. A peer that sends no spans (a
  * database, a service without an agent, one that refused the connection) is a dashed box. A
  * node opens its errors (or, for a peer, the calls to it); an edge, the traces of its calls
- * over the map's range (from `since`).
+ * over the map's range (from `since`). A red service with notes on its errors shows how many
+ * under its box, opening the newest.
  */
 export function ServiceMap({ map, project, since }: { map: Map_; project: number; since: string }) {
   const navigate = useNavigate();
@@ -53,7 +71,9 @@ export function ServiceMap({ map, project, since }: { map: Map_; project: number
   const pos = new Map<string, { x: number; y: number }>();
   for (const [d, ids] of columns) ids.forEach((id, i) => pos.set(id, { x: 10 + d * (W + GX), y: 24 + i * (H + GY) }));
   const width = 20 + Math.max(...[...columns.keys()].map((d) => d + 1)) * (W + GX) - GX;
-  const height = 34 + Math.max(...[...columns.values()].map((c) => c.length)) * (H + GY) - GY;
+  const noted = map.nodes.filter((n) => n.unresolved && n.notes.length > 0);
+  // The bottom row's notes line needs room below the last box.
+  const height = 34 + Math.max(...[...columns.values()].map((c) => c.length)) * (H + GY) - GY + (noted.length > 0 ? NOTES_Y - H : 0);
   const curve = (e: MapEdge) => {
     const a = pos.get(e.caller)!, b = pos.get(e.callee)!;
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
@@ -102,6 +122,7 @@ export function ServiceMap({ map, project, since }: { map: Map_; project: number
             </g>
           );
         })}
+        {noted.map((n) => <NotesMark key={n.id} node={n} {...pos.get(n.id)!} open={(id) => navigate(`/notes/${id}`)} />)}
         {/* Labels last, on a halo: readable even where an edge passes behind a box. */}
         {map.edges.map((e) => {
           const c = curve(e);

@@ -7,14 +7,15 @@ import { Waterfall } from "../components/Waterfall";
 import { ReportedDetails } from "../components/Reported";
 import { DeliveryTable } from "../components/Alerts";
 import { NotFound } from "../components/NotFound";
+import { ResolveDialog } from "../components/ResolveDialog";
+import { FixedBefore, ResolutionCard } from "../components/Resolution";
+import { Suggestions } from "../components/Suggestions";
 import { StackTrace } from "../components/StackTrace";
 import { Timeline } from "../components/Timeline";
 import { ago, operationLine, urlId } from "../util";
 
 const HOUR = 3600 * 1000;
 const RANGES: Record<string, number> = { "1h": HOUR, "24h": 24 * HOUR, "7d": 7 * 24 * HOUR, "30d": 30 * 24 * HOUR };
-
-const REASON: Record<string, string> = { this_error: "Notes on this error", same_type: "Solved before? (same exception type)", text_match: "Mentions this message" };
 
 export function ErrorDetailPage() {
   const raw = useParams().id ?? "";
@@ -28,6 +29,7 @@ export function ErrorDetailPage() {
   const alerts = useData(() => api.errorAlerts(id), [id]);
   const [picked, setPicked] = useState<Occurrence | null>(null);
   const [focus, setFocus] = useState<{ span: string; n: number } | undefined>(undefined);
+  const [resolving, setResolving] = useState(false);
   // The occurrence being read stays put while new ones arrive; a prompt offers the newest.
   const latestLoaded = detail.data?.latest ?? null;
   useEffect(() => {
@@ -46,7 +48,14 @@ export function ErrorDetailPage() {
   if (!e) return <div className="placeholder" style={{ height: 400 }} />;
   const o = picked ?? e.latest;
   const newer = e.latest && o && e.latest.id !== o.id && Date.parse(e.latest.occurred_at) > Date.parse(o.occurred_at) ? e.latest : null;
-  const toggle = () => api.setErrorStatus(id, e.status === "unresolved" ? "resolved" : "unresolved").then(detail.reload);
+  // Resolving offers to say how (the dialog); re-opening needs no words.
+  const toggle = () => (e.status === "unresolved" ? setResolving(true) : api.setErrorStatus(id, "unresolved").then(detail.reload));
+  const resolved = () => {
+    setResolving(false);
+    detail.reload();
+    notes.reload();
+  };
+  const resolutionNote = e.resolution?.note_id;
   const newNote = o ? `/notes/new?error=${id}&occurrence=${o.id}` : `/notes/new?error=${id}`;
   const showSpan = (span: string) => setFocus((f) => ({ span, n: (f?.n ?? 0) + 1 }));
   const facet = (key: "environment" | "release", list: { name?: string | null; occurrences: number }[] | undefined) => (
@@ -74,6 +83,9 @@ export function ErrorDetailPage() {
           <Link className="button" to={newNote} data-testid="write-note">Write an error note</Link>
         </div>
       </header>
+      {resolving && <ResolveDialog error={e} release={occurrences.data?.[0]?.release ?? null} onResolved={resolved} onClose={() => setResolving(false)} />}
+      {e.regressed && e.resolution && <FixedBefore resolution={e.resolution} />}
+      {e.resolution && resolutionNote != null && <ResolutionCard resolution={e.resolution} noteId={resolutionNote} current={e.status === "resolved"} />}
       {!o && (
         <section className="card wide" data-testid="expired">
           <h2>Occurrences expired</h2>
@@ -155,19 +167,7 @@ export function ErrorDetailPage() {
           </tbody>
         </table>
       </section>
-      <section className="card">
-        <h2>Notes</h2>
-        {notes.data?.length === 0 && <p className="muted">No notes yet. <Link to={newNote}>Write the first one.</Link></p>}
-        {Object.keys(REASON).map((reason) => {
-          const list = notes.data?.filter((n) => n.reason === reason) ?? [];
-          return list.length === 0 ? null : (
-            <div key={reason}>
-              <h3>{REASON[reason]}</h3>
-              <ul className="note-list">{list.map(({ note }) => <li key={note.id}><Link to={`/notes/${note.id}`}>{note.title}</Link> <span className="muted">by {note.author}</span></li>)}</ul>
-            </div>
-          );
-        })}
-      </section>
+      <Suggestions list={notes.data} newNote={newNote} />
       <section className="card" data-testid="error-alerts">
         <h2>Alerts sent</h2>
         <DeliveryTable deliveries={alerts.data ?? []} />

@@ -1,10 +1,15 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError, type NoteKind, type NoteSummary, type User, type Visibility } from "../api";
 import { Markdown } from "../components/Markdown";
-import { parseTags, wikilinkAt } from "../util";
+import { NoteBodyInput } from "../components/NoteBodyInput";
+import type { WikilinkTargets } from "../markdown/noteSyntax";
+import { useResolvedWikilinks } from "../markdown/resolve";
+import { wikilinkTargets } from "../markdown/wikilinks";
+import { parseTags } from "../util";
 
-/** Writes a new note or edits one: Markdown with live preview and `[[` completion. */
+/** Writes a new note or edits one: Markdown with live preview and `[[` completion. A new note
+ * may start from an error (`?error=`) or from a link to a note not yet written (`?title=`). */
 export function NoteEditor({ user }: { user: User }) {
   void user;
   const params = useParams();
@@ -13,6 +18,7 @@ export function NoteEditor({ user }: { user: User }) {
   const editing = params.id ? Number(params.id) : null;
   const errorId = Number(search.get("error")) || null;
   const occurrenceId = Number(search.get("occurrence")) || null;
+  const titleParam = search.get("title");
   const [title, setTitle] = useState("");
   const [body, setBody] = useState("");
   const [tags, setTags] = useState("");
@@ -20,17 +26,23 @@ export function NoteEditor({ user }: { user: User }) {
   const [visibility, setVisibility] = useState<Visibility>("public");
   const [links, setLinks] = useState<number[]>([]);
   const [error, setError] = useState("");
-  const [suggest, setSuggest] = useState<{ start: number; items: NoteSummary[] } | null>(null);
   const [pickerQuery, setPickerQuery] = useState("");
   const [picker, setPicker] = useState<NoteSummary[]>([]);
-  const area = useRef<HTMLTextAreaElement>(null);
+  const [known, setKnown] = useState<WikilinkTargets>(() => new Map());
+  const targets = useResolvedWikilinks(body, known);
+
+  useEffect(() => {
+    if (!editing && titleParam) setTitle(titleParam);
+  }, [editing, titleParam]);
 
   useEffect(() => {
     if (editing) {
       api.note(editing).then((n) => {
         setTitle(n.title);
         setBody(n.body);
-        setTags(n.tags.join(", "));
+        // Tags written as #tag in the body come back from the body on save: not edited twice.
+        setTags(n.tags.filter((t) => !n.inline_tags?.includes(t)).join(", "));
+        setKnown(wikilinkTargets(n));
         setKind(n.kind);
         setVisibility(n.visibility);
       });
@@ -55,21 +67,6 @@ export function NoteEditor({ user }: { user: User }) {
     return () => clearTimeout(t);
   }, [pickerQuery]);
 
-  const onType = async (value: string, cursor: number) => {
-    setBody(value);
-    const at = wikilinkAt(value, cursor);
-    if (!at) return setSuggest(null);
-    const items = at.typed.trim() ? await api.notes({ q: at.typed, limit: 6 }) : await api.notes({ limit: 6 });
-    setSuggest({ start: at.start, items });
-  };
-  const complete = (n: NoteSummary) => {
-    if (!suggest || !area.current) return;
-    const cursor = area.current.selectionStart;
-    const next = `${body.slice(0, suggest.start)}[[${n.title}]]${body.slice(cursor)}`;
-    setBody(next);
-    setSuggest(null);
-    area.current.focus();
-  };
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setError("");
@@ -95,23 +92,15 @@ export function NoteEditor({ user }: { user: User }) {
       </header>
       {error && <p className="error-text" role="alert">{error}</p>}
       <input className="title-input" placeholder="Title" value={title} onChange={(e) => setTitle(e.target.value)} aria-label="Title" />
-      <input placeholder="Tags, comma-separated" value={tags} onChange={(e) => setTags(e.target.value)} aria-label="Tags" />
+      <div className="tags-field">
+        <input placeholder="Tags, comma-separated" value={tags} onChange={(e) => setTags(e.target.value)} aria-label="Tags" aria-describedby="inline-tags-hint" />
+        <p id="inline-tags-hint" className="muted small">#tags written in the text are added automatically.</p>
+      </div>
       <div className="split">
         <div className="write">
-          <textarea
-            ref={area}
-            value={body}
-            onChange={(e) => onType(e.target.value, e.target.selectionStart)}
-            placeholder="Markdown. Type [[ to link another note."
-            aria-label="Body"
-          />
-          {suggest && suggest.items.length > 0 && (
-            <ul className="suggest" data-testid="wikilink-suggest">
-              {suggest.items.map((n) => <li key={n.id}><button type="button" onClick={() => complete(n)}>{n.title} <small>{n.author}</small></button></li>)}
-            </ul>
-          )}
+          <NoteBodyInput value={body} onChange={setBody} exclude={editing} />
         </div>
-        <div className="preview card"><Markdown text={body} /></div>
+        <div className="preview card"><Markdown text={body} wikilinks={targets} /></div>
       </div>
       <section className="card">
         <h2>Link to other notes</h2>

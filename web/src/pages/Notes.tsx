@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import { api, type User } from "../api";
 import { useData, useUrlFilters } from "../hooks";
+import { VaultTools } from "../components/VaultTools";
 import { ago } from "../util";
 
 export function NotesPage({ user }: { user: User }) {
@@ -17,6 +18,12 @@ export function NotesPage({ user }: { user: User }) {
           <Link className="button primary" to="/notes/new">New note</Link>
         </div>
       </header>
+      <VaultTools
+        onImported={() => {
+          notes.reload();
+          tags.reload();
+        }}
+      />
       <div className="filters">
         <input placeholder="Search notes" defaultValue={filters.q} onChange={(e) => set("q", e.target.value)} aria-label="Search notes" />
         <select value={filters.kind ?? ""} onChange={(e) => set("kind", e.target.value)} aria-label="Kind">

@@ -8,9 +8,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::knowledge;
+use crate::knowledge::suggest;
 use crate::model::rfc3339;
-use crate::store::{AlertSubject, DeliveryRow, NoteFilter, QuotedNote, Result, Store, StoreError};
+use crate::store::{AlertSubject, DeliveryRow, NoteScope, QuotedNote, Result, Store, StoreError};
 
 /// The body of a generic webhook: one alert, a digest of several, or a test.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -86,9 +86,13 @@ pub struct NoteQuote {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(as = AlertResolution)]
 pub struct Resolution {
     pub resolved_by: Option<String>,
     pub resolved_at: Option<String>,
+    /// The release the fix shipped in.
+    pub release: Option<String>,
+    /// The resolution note, else the resolver's public note on the error.
     pub note: Option<NoteQuote>,
 }
 
@@ -139,11 +143,20 @@ impl Gather<'_> {
     async fn knowledge(&self, s: &AlertSubject, regression: bool) -> Result<Knowledge> {
         let own = self.store.public_notes_on(s.id, 3).await?;
         let resolution = if regression {
-            let by_resolver = own.iter().find(|n| Some(n.author_id) == s.resolved_by_id);
+            let written_with = match s.resolution_note_id {
+                Some(id) => self.store.public_note(id).await?,
+                None => None,
+            };
+            let note = written_with.or_else(|| {
+                own.iter()
+                    .find(|n| Some(n.author_id) == s.resolved_by_id)
+                    .cloned()
+            });
             Some(Resolution {
                 resolved_by: s.resolved_by.clone(),
                 resolved_at: s.resolved_at.map(rfc3339),
-                note: by_resolver.map(|n| self.quote(n)),
+                release: s.resolved_in.clone(),
+                note: note.map(|n| self.quote(&n)),
             })
         } else {
             None
@@ -160,32 +173,19 @@ impl Gather<'_> {
         })
     }
 
-    /// A note on an error of the same type, else one on an error of the project whose text
-    /// shares words with the message; public notes only.
+    /// The best public note of the project that may explain the error: the first
+    /// "solved before?" suggestion (viewer 0 is nobody, so public notes only).
     async fn solved_before(&self, s: &AlertSubject) -> Result<Option<QuotedNote>> {
-        if let Some(n) = self.store.solved_before(s).await? {
-            return Ok(Some(n));
-        }
-        let words = knowledge::message_words(&s.message);
-        if words.is_empty() {
-            return Ok(None);
-        }
-        // Viewer 0 is nobody: only public notes match.
-        let found = self
-            .store
-            .search_notes(
-                0,
-                &NoteFilter {
-                    q: Some(words.join(" ")),
-                    any_word: true,
-                    project: Some(s.project_id),
-                    limit: 1,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        match found.first() {
-            Some(n) => self.store.public_note(n.id).await,
+        let scope = NoteScope {
+            viewer: 0,
+            project: Some(s.project_id),
+        };
+        let best = suggest::suggestions(self.store, scope, s.id)
+            .await?
+            .into_iter()
+            .find(|n| n.reason != "this_error");
+        match best {
+            Some(n) => self.store.public_note(n.note.id).await,
             None => Ok(None),
         }
     }

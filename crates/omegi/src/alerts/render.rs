@@ -47,12 +47,16 @@ fn lines(item: &AlertItem) -> Lines {
     }
     let resolution = item.knowledge.resolution.as_ref().map(|r| {
         format!(
-            "Resolved by {} at {}{}",
+            "Fixed before by {} at {}{}{}",
             r.resolved_by.as_deref().unwrap_or("someone"),
             r.resolved_at.as_deref().unwrap_or("an unknown time"),
+            r.release
+                .as_deref()
+                .map(|v| format!(" in release {v}"))
+                .unwrap_or_default(),
             r.note
                 .as_ref()
-                .map(|n| format!(", see their note \"{}\"", n.title))
+                .map(|n| format!(", see \"{}\" {}", n.title, n.url))
                 .unwrap_or_default()
         )
     });
@@ -379,6 +383,7 @@ mod tests {
                 resolution: Some(Resolution {
                     resolved_by: Some("alice".into()),
                     resolved_at: Some("2026-11-25T08:00:00Z".into()),
+                    release: Some("1.4.2".into()),
                     note: Some(note),
                 }),
             },

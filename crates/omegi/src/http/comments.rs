@@ -12,7 +12,8 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiJson, ApiPath, CurrentUser};
 use super::AppState;
-use crate::model::{now_ms, Comment, User};
+use crate::model::{mentions, now_ms, Comment, User};
+use crate::store::Recipient;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -67,14 +68,27 @@ async fn add_comment(
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<CommentInput>,
 ) -> Result<(StatusCode, Json<Comment>), ApiError> {
-    state
+    let author = state
         .store
         .note_author(user.id, id)
         .await
         .or_404(format_args!("note {id}"))?;
+    let body = comment_body(&input.body)?;
+    // The note's author hears of every comment, and each mentioned reader of the note of
+    // the comment mentioning them; one notification each, a mention saying more.
+    let mut recipients: Vec<Recipient> = state
+        .store
+        .mentioned_readers(id, user.id, &mentions(body))
+        .await?
+        .into_iter()
+        .map(|u| (u, "mention"))
+        .collect();
+    if author != user.id && !recipients.iter().any(|(u, _)| *u == author) {
+        recipients.push((author, "comment"));
+    }
     let cid = state
         .store
-        .add_comment(id, user.id, comment_body(&input.body)?, now_ms())
+        .add_comment(id, user.id, body, &recipients, now_ms())
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -67,7 +67,7 @@ async fn service_map(
     access::member(&state, &user, id).await?;
     let (since, until) = range.resolve()?;
     Ok(Json(
-        service_map::build(&state.store, id, since, until).await?,
+        service_map::build(&state.store, user.id, id, since, until).await?,
     ))
 }
 

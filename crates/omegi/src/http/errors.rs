@@ -10,9 +10,12 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{page_limit, parse_time, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::model::{now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView};
+use crate::knowledge::resolution::{Resolved, Told};
+use crate::model::{
+    now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView, Visibility,
+};
 use crate::pipeline::trace_view::trace_view;
-use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord, StoreError};
+use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord, ResolutionInput, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -169,12 +172,36 @@ async fn get_error(
 #[derive(Deserialize, ToSchema)]
 struct StatusChange {
     status: ErrorStatus,
+    /// Only with `status: resolved`, and optional: how it was resolved. Saved as an error
+    /// note (tagged `resolution`) pinned on the error, and told when the error regresses.
+    resolution: Option<ResolutionBody>,
 }
 
-/// Resolves, ignores or re-opens an error; records who and when.
+#[derive(Deserialize, ToSchema)]
+struct ResolutionBody {
+    /// What caused the error (Markdown).
+    #[serde(default)]
+    cause: String,
+    /// What fixed it (Markdown). A cause or a fix is required.
+    #[serde(default)]
+    fix: String,
+    /// The commit or pull request of the fix: an http(s) URL.
+    fix_link: Option<String>,
+    /// The release the fix shipped in (`service.version`).
+    release: Option<String>,
+    /// Of the note; default `public` (readable by the project's members).
+    visibility: Option<Visibility>,
+}
+
+/// Resolves, ignores or re-opens an error; records who and when. Resolving may tell how
+/// (cause, fix, release): the note it becomes is returned in `resolution`.
 #[utoipa::path(patch, path = "/api/errors/{id}", tag = "errors", request_body = StatusChange,
     params(("id" = i64, Path, description = "Error id")),
-    responses((status = 200, body = ErrorGroup), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = ErrorGroup),
+        (status = 400, description = "A resolution without resolving, or an invalid field of it", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
 #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn update_error(
     State(state): State<AppState>,
@@ -187,9 +214,44 @@ async fn update_error(
         .error_for(user.id, id)
         .await
         .or_404(format_args!("error {id}"))?;
+    let resolution = match body.resolution {
+        None => None,
+        Some(_) if body.status != ErrorStatus::Resolved => {
+            return Err(ApiError::invalid(
+                "resolution",
+                "only given when the status is resolved",
+            ))
+        }
+        Some(r) => {
+            let told = Told {
+                cause: r.cause,
+                fix: r.fix,
+                fix_link: r.fix_link,
+                release: r.release,
+                visibility: r.visibility.unwrap_or(Visibility::Public),
+            }
+            .checked()
+            .map_err(|p| ApiError::invalid(p.field, p.problem))?;
+            Some(ResolutionInput {
+                note: Some(told.note(&Resolved {
+                    id,
+                    exception_type: &error.exception_type,
+                    service: &error.service,
+                })),
+                release: told.release,
+            })
+        }
+    };
     state
         .store
-        .set_error_status(error.project_id, id, body.status, user.id, now_ms())
+        .set_error_status(
+            error.project_id,
+            id,
+            body.status,
+            user.id,
+            now_ms(),
+            resolution.as_ref(),
+        )
         .await?;
     state.live.notify();
     Ok(Json(state.store.error_for(user.id, id).await?))

@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
-use crate::knowledge;
-use crate::model::{normalize_tag, Graph, NoteSummary};
-use crate::store::{NoteFilter, NoteStats};
+use crate::knowledge::{self, suggest};
+use crate::model::{normalize_tag, Graph, Suggestion};
+use crate::store::{GraphSelect, NoteScope, NoteStats};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -53,6 +53,11 @@ struct GraphQuery {
     scope: Option<String>,
     /// Only notes with this tag.
     tag: Option<String>,
+    /// A note's local graph: the notes at most `depth` links from this note, either way
+    /// (`scope` is then ignored).
+    around: Option<i64>,
+    /// 1 to 3, default 2; only with `around`.
+    depth: Option<u32>,
 }
 
 /// Notes, tags and errors as a graph.
@@ -64,10 +69,27 @@ async fn graph(
     CurrentUser(user): CurrentUser,
     ApiQuery(q): ApiQuery<GraphQuery>,
 ) -> Result<Json<Graph>, ApiError> {
-    let mine = match q.scope.as_deref().unwrap_or("mine") {
-        "mine" => true,
-        "all" => false,
-        other => {
+    let select = match (q.around, q.scope.as_deref().unwrap_or("mine")) {
+        (Some(centre), _) => {
+            let depth = q.depth.unwrap_or(2);
+            if !(1..=knowledge::MAX_DEPTH).contains(&depth) {
+                return Err(ApiError::invalid(
+                    "depth",
+                    format!("1 to {}", knowledge::MAX_DEPTH),
+                ));
+            }
+            state
+                .store
+                .note_author(user.id, centre)
+                .await
+                .or_404(format_args!("note {centre}"))?;
+            GraphSelect::Notes(
+                knowledge::neighbourhood(&state.store, user.id, centre, depth).await?,
+            )
+        }
+        (None, "mine") => GraphSelect::Mine,
+        (None, "all") => GraphSelect::All,
+        (None, other) => {
             return Err(ApiError::invalid(
                 "scope",
                 format!("{other:?} is not mine or all"),
@@ -76,7 +98,7 @@ async fn graph(
     };
     let tag = q.tag.map(|t| normalize_tag(&t)).filter(|t| !t.is_empty());
     Ok(Json(
-        knowledge::graph(&state.store, user.id, mine, tag.as_deref()).await?,
+        knowledge::graph(&state.store, user.id, &select, tag.as_deref()).await?,
     ))
 }
 
@@ -91,74 +113,28 @@ async fn note_stats(
     Ok(Json(state.store.note_stats(user.id).await?))
 }
 
-#[derive(Serialize, ToSchema)]
-struct ErrorNote {
-    /// `this_error`: written on this error; `same_type`: on another error of the same
-    /// exception type in the caller's projects; `text_match`: mentions words of the message.
-    reason: String,
-    note: NoteSummary,
-}
-
-/// Notes for an error: its own first, then notes on errors of the same type ("solved
-/// before?"), then notes whose text matches the error message.
+/// Notes for an error, each with why: its own first, then notes on the error that caused
+/// it in another service (same trace), then notes on errors sharing enough of its features
+/// (fingerprint, type, masked message, the application's top frames, operation, route, the
+/// failing call), best first, then general notes naming its exception type ("solved
+/// before?"). Only notes the caller can read, on errors of the caller's projects.
 #[utoipa::path(get, path = "/api/errors/{id}/notes", tag = "errors",
     params(("id" = i64, Path, description = "Error id")),
-    responses((status = 200, body = [ErrorNote]), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = [Suggestion]), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 async fn error_notes(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<Vec<ErrorNote>>, ApiError> {
-    let error = state
+) -> Result<Json<Vec<Suggestion>>, ApiError> {
+    state
         .store
         .error_for(user.id, id)
         .await
         .or_404(format_args!("error {id}"))?;
-    let own = state
-        .store
-        .search_notes(
-            user.id,
-            &NoteFilter {
-                error: Some(id),
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .await?;
-    let same_type = state
-        .store
-        .notes_on_errors_of_type(user.id, id, &error.exception_type, 20)
-        .await?;
-    let mut out: Vec<ErrorNote> = Vec::new();
-    let push = |reason: &str, notes: Vec<NoteSummary>, out: &mut Vec<ErrorNote>| {
-        for note in notes {
-            if !out.iter().any(|e| e.note.id == note.id) {
-                out.push(ErrorNote {
-                    reason: reason.into(),
-                    note,
-                });
-            }
-        }
+    let scope = NoteScope {
+        viewer: user.id,
+        project: None,
     };
-    push("this_error", own, &mut out);
-    push("same_type", same_type, &mut out);
-    let words = knowledge::message_words(&error.message);
-    if !words.is_empty() {
-        let matches = state
-            .store
-            .search_notes(
-                user.id,
-                &NoteFilter {
-                    q: Some(words.join(" ")),
-                    any_word: true,
-                    exclude: out.iter().map(|e| e.note.id).collect(),
-                    limit: 10,
-                    ..Default::default()
-                },
-            )
-            .await?;
-        push("text_match", matches, &mut out);
-    }
-    Ok(Json(out))
+    Ok(Json(suggest::suggestions(&state.store, scope, id).await?))
 }

@@ -16,6 +16,7 @@ mod knowledge;
 mod live;
 mod metrics;
 mod notes;
+mod notifications;
 pub mod otlp;
 mod projects;
 pub mod sentry;
@@ -24,6 +25,7 @@ mod services;
 mod session;
 mod settings;
 mod users;
+mod vault;
 
 use std::sync::Arc;
 
@@ -197,6 +199,8 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
         .merge(notes::router())
         .merge(comments::router())
         .merge(knowledge::router())
+        .merge(notifications::router())
+        .merge(vault::router())
         .merge(ingest_token::router())
         .merge(settings::router())
         .merge(metrics::router())

@@ -13,7 +13,8 @@ use super::error::{ApiError, ErrorBody, OrNotFound};
 use super::extract::{page_limit, ApiJson, ApiPath, ApiQuery, CurrentUser};
 use super::AppState;
 use crate::model::{
-    normalize_tag, now_ms, Note, NoteKind, NoteSummary, Revision, User, Visibility,
+    normalize_tag, now_ms, tidy_note, unbracket, Note, NoteKind, NoteSummary, Revision, User,
+    Visibility,
 };
 use crate::store::{NoteFilter, NoteInput};
 
@@ -26,11 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_link))
         .routes(routes!(remove_link))
 }
-
-const MAX_TITLE: usize = 200;
-const MAX_BODY: usize = 100_000;
-const MAX_TAGS: usize = 20;
-const MAX_TAG: usize = 50;
 
 #[derive(Deserialize, ToSchema)]
 struct NewNote {
@@ -65,37 +61,9 @@ struct NoteChange {
 
 /// Checks a note before it is stored; the error names the field.
 async fn validate(state: &AppState, user: &User, mut n: NoteInput) -> Result<NoteInput, ApiError> {
-    n.title = n.title.trim().to_string();
-    if n.title.is_empty() || n.title.chars().count() > MAX_TITLE {
-        return Err(ApiError::invalid(
-            "title",
-            format!("required, at most {MAX_TITLE} characters"),
-        ));
-    }
-    if n.body.len() > MAX_BODY {
-        return Err(ApiError::invalid(
-            "body",
-            format!("at most {MAX_BODY} bytes"),
-        ));
-    }
-    let mut tags: Vec<String> = Vec::new();
-    for tag in n.tags.iter().map(|t| normalize_tag(t)) {
-        if tag.is_empty() || tag.chars().count() > MAX_TAG {
-            return Err(ApiError::invalid(
-                "tags",
-                format!("each tag is 1 to {MAX_TAG} characters"),
-            ));
-        }
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    if tags.len() > MAX_TAGS {
-        return Err(ApiError::invalid(
-            "tags",
-            format!("at most {MAX_TAGS} tags"),
-        ));
-    }
+    let (title, tags) =
+        tidy_note(&n.title, &n.body, &n.tags).map_err(|p| ApiError::invalid(p.field, p.problem))?;
+    n.title = title;
     n.tags = tags;
     match (n.kind, n.error_id) {
         (NoteKind::Error, None) => {
@@ -251,6 +219,7 @@ async fn update_note(
 ) -> Result<Json<Note>, ApiError> {
     authored(&state, &user, id).await?;
     let current = state.store.note_for(user.id, id).await?;
+    let given = current.given_tags();
     let kind = change.kind.unwrap_or(current.summary.kind);
     let keeps_error = kind == NoteKind::Error;
     let input = NoteInput {
@@ -263,7 +232,8 @@ async fn update_note(
         occurrence_id: change
             .occurrence_id
             .or(current.summary.occurrence_id.filter(|_| keeps_error)),
-        tags: change.tags.unwrap_or(current.summary.tags),
+        // The tags given with the note; those written as #tags come from the body.
+        tags: change.tags.unwrap_or(given),
         visibility: change.visibility.unwrap_or(current.summary.visibility),
     };
     let input = validate(&state, &user, input).await?;
@@ -364,21 +334,69 @@ async fn add_link(
     ))
 }
 
-/// Removes the links from the note (the caller's) to `target`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UnlinkQuery {
+    /// When the link is written as `[[label]]` in the body: `true` removes the brackets from
+    /// the body (the words stay; a new revision), otherwise the request is refused with 409.
+    #[serde(default)]
+    edit_body: bool,
+}
+
+/// Removes the links from the note (the caller's) to `target`. A link written in the body
+/// as `[[label]]` is only removed with `edit_body=true`, which edits the body: the graph and
+/// the text never disagree.
 #[utoipa::path(delete, path = "/api/notes/{id}/links/{target}", tag = "notes",
-    params(("id" = i64, Path, description = "Note id"), ("target" = i64, Path, description = "Linked note id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "Note id"), ("target" = i64, Path, description = "Linked note id"), UnlinkQuery),
+    responses(
+        (status = 204),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The link is written in the body (code link_in_body)", body = ErrorBody),
+    ))]
 #[tracing::instrument(level = "debug", skip_all)]
 async fn remove_link(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ApiPath((id, target)): ApiPath<(i64, i64)>,
+    ApiQuery(q): ApiQuery<UnlinkQuery>,
 ) -> Result<StatusCode, ApiError> {
     authored(&state, &user, id).await?;
-    state
-        .store
-        .remove_link(id, target)
-        .await
-        .or_404(format_args!("link from note {id} to note {target}"))?;
-    Ok(StatusCode::NO_CONTENT)
+    let labels = state.store.link_labels(id, target).await?;
+    if !labels.is_empty() {
+        let written = labels
+            .iter()
+            .map(|l| format!("[[{l}]]"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if !q.edit_body {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "link_in_body",
+                format!(
+                    "the link is written as {written} in the note's body; edit the body, or \
+                     pass edit_body=true to remove the brackets"
+                ),
+            ));
+        }
+        let current = state.store.note_for(user.id, id).await?;
+        let tags = current.given_tags();
+        let input = NoteInput {
+            body: unbracket(&current.body, &labels),
+            title: current.summary.title,
+            kind: current.summary.kind,
+            error_id: current.summary.error_id,
+            occurrence_id: current.summary.occurrence_id,
+            tags,
+            visibility: current.summary.visibility,
+        };
+        state.store.update_note(id, &input, now_ms()).await?;
+    }
+    match state.store.remove_link(id, target).await {
+        // Only body links there were, and the edit removed them.
+        Err(crate::store::StoreError::NotFound) if !labels.is_empty() => Ok(StatusCode::NO_CONTENT),
+        other => other
+            .map(|()| StatusCode::NO_CONTENT)
+            .or_404(format_args!("link from note {id} to note {target}")),
+    }
 }

@@ -55,6 +55,20 @@ pub struct ErrorGroup {
     /// Its latest occurrence was passed up from a failed call to this service or peer, so
     /// the service map does not count it against its own service.
     pub passed_from: Option<String>,
+    /// How it was last resolved, kept when it regresses: "fixed before by …".
+    pub resolution: Option<Resolution>,
+}
+
+/// Who resolved an error last, when, in which release, and the note telling how.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Resolution {
+    pub resolved_by: Option<String>,
+    pub resolved_at: String,
+    /// The release the fix shipped in (`service.version`).
+    pub release: Option<String>,
+    /// The resolution note, when there is one the caller can read.
+    pub note_id: Option<i64>,
+    pub note_title: Option<String>,
 }
 
 /// One failure in one trace: **summary**, **log** and the **trace** it happened in.

@@ -4,6 +4,7 @@ mod account;
 mod alert;
 mod assembly;
 mod error;
+mod features;
 mod graph;
 mod note;
 mod project;
@@ -19,17 +20,22 @@ pub use alert::{
 pub use assembly::{Assembly, Edge, OccurrenceDraft, ServiceStat};
 pub use error::{
     Activity, ErrorGroup, ErrorStatus, Frame, Log, Occurrence, Operation, Reported,
-    ReportedException, SpanView, Summary, TraceView,
+    ReportedException, Resolution, SpanView, Summary, TraceView,
+};
+pub use features::{
+    app_frames, mask_message, message_similarity, ErrorFeatures, GroupFacts, TOP_FRAMES,
 };
 pub use graph::{Graph, GraphEdge, GraphNode};
 pub use note::{
-    normalize_tag, wikilinks, Comment, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
+    inline_tags, mentions, normalize_tag, tidy_note, unbracket, wikilinks, Comment, MatchedFeature,
+    Note, NoteKind, NoteProblem, NoteRef, NoteSummary, Notification, Revision, SuggestedError,
+    Suggestion, Visibility, WikiLink, MAX_BODY, MAX_TAGS, MAX_TITLE,
 };
 pub use project::{
     IngestToken, Member, MemberRole, Project, SentryKey, Service, SetupInfo, MAX_SERVICE_NAME,
     SERVICE_KINDS,
 };
-pub use service_map::{MapEdge, MapNode, ServiceMap, TraceSummary};
+pub use service_map::{MapEdge, MapNode, MapNote, ServiceMap, TraceSummary};
 pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};
 pub use span::{
     hex, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR, STATUS_OK,

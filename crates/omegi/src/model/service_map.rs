@@ -21,6 +21,15 @@ pub struct MapNode {
     /// Some error this service caused itself is unresolved: drawn red. Errors passed up from
     /// a failed call to another service do not count.
     pub unresolved: bool,
+    /// Notes the viewer can read on the unresolved errors this service caused, newest first
+    /// (at most three): what is known about why it is red.
+    pub notes: Vec<MapNote>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MapNote {
+    pub id: i64,
+    pub title: String,
 }
 
 #[derive(Serialize, ToSchema)]

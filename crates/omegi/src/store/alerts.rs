@@ -331,6 +331,10 @@ pub struct AlertSubject {
     pub resolved_at: Option<i64>,
     pub resolved_by_id: Option<i64>,
     pub resolved_by: Option<String>,
+    /// The release the last fix shipped in.
+    pub resolved_in: Option<String>,
+    /// The note written with the last resolution.
+    pub resolution_note_id: Option<i64>,
 }
 
 /// A public note, as an alert quotes it.
@@ -356,7 +360,8 @@ impl Store {
             sqlx::query_as(
                 "SELECT e.id, e.project_id, p.name AS project, e.service, e.exception_type, \
                    e.message, e.status, e.first_seen, e.last_seen, e.occurrence_count, \
-                   e.resolved_at, e.resolved_by AS resolved_by_id, u.username AS resolved_by \
+                   e.resolved_at, e.resolved_by AS resolved_by_id, u.username AS resolved_by, \
+                   e.resolved_in, e.resolution_note_id \
                  FROM errors e JOIN projects p ON p.id = e.project_id \
                  LEFT JOIN users u ON u.id = e.resolved_by WHERE e.id = $1",
             )
@@ -375,23 +380,6 @@ impl Store {
         .bind(error)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?)
-    }
-
-    /// The best public note on another error of the same type in the project ("solved
-    /// before?"): on a resolved one first, then the newest.
-    #[tracing::instrument(level = "debug", skip_all, fields(error = ?s.id))]
-    pub async fn solved_before(&self, s: &AlertSubject) -> Result<Option<QuotedNote>> {
-        Ok(sqlx::query_as(&format!(
-            "{QUOTED} AND n.error_id IN (SELECT e.id FROM errors e WHERE e.project_id = $1 \
-               AND e.exception_type = $2 AND e.id <> $3) \
-             ORDER BY (SELECT CASE WHEN e.status = 'resolved' THEN 0 ELSE 1 END \
-                       FROM errors e WHERE e.id = n.error_id), n.updated_at DESC LIMIT 1"
-        ))
-        .bind(s.project_id)
-        .bind(&s.exception_type)
-        .bind(s.id)
-        .fetch_optional(&self.pool)
         .await?)
     }
 

@@ -4,9 +4,17 @@
 use sqlx::FromRow;
 
 use super::events;
+use super::notes::{insert_note, NoteInput};
 use super::params::{escape_like, Params};
 use super::{decode_json, found, stored, touched, Backend, Result, Store, StoreError};
-use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Log, Millis, Summary};
+use crate::model::{rfc3339, ErrorGroup, ErrorStatus, Log, Millis, Resolution, Summary};
+
+/// How an error was resolved: the release the fix shipped in, and the note telling the
+/// cause and the fix, written with the resolution.
+pub struct ResolutionInput {
+    pub release: Option<String>,
+    pub note: Option<NoteInput>,
+}
 
 #[derive(FromRow)]
 struct ErrorRow {
@@ -26,6 +34,11 @@ struct ErrorRow {
     status_changed_by: Option<String>,
     note_count: i64,
     passed_from: Option<String>,
+    resolved_at: Option<i64>,
+    resolved_by: Option<String>,
+    resolved_in: Option<String>,
+    resolution_note_id: Option<i64>,
+    resolution_note_title: Option<String>,
 }
 
 impl TryFrom<ErrorRow> for ErrorGroup {
@@ -49,6 +62,13 @@ impl TryFrom<ErrorRow> for ErrorGroup {
             status_changed_by: r.status_changed_by,
             note_count: r.note_count,
             passed_from: r.passed_from,
+            resolution: r.resolved_at.map(|at| Resolution {
+                resolved_by: r.resolved_by,
+                resolved_at: rfc3339(at),
+                release: r.resolved_in,
+                note_id: r.resolution_note_id,
+                note_title: r.resolution_note_title,
+            }),
         })
     }
 }
@@ -58,10 +78,15 @@ const ERROR_SELECT: &str = "SELECT e.id, e.project_id, p.name AS project, e.serv
      e.exception_type, e.message, e.operation, e.status, e.regressed, e.first_seen, e.last_seen, \
      e.occurrence_count, e.status_changed_at, u.username AS status_changed_by, e.passed_from, \
      (SELECT COUNT(*) FROM notes n WHERE n.error_id = e.id \
-      AND (n.visibility = 'public' OR n.author_id = $1)) AS note_count \
+      AND (n.visibility = 'public' OR n.author_id = $1)) AS note_count, \
+     e.resolved_at, ru.username AS resolved_by, e.resolved_in, \
+     rn.id AS resolution_note_id, rn.title AS resolution_note_title \
      FROM errors e JOIN projects p ON p.id = e.project_id \
      JOIN project_members m ON m.project_id = e.project_id AND m.user_id = $1 \
-     LEFT JOIN users u ON u.id = e.status_changed_by";
+     LEFT JOIN users u ON u.id = e.status_changed_by \
+     LEFT JOIN users ru ON ru.id = e.resolved_by \
+     LEFT JOIN notes rn ON rn.id = e.resolution_note_id \
+      AND (rn.visibility = 'public' OR rn.author_id = $1)";
 
 /// An occurrence as stored, its Summary and Log decoded; the trace is read from the spans.
 pub struct OccurrenceRecord {
@@ -276,25 +301,40 @@ impl Store {
         status: ErrorStatus,
         by: i64,
         now: Millis,
+        resolution: Option<&ResolutionInput>,
     ) -> Result<()> {
         let mut tx = self.write().await?;
+        let note = match resolution.and_then(|r| r.note.as_ref()) {
+            Some(note) => Some(insert_note(&mut tx, by, note, now).await?),
+            None => None,
+        };
+        // Resolving again without telling how forgets the last resolution's release and note:
+        // "fixed before" must speak of the latest fix.
         touched(
             sqlx::query(
                 "UPDATE errors SET status = $1, status_changed_at = $2, status_changed_by = $3, \
              regressed = CASE WHEN $1 = 'unresolved' THEN regressed ELSE 0 END, \
              resolved_at = CASE WHEN $1 = 'resolved' THEN $2 ELSE resolved_at END, \
-             resolved_by = CASE WHEN $1 = 'resolved' THEN $3 ELSE resolved_by END WHERE id = $4",
+             resolved_by = CASE WHEN $1 = 'resolved' THEN $3 ELSE resolved_by END, \
+             resolved_in = CASE WHEN $1 = 'resolved' THEN $5 ELSE resolved_in END, \
+             resolution_note_id = CASE WHEN $1 = 'resolved' THEN $6 ELSE resolution_note_id END \
+             WHERE id = $4",
             )
             .bind(status.as_str())
             .bind(now)
             .bind(by)
             .bind(id)
+            .bind(resolution.and_then(|r| r.release.clone()))
+            .bind(note)
             .execute(&mut **tx)
             .await?,
         )?;
         events::record(&mut tx, project, events::ERROR_STATUS, id, now).await?;
         events::announce(&mut tx, self.backend).await?;
         tx.commit().await?;
+        if note.is_some() {
+            self.refresh_error_features(id).await?;
+        }
         Ok(())
     }
 

@@ -4,7 +4,9 @@
 
 use sqlx::FromRow;
 
-use super::note_sql::{postgres_text_match, sqlite_text_match, summary_select, SummaryQuery};
+use super::note_sql::{
+    postgres_text_match, sqlite_text_match, summary_select, visible, SummaryQuery,
+};
 use super::params::Params;
 use super::{Backend, Result, Store};
 use crate::model::{NoteKind, NoteSummary};
@@ -35,6 +37,16 @@ fn fts5_query(q: &str, any: bool) -> Option<String> {
 fn words(q: &str) -> impl Iterator<Item = &str> {
     q.split(|c: char| !c.is_alphanumeric() && c != '_')
         .filter(|w| !w.is_empty())
+}
+
+/// Which notes a graph shows.
+pub enum GraphSelect {
+    /// The viewer's notes and the notes linked to or from them.
+    Mine,
+    /// Every note the viewer can read.
+    All,
+    /// These notes (those the viewer can read).
+    Notes(Vec<i64>),
 }
 
 /// The graph's raw material: visible notes, their links, tags and errors.
@@ -135,13 +147,23 @@ impl Store {
     pub async fn note_graph(
         &self,
         viewer: i64,
-        mine: bool,
+        select: &GraphSelect,
         tag: Option<&str>,
     ) -> Result<GraphData> {
         let mut p = Params::default();
         let v = p.int(viewer);
         let mut sql = summary_select(&v);
-        if mine {
+        if let GraphSelect::Notes(ids) = select {
+            if ids.is_empty() {
+                return Ok(GraphData {
+                    notes: Vec::new(),
+                    links: Vec::new(),
+                    errors: Vec::new(),
+                });
+            }
+            sql.push_str(&format!(" AND n.id IN ({})", p.ints(ids)));
+        }
+        if matches!(select, GraphSelect::Mine) {
             sql.push_str(&format!(
                 " AND (n.author_id = {v} OR EXISTS (SELECT 1 FROM note_links l JOIN notes o \
                  ON o.id = CASE WHEN l.source_id = n.id THEN l.target_id ELSE l.source_id END \
@@ -195,27 +217,27 @@ impl Store {
         })
     }
 
-    /// Notes about other errors of `exception_type` in the viewer's projects.
-    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer, error = ?error))]
-    pub async fn notes_on_errors_of_type(
-        &self,
-        viewer: i64,
-        error: i64,
-        exception_type: &str,
-        limit: i64,
-    ) -> Result<Vec<NoteSummary>> {
-        let mut p = Params::default();
-        let v = p.int(viewer);
-        let sql = format!(
-            "{} AND n.error_id IN (SELECT e.id FROM errors e JOIN project_members m \
-             ON m.project_id = e.project_id AND m.user_id = {v} \
-             WHERE e.id <> {} AND e.exception_type = {}) ORDER BY n.updated_at DESC LIMIT {}",
-            summary_select(&v),
-            p.int(error),
-            p.text(exception_type),
-            p.int(limit)
-        );
-        self.summaries(sql, p).await
+    /// Notes the viewer can read that link to or from any of `ids`.
+    #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]
+    pub async fn linked_notes(&self, viewer: i64, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut p = Params::default();
+            let v = p.int(viewer);
+            let list = p.ints(chunk);
+            let sql = format!(
+                "SELECT DISTINCT n.id FROM note_links l JOIN notes n \
+                 ON n.id = CASE WHEN l.source_id IN ({list}) THEN l.target_id ELSE l.source_id END \
+                 WHERE (l.source_id IN ({list}) OR l.target_id IN ({list})) AND {} ORDER BY n.id",
+                visible("n", &v)
+            );
+            out.extend(
+                sqlx::query_scalar_with::<_, i64, _>(&sql, p.into_args())
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
+        }
+        Ok(out)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(viewer = ?viewer))]

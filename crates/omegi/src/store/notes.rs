@@ -6,10 +6,12 @@ use std::collections::HashMap;
 use sqlx::{Any, FromRow, Transaction};
 
 use super::note_sql::{mark_html, summary_select, visible};
+use super::notifications::{notify, Recipient};
 use super::params::{escape_like, Params};
 use super::{decode_json, found, stored, touched, Result, Store, StoreError};
 use crate::model::{
-    rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary, Revision, Visibility,
+    inline_tags, rfc3339, wikilinks, Comment, Millis, Note, NoteKind, NoteRef, NoteSummary,
+    Revision, Visibility, WikiLink,
 };
 
 /// What a note is written with.
@@ -83,74 +85,29 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all, fields(author = ?author))]
     pub async fn create_note(&self, author: i64, input: &NoteInput, now: Millis) -> Result<i64> {
         let mut tx = self.write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO notes (author_id, title, body, kind, error_id, occurrence_id, visibility, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        )
-        .bind(author)
-        .bind(&input.title)
-        .bind(&input.body)
-        .bind(input.kind.as_str())
-        .bind(input.error_id)
-        .bind(input.occurrence_id)
-        .bind(input.visibility.as_str())
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        set_tags(&mut tx, id, &input.tags).await?;
-        sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
-        link_waiting_notes(&mut tx, id, author, input, now).await?;
+        let id = insert_note(&mut tx, author, input, now).await?;
         tx.commit().await?;
+        self.after_note_saved(input).await?;
         Ok(id)
+    }
+
+    /// Derived data a saved note needs outside its transaction: the features of the error
+    /// it is on, which "solved before?" compares other errors with.
+    async fn after_note_saved(&self, input: &NoteInput) -> Result<()> {
+        match input.error_id {
+            Some(error) => self.refresh_error_features(error).await,
+            None => Ok(()),
+        }
     }
 
     /// Replaces a note's content, keeping what it was as a revision.
     #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn update_note(&self, id: i64, input: &NoteInput, now: Millis) -> Result<()> {
         let mut tx = self.write().await?;
-        // Counting the revision up first locks the note's row (PostgreSQL; SQLite's write
-        // transaction is exclusive anyway), so concurrent edits queue instead of both saving
-        // the same revision number.
-        let (author, revision): (i64, i64) = sqlx::query_as(
-            "UPDATE notes SET revision = revision + 1 WHERE id = $1 RETURNING author_id, revision",
-        )
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let sql = format!(
-            "INSERT INTO note_revisions (note_id, revision, title, body, tags, visibility, saved_at) \
-             SELECT n.id, $4, n.title, n.body, {}, n.visibility, $3 FROM notes n WHERE n.id = $1",
-            self.backend.json_param("$2")
-        );
-        sqlx::query(&sql)
-            .bind(id)
-            .bind(serde_json::to_string(&tags_of(&mut tx, id).await?).unwrap_or_default())
-            .bind(now)
-            .bind(revision - 1)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query(
-            "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
-             visibility = $6, updated_at = $7 WHERE id = $8",
-        )
-        .bind(&input.title)
-        .bind(&input.body)
-        .bind(input.kind.as_str())
-        .bind(input.error_id)
-        .bind(input.occurrence_id)
-        .bind(input.visibility.as_str())
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-        set_tags(&mut tx, id, &input.tags).await?;
-        sync_wikilinks(&mut tx, id, author, &input.body, now).await?;
-        link_waiting_notes(&mut tx, id, author, input, now).await?;
+        update_note(&mut tx, self.backend, id, input, now).await?;
         tx.commit().await?;
-        Ok(())
+        self.after_note_saved(input).await
     }
-
     /// Deletes a note with its links both ways, comments, tags and revisions.
     #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
     pub async fn delete_note(&self, id: i64) -> Result<()> {
@@ -244,23 +201,51 @@ impl Store {
             .await?;
         let links = self.note_refs(viewer, id, true).await?;
         let backlinks = self.note_refs(viewer, id, false).await?;
-        let linked_labels: Vec<String> = sqlx::query_scalar(
-            "SELECT label FROM note_links WHERE source_id = $1 AND kind = 'wikilink'",
+        let wikilinks = self.resolve_wikilinks(viewer, &body, &links).await?;
+        let inline_tags = sqlx::query_scalar(
+            "SELECT tag FROM note_tags WHERE note_id = $1 AND inline = 1 ORDER BY tag",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let unresolved_links = wikilinks(&body)
-            .into_iter()
-            .filter(|l| !linked_labels.iter().any(|k| k.eq_ignore_ascii_case(l)))
-            .collect();
         Ok(Note {
             summary,
             body,
             links,
             backlinks,
-            unresolved_links,
+            unresolved_links: wikilinks
+                .iter()
+                .filter(|w| w.id.is_none())
+                .map(|w| w.label.clone())
+                .collect(),
+            wikilinks,
+            inline_tags,
         })
+    }
+
+    /// Each `[[label]]` of `body` with the note it opens for `viewer`: the note it is linked
+    /// to (among `links`, those the viewer can read), else the viewer's readable note of that
+    /// title, their own first.
+    async fn resolve_wikilinks(
+        &self,
+        viewer: i64,
+        body: &str,
+        links: &[NoteRef],
+    ) -> Result<Vec<WikiLink>> {
+        let mut out = Vec::new();
+        for label in wikilinks(body) {
+            let linked = links.iter().find(|l| {
+                l.label
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case(&label))
+            });
+            let id = match linked {
+                Some(l) => Some(l.id),
+                None => self.readable_note_titled(viewer, &label).await?,
+            };
+            out.push(WikiLink { label, id });
+        }
+        Ok(out)
     }
 
     async fn note_refs(&self, viewer: i64, id: i64, outgoing: bool) -> Result<Vec<NoteRef>> {
@@ -311,6 +296,19 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The `[[labels]]` of `source`'s body that are links to `target`.
+    #[tracing::instrument(level = "debug", skip_all, fields(source = ?source, target = ?target))]
+    pub async fn link_labels(&self, source: i64, target: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT label FROM note_links WHERE source_id = $1 AND target_id = $2 \
+             AND kind = 'wikilink' ORDER BY label",
+        )
+        .bind(source)
+        .bind(target)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Removes every link from `source` to `target`; NotFound if there was none.
@@ -397,15 +395,18 @@ impl Store {
         Ok(rows.into_iter().map(Comment::from).collect())
     }
 
+    /// Adds a comment and the notifications it causes, in one transaction.
     #[tracing::instrument(level = "debug", skip_all, fields(note = ?note, author = ?author))]
     pub async fn add_comment(
         &self,
         note: i64,
         author: i64,
         body: &str,
+        recipients: &[Recipient],
         now: Millis,
     ) -> Result<i64> {
-        Ok(sqlx::query_scalar(
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO note_comments (note_id, author_id, body, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
@@ -413,8 +414,11 @@ impl Store {
         .bind(author)
         .bind(body)
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&mut **tx)
+        .await?;
+        notify(&mut tx, note, id, author, recipients, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// A comment with the note it is on, if `viewer` can see that note.
@@ -469,6 +473,83 @@ impl Store {
     }
 }
 
+/// Inserts a note with its tags and links in `tx`.
+pub(super) async fn insert_note(
+    tx: &mut Transaction<'_, Any>,
+    author: i64,
+    input: &NoteInput,
+    now: Millis,
+) -> Result<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notes (author_id, title, body, kind, error_id, occurrence_id, visibility, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(author)
+    .bind(&input.title)
+    .bind(&input.body)
+    .bind(input.kind.as_str())
+    .bind(input.error_id)
+    .bind(input.occurrence_id)
+    .bind(input.visibility.as_str())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    set_tags(tx, id, &input.tags, &input.body).await?;
+    sync_wikilinks(tx, id, author, &input.body, now).await?;
+    link_waiting_notes(tx, id, author, input, now).await?;
+    Ok(id)
+}
+
+/// Replaces a note's content in `tx`, keeping what it was as a revision.
+pub(super) async fn update_note(
+    tx: &mut Transaction<'_, Any>,
+    backend: super::Backend,
+    id: i64,
+    input: &NoteInput,
+    now: Millis,
+) -> Result<()> {
+    // Counting the revision up first locks the note's row (PostgreSQL; SQLite's write
+    // transaction is exclusive anyway), so concurrent edits queue instead of both saving
+    // the same revision number.
+    let (author, revision): (i64, i64) = sqlx::query_as(
+        "UPDATE notes SET revision = revision + 1 WHERE id = $1 RETURNING author_id, revision",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let sql = format!(
+        "INSERT INTO note_revisions (note_id, revision, title, body, tags, visibility, saved_at) \
+         SELECT n.id, $4, n.title, n.body, {}, n.visibility, $3 FROM notes n WHERE n.id = $1",
+        backend.json_param("$2")
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .bind(serde_json::to_string(&tags_of(tx, id).await?).unwrap_or_default())
+        .bind(now)
+        .bind(revision - 1)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE notes SET title = $1, body = $2, kind = $3, error_id = $4, occurrence_id = $5, \
+         visibility = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(&input.title)
+    .bind(&input.body)
+    .bind(input.kind.as_str())
+    .bind(input.error_id)
+    .bind(input.occurrence_id)
+    .bind(input.visibility.as_str())
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    set_tags(tx, id, &input.tags, &input.body).await?;
+    sync_wikilinks(tx, id, author, &input.body, now).await?;
+    link_waiting_notes(tx, id, author, input, now).await?;
+    Ok(())
+}
+
 async fn tags_of(tx: &mut Transaction<'_, Any>, note: i64) -> Result<Vec<String>> {
     Ok(
         sqlx::query_scalar("SELECT tag FROM note_tags WHERE note_id = $1 ORDER BY tag")
@@ -478,17 +559,32 @@ async fn tags_of(tx: &mut Transaction<'_, Any>, note: i64) -> Result<Vec<String>
     )
 }
 
-async fn set_tags(tx: &mut Transaction<'_, Any>, note: i64, tags: &[String]) -> Result<()> {
+/// The note's tags: those given with it, and the `#tags` of its body (marked inline; a tag
+/// that is both counts as given).
+async fn set_tags(
+    tx: &mut Transaction<'_, Any>,
+    note: i64,
+    tags: &[String],
+    body: &str,
+) -> Result<()> {
     sqlx::query("DELETE FROM note_tags WHERE note_id = $1")
         .bind(note)
         .execute(&mut **tx)
         .await?;
-    for tag in tags {
-        sqlx::query("INSERT INTO note_tags (note_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(note)
-            .bind(tag)
-            .execute(&mut **tx)
-            .await?;
+    let inline = inline_tags(body);
+    let all = tags
+        .iter()
+        .map(|t| (t, 0))
+        .chain(inline.iter().map(|t| (t, 1)));
+    for (tag, is_inline) in all {
+        sqlx::query(
+            "INSERT INTO note_tags (note_id, tag, inline) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(note)
+        .bind(tag)
+        .bind(is_inline)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -265,17 +265,12 @@ async fn webhook_slack_discord_and_teams_hear_of_a_new_error_and_of_its_regressi
         "application/vnd.microsoft.card.adaptive"
     );
 
-    // Alice resolves it with a note; it happens again.
-    api.post(
-        "/api/notes",
-        json!({"title": "Stock cache was stale", "body": "Flush the stock cache after imports.\nDeployed in v2.",
-               "kind": "error", "error_id": error_id, "visibility": "public"}),
-    )
-    .await
-    .expect(StatusCode::CREATED);
+    // Alice resolves it, telling the cause, the fix and the release; it happens again.
     api.patch(
         &format!("/api/errors/{error_id}"),
-        json!({"status": "resolved"}),
+        json!({"status": "resolved", "resolution": {
+            "cause": "Stock cache was stale", "fix": "Flush the stock cache after imports.",
+            "fix_link": "https://git.example/shop/pull/7", "release": "v2"}}),
     )
     .await
     .expect(StatusCode::OK);
@@ -289,16 +284,21 @@ async fn webhook_slack_discord_and_teams_hear_of_a_new_error_and_of_its_regressi
     let resolution = &again["knowledge"]["resolution"];
     assert_eq!(resolution["resolved_by"], "alice");
     assert!(resolution["resolved_at"].is_string());
-    assert_eq!(resolution["note"]["title"], "Stock cache was stale");
+    assert_eq!(resolution["release"], "v2");
+    assert_eq!(
+        resolution["note"]["title"],
+        "Resolved: OutOfStock in inventory"
+    );
     assert!(resolution["note"]["excerpt"]
         .as_str()
         .unwrap()
-        .starts_with("Flush the stock cache"));
+        .contains("Stock cache was stale"));
     for path in ["/slack", "/discord", "/teams"] {
         let text = String::from_utf8(sink.wait_for(path, 2).await[1].body.clone()).unwrap();
         assert!(text.contains("Regression"), "{path}: {text}");
         assert!(text.contains("Stock cache was stale"), "{path}: {text}");
         assert!(text.contains("alice"), "{path}: {text}");
+        assert!(text.contains("in release v2"), "{path}: {text}");
     }
 
     // The error page lists what it sent; the history has every delivery.

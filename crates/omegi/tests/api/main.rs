@@ -15,6 +15,7 @@ mod github;
 mod ingest;
 #[cfg(feature = "kafka")]
 mod kafka;
+mod knowledge;
 mod loadgen;
 mod migrations;
 mod nodes;

@@ -738,7 +738,7 @@ async fn the_graph_of_a_seeded_knowledge_base_has_exactly_its_nodes_and_edges() 
 }
 
 #[tokio::test]
-async fn an_error_shows_its_notes_then_notes_from_the_same_failure_then_text_matches() {
+async fn an_error_shows_its_notes_then_notes_on_the_same_failure_then_notes_naming_its_type() {
     let t = TestServer::start().await;
     let s = setup(&t).await;
     let alice = s.api.clone();
@@ -788,12 +788,20 @@ async fn an_error_shows_its_notes_then_notes_from_the_same_failure_then_text_mat
     general(
         &alice,
         "Exhausted pools in general",
-        "raise max connections",
+        "A PoolTimeout means: raise max connections",
         &[],
         "public",
     )
     .await;
-    general(&alice, "Lunch menu", "soup", &[], "public").await;
+    // Shares words of the message ("database", "pool") but says nothing of this failure.
+    general(
+        &alice,
+        "Lunch menu",
+        "soup from the database pool",
+        &[],
+        "public",
+    )
+    .await;
     let list = alice
         .get(&format!("/api/errors/{cart}/notes"))
         .await
@@ -813,8 +821,8 @@ async fn an_error_shows_its_notes_then_notes_from_the_same_failure_then_text_mat
         got,
         [
             ("this_error".into(), "Cart pool fix".into()),
-            ("same_type".into(), "Orders pool fix".into()),
-            ("text_match".into(), "Exhausted pools in general".into())
+            ("similar".into(), "Orders pool fix".into()),
+            ("mentions".into(), "Exhausted pools in general".into())
         ]
     );
     let stats = alice.get("/api/notes/stats").await.expect(StatusCode::OK);

@@ -1,26 +1,54 @@
-//! The knowledge base as a graph: notes (the viewer's own, and what links to or from them, or
-//! every note they can see), their tags and the errors they are about, each node sized by its
-//! edges.
+//! The knowledge base as a service: the graph of notes, tags and errors; "solved before?"
+//! ([`suggest`]); the resolution note written when resolving an error ([`resolution`]); and
+//! notes as an Obsidian vault ([`vault`]).
+
+pub mod resolution;
+pub mod suggest;
+pub mod vault;
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::model::{Graph, GraphEdge, GraphNode};
-use crate::store::{Result, Store};
+use crate::store::{GraphSelect, Result, Store};
 
-/// The words of an error message worth searching notes for ("solved before?"): at least three
-/// characters, not plain numbers, the first twelve.
-pub fn message_words(message: &str) -> Vec<&str> {
-    message
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .take(12)
-        .collect()
+/// The deepest local graph: notes this many links away from the centre.
+pub const MAX_DEPTH: u32 = 3;
+
+/// The notes at most `depth` links (either way) from `centre`, centre included, as `viewer`
+/// can read them: a note's local graph.
+pub async fn neighbourhood(
+    store: &Store,
+    viewer: i64,
+    centre: i64,
+    depth: u32,
+) -> Result<Vec<i64>> {
+    let mut seen = vec![centre];
+    let mut frontier = vec![centre];
+    for _ in 0..depth.min(MAX_DEPTH) {
+        let next: Vec<i64> = store
+            .linked_notes(viewer, &frontier)
+            .await?
+            .into_iter()
+            .filter(|id| !seen.contains(id))
+            .collect();
+        if next.is_empty() {
+            break;
+        }
+        seen.extend(&next);
+        frontier = next;
+    }
+    Ok(seen)
 }
 
-/// The graph `viewer` sees: `mine` for their notes and their neighbours, else every visible
-/// note; only notes with `tag` when given.
-pub async fn graph(store: &Store, viewer: i64, mine: bool, tag: Option<&str>) -> Result<Graph> {
-    let data = store.note_graph(viewer, mine, tag).await?;
+/// The graph `viewer` sees of the notes `select` picks, only notes with `tag` when given:
+/// the notes, their tags and the errors they are on, each node sized by its edges.
+pub async fn graph(
+    store: &Store,
+    viewer: i64,
+    select: &GraphSelect,
+    tag: Option<&str>,
+) -> Result<Graph> {
+    let data = store.note_graph(viewer, select, tag).await?;
     let errors: HashMap<i64, (&String, &String)> = data
         .errors
         .iter()

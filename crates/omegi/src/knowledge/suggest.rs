@@ -1,0 +1,370 @@
+//! "Solved before?": the notes that may explain an error, ranked on what its error shares
+//! with theirs, each with the reasons it was chosen. A note on the error that caused this
+//! one in another service (same trace) comes first after the error's own notes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::model::{
+    message_similarity, ErrorFeatures, MatchedFeature, NoteKind, NoteSummary, SuggestedError,
+    Suggestion,
+};
+use crate::store::{ErrorBrief, NoteFilter, NoteScope, Result, Store};
+
+/// A match must reach this score, or share the fingerprint or the trace: one shared feature
+/// of a common kind (the same exception type, say) is not enough.
+const THRESHOLD: f64 = 5.0;
+/// Errors whose notes are offered, best first.
+const MAX_ERRORS: usize = 20;
+/// Errors compared per shared feature (the newest that share it).
+const PER_FEATURE: i64 = 300;
+/// Exception types too general to find a note by their name alone.
+const GENERIC_TYPES: [&str; 16] = [
+    "Exception",
+    "Error",
+    "RuntimeError",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "IOError",
+    "OSError",
+    "HTTPError",
+    "AssertionError",
+    "RuntimeException",
+    "IllegalStateException",
+    "IllegalArgumentException",
+    "NullPointerException",
+    "IOException",
+    "ServerError",
+];
+
+/// How two errors compare, feature by feature.
+#[derive(Default)]
+struct Comparison {
+    fingerprint: bool,
+    exception_type: bool,
+    same_message: bool,
+    frames: HashSet<String>,
+    operation: bool,
+    route: bool,
+    call: Option<String>,
+    similarity: f64,
+}
+
+impl Comparison {
+    fn add(&mut self, kind: &str, value: &str) {
+        match kind {
+            "fingerprint" => self.fingerprint = true,
+            "type" => self.exception_type = true,
+            "message" => self.same_message = true,
+            "frame" => {
+                self.frames.insert(value.to_string());
+            }
+            "operation" => self.operation = true,
+            "route" => self.route = true,
+            "call" => self.call = Some(value.to_string()),
+            _ => {}
+        }
+    }
+
+    /// The score and the reasons, strongest first.
+    fn judge(&self, mine: &ErrorFeatures) -> (f64, Vec<MatchedFeature>) {
+        let mut reasons: Vec<(f64, &str, String)> = Vec::new();
+        if self.fingerprint {
+            reasons.push((10.0, "fingerprint", "same fingerprint".into()));
+        }
+        if self.exception_type {
+            reasons.push((3.0, "type", "same type".into()));
+        }
+        if self.same_message {
+            reasons.push((4.0, "message", "same message".into()));
+        } else if self.similarity >= 0.5 {
+            reasons.push((
+                4.0 * self.similarity,
+                "message",
+                format!("message {:.0}% alike", self.similarity * 100.0),
+            ));
+        }
+        if !self.frames.is_empty() && !mine.frames.is_empty() {
+            let n = mine.frames.len();
+            let k = mine
+                .frames
+                .iter()
+                .filter(|f| self.frames.contains(*f))
+                .count();
+            reasons.push((
+                6.0 * k as f64 / n as f64,
+                "frames",
+                format!("{k} of {n} top frames"),
+            ));
+        }
+        if self.operation {
+            reasons.push((
+                2.0,
+                "operation",
+                format!("same operation {}", mine.operation),
+            ));
+        }
+        if self.route {
+            if let Some(route) = &mine.route {
+                reasons.push((1.5, "route", format!("same route {route}")));
+            }
+        }
+        if let Some(call) = &self.call {
+            reasons.push((2.0, "call", format!("same call {call}")));
+        }
+        reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let score = reasons.iter().map(|r| r.0).sum();
+        let matched = reasons
+            .into_iter()
+            .map(|(_, feature, detail)| MatchedFeature {
+                feature: feature.into(),
+                detail,
+            })
+            .collect();
+        (score, matched)
+    }
+}
+
+/// "same type and 3 of 4 top frames": the reasons joined.
+fn why(matched: &[MatchedFeature]) -> String {
+    let parts: Vec<&str> = matched.iter().map(|m| m.detail.as_str()).collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn suggested(e: &ErrorBrief) -> SuggestedError {
+    SuggestedError {
+        id: e.id,
+        service: e.service.clone(),
+        exception_type: e.exception_type.clone(),
+        message: e.message.clone(),
+        status: e.status.clone(),
+    }
+}
+
+/// The notes that may explain `error`, as `scope` may read them: its own, then those on the
+/// error that caused it in another service, then those on similar errors, then general notes
+/// naming its exception type. `error` must already be known to be in the scope.
+pub async fn suggestions(store: &Store, scope: NoteScope, error: i64) -> Result<Vec<Suggestion>> {
+    let mine = store.error_features(error).await?;
+    let me = store.error_briefs(&[error]).await?.remove(&error);
+    let mut out: Vec<Suggestion> = Vec::new();
+    let push = |s: Suggestion, out: &mut Vec<Suggestion>| {
+        if !out.iter().any(|o| o.note.id == s.note.id) {
+            out.push(s);
+        }
+    };
+    for note in store.notes_on_errors(scope.viewer, &[error]).await? {
+        push(
+            Suggestion {
+                reason: "this_error".into(),
+                why: "written on this error".into(),
+                matched: Vec::new(),
+                score: 100.0,
+                error: None,
+                note,
+            },
+            &mut out,
+        );
+    }
+    for s in root_causes(store, scope, error, me.as_ref()).await? {
+        push(s, &mut out);
+    }
+    for s in similar(store, scope, error, &mine).await? {
+        push(s, &mut out);
+    }
+    for s in mentions(store, scope, &mine).await? {
+        push(s, &mut out);
+    }
+    Ok(out)
+}
+
+/// Notes on the errors that caused this one: it was passed up from a failed call to
+/// another service, and that service failed in the same trace.
+async fn root_causes(
+    store: &Store,
+    scope: NoteScope,
+    error: i64,
+    me: Option<&ErrorBrief>,
+) -> Result<Vec<Suggestion>> {
+    let Some(from) = me.and_then(|m| m.passed_from.as_deref()) else {
+        return Ok(Vec::new());
+    };
+    let roots: Vec<ErrorBrief> = store
+        .errors_in_same_traces(error)
+        .await?
+        .into_iter()
+        .filter(|e| e.service == from)
+        .collect();
+    let by_id: HashMap<i64, &ErrorBrief> = roots.iter().map(|e| (e.id, e)).collect();
+    let ids: Vec<i64> = roots.iter().map(|e| e.id).collect();
+    let notes = store.notes_on_errors(scope.viewer, &ids).await?;
+    Ok(notes
+        .into_iter()
+        .filter_map(|note| {
+            let root = by_id.get(&note.error_id?)?;
+            let detail = format!(
+                "{} in {} failed first, in the same trace",
+                root.exception_type, root.service
+            );
+            Some(Suggestion {
+                reason: "root_cause".into(),
+                why: detail.clone(),
+                matched: vec![MatchedFeature {
+                    feature: "same_trace".into(),
+                    detail,
+                }],
+                score: 50.0,
+                error: Some(suggested(root)),
+                note,
+            })
+        })
+        .collect())
+}
+
+/// Notes on errors that share enough features with this one, best match first.
+async fn similar(
+    store: &Store,
+    scope: NoteScope,
+    error: i64,
+    mine: &ErrorFeatures,
+) -> Result<Vec<Suggestion>> {
+    let mut compared: BTreeMap<i64, Comparison> = BTreeMap::new();
+    for m in store
+        .errors_sharing(scope, error, mine, PER_FEATURE)
+        .await?
+    {
+        compared
+            .entry(m.error_id)
+            .or_default()
+            .add(&m.kind, &m.value);
+    }
+    // Only errors a similar message could lift over the threshold need their message.
+    let ids: Vec<i64> = compared
+        .iter()
+        .filter(|(_, c)| !c.same_message && c.judge(mine).0 + 4.0 >= THRESHOLD)
+        .map(|(id, _)| *id)
+        .collect();
+    let messages = store.stored_messages(&ids).await?;
+    let mut ranked: Vec<(i64, f64, Vec<MatchedFeature>)> = compared
+        .into_iter()
+        .filter_map(|(id, mut c)| {
+            if !c.same_message {
+                c.similarity = messages
+                    .get(&id)
+                    .map_or(0.0, |m| message_similarity(&mine.message, m));
+            }
+            let (score, matched) = c.judge(mine);
+            (score >= THRESHOLD || c.fingerprint).then_some((id, score, matched))
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(MAX_ERRORS);
+    let ids: Vec<i64> = ranked.iter().map(|r| r.0).collect();
+    let briefs = store.error_briefs(&ids).await?;
+    let mut by_error: HashMap<i64, Vec<NoteSummary>> = HashMap::new();
+    for note in store.notes_on_errors(scope.viewer, &ids).await? {
+        if let Some(e) = note.error_id {
+            by_error.entry(e).or_default().push(note);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, score, matched) in ranked {
+        let Some(brief) = briefs.get(&id) else {
+            continue;
+        };
+        for note in by_error.remove(&id).unwrap_or_default() {
+            out.push(Suggestion {
+                reason: "similar".into(),
+                why: why(&matched),
+                matched: matched.clone(),
+                score,
+                error: Some(suggested(brief)),
+                note,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// General notes that name the error's exception type, when the type is specific enough
+/// for its name to mean something.
+async fn mentions(
+    store: &Store,
+    scope: NoteScope,
+    mine: &ErrorFeatures,
+) -> Result<Vec<Suggestion>> {
+    let short = mine
+        .exception_type
+        .rsplit(['.', ':'])
+        .next()
+        .unwrap_or(&mine.exception_type);
+    if short.len() < 4 || GENERIC_TYPES.contains(&short) {
+        return Ok(Vec::new());
+    }
+    let notes = store
+        .search_notes(
+            scope.viewer,
+            &NoteFilter {
+                q: Some(short.to_string()),
+                kind: Some(NoteKind::General),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let detail = format!("mentions {short}");
+    Ok(notes
+        .into_iter()
+        .map(|note| Suggestion {
+            reason: "mentions".into(),
+            why: detail.clone(),
+            matched: vec![MatchedFeature {
+                feature: "mention".into(),
+                detail: detail.clone(),
+            }],
+            score: 1.0,
+            error: None,
+            note,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mine() -> ErrorFeatures {
+        ErrorFeatures {
+            fingerprint: "f".into(),
+            exception_type: "OutOfStock".into(),
+            message: "sku <n> is sold out".into(),
+            frames: vec![
+                "a@x.py".into(),
+                "b@x.py".into(),
+                "c@y.py".into(),
+                "d@z.py".into(),
+            ],
+            operation: "GET /stock".into(),
+            route: None,
+            call: None,
+        }
+    }
+
+    #[test]
+    fn the_same_type_alone_is_not_a_match_but_type_and_frames_are() {
+        let mut c = Comparison::default();
+        c.add("type", "OutOfStock");
+        let (score, _) = c.judge(&mine());
+        assert!(score < THRESHOLD);
+        for f in ["a@x.py", "b@x.py", "c@y.py"] {
+            c.add("frame", f);
+        }
+        let (score, matched) = c.judge(&mine());
+        assert!(score >= THRESHOLD);
+        assert_eq!(why(&matched), "3 of 4 top frames and same type");
+    }
+}
