@@ -91,6 +91,16 @@ impl Server {
             deleted.clone(),
             stopped.clone(),
         ));
+        // Notes written before "solved before?" kept error features get them once, in the
+        // background: suggestions work for them from then on.
+        let backfill_store = store.clone();
+        tokio::spawn(async move {
+            match backfill_store.backfill_error_features().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("stored the features of {n} errors with notes"),
+                Err(e) => tracing::warn!("could not store the features of errors with notes: {e}"),
+            }
+        });
         let live_hub = LiveHub::for_store(&store);
         let notifications = tokio::spawn(live::relay_notifications(
             store.clone(),

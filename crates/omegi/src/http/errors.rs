@@ -189,7 +189,8 @@ struct ResolutionBody {
     fix_link: Option<String>,
     /// The release the fix shipped in (`service.version`).
     release: Option<String>,
-    /// Of the note; default `public` (readable by the project's members).
+    /// Of the note; default `public` (readable by every signed-in user, like any public
+    /// note), or `private` (the resolver's alone).
     visibility: Option<Visibility>,
 }
 

@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiQuery, CurrentUser};
 use super::AppState;
-use crate::knowledge::vault::{self, ImportError, ImportReport, VaultFile};
+use crate::knowledge::vault::{self, Budget, ImportError, ImportReport, VaultFile};
 use crate::model::now_ms;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -105,7 +105,7 @@ async fn import_notes(
         let bytes = Bytes::from_request(request, &state)
             .await
             .map_err(|r| ApiError::new(r.status(), "invalid_body", r.body_text()))?;
-        vault::unzip(&bytes).map_err(import_error)?
+        vault::unzip(&bytes, &mut Budget::default()).map_err(import_error)?
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -123,6 +123,7 @@ async fn import_notes(
 /// The Markdown files of the parts: `.md` parts as they are, `.zip` parts unpacked.
 async fn parts(mut multipart: Multipart) -> Result<Vec<VaultFile>, ApiError> {
     let mut files = Vec::new();
+    let mut budget = Budget::default();
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::new(e.status(), "invalid_body", e.body_text())
     };
@@ -131,16 +132,14 @@ async fn parts(mut multipart: Multipart) -> Result<Vec<VaultFile>, ApiError> {
         let lower = name.to_lowercase();
         if lower.ends_with(".md") {
             let bytes = field.bytes().await.map_err(bad)?;
+            budget.take(&name, bytes.len()).map_err(import_error)?;
             files.push(VaultFile {
                 name,
                 text: String::from_utf8_lossy(&bytes).into_owned(),
             });
         } else if lower.ends_with(".zip") {
             let bytes = field.bytes().await.map_err(bad)?;
-            files.extend(vault::unzip(&bytes).map_err(import_error)?);
-        }
-        if files.len() > vault::MAX_FILES {
-            return Err(import_error(ImportError::TooMany));
+            files.extend(vault::unzip(&bytes, &mut budget).map_err(import_error)?);
         }
     }
     Ok(files)

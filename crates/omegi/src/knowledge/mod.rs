@@ -13,6 +13,8 @@ use crate::store::{GraphSelect, Result, Store};
 
 /// The deepest local graph: notes this many links away from the centre.
 pub const MAX_DEPTH: u32 = 3;
+/// The most notes a local graph shows (the centre and the nearest first).
+const MAX_LOCAL: usize = 500;
 
 /// The notes at most `depth` links (either way) from `centre`, centre included, as `viewer`
 /// can read them: a note's local graph.
@@ -22,22 +24,27 @@ pub async fn neighbourhood(
     centre: i64,
     depth: u32,
 ) -> Result<Vec<i64>> {
-    let mut seen = vec![centre];
+    let mut order = vec![centre];
+    let mut seen = std::collections::HashSet::from([centre]);
     let mut frontier = vec![centre];
     for _ in 0..depth.min(MAX_DEPTH) {
         let next: Vec<i64> = store
             .linked_notes(viewer, &frontier)
             .await?
             .into_iter()
-            .filter(|id| !seen.contains(id))
+            .filter(|id| seen.insert(*id))
             .collect();
         if next.is_empty() {
             break;
         }
-        seen.extend(&next);
+        order.extend(&next);
+        if order.len() >= MAX_LOCAL {
+            order.truncate(MAX_LOCAL);
+            break;
+        }
         frontier = next;
     }
-    Ok(seen)
+    Ok(order)
 }
 
 /// The graph `viewer` sees of the notes `select` picks, only notes with `tag` when given:

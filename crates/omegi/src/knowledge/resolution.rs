@@ -50,7 +50,15 @@ impl Told {
         if self.cause.is_empty() && self.fix.is_empty() {
             return Err(problem("resolution", "tell the cause, the fix, or both"));
         }
-        if self.cause.len() > MAX_TEXT || self.fix.len() > MAX_TEXT {
+        if crate::model::tidy_note(
+            "resolution",
+            &format!("{}\n{}", self.cause, self.fix),
+            &[TAG.into()],
+        )
+        .is_err()
+            || self.cause.len() > MAX_TEXT
+            || self.fix.len() > MAX_TEXT
+        {
             return Err(problem(
                 "resolution",
                 format!("cause and fix are at most {MAX_TEXT} bytes each"),

@@ -2,7 +2,7 @@
 //! with theirs, each with the reasons it was chosen. A note on the error that caused this
 //! one in another service (same trace) comes first after the error's own notes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::model::{
     message_similarity, ErrorFeatures, MatchedFeature, NoteKind, NoteSummary, SuggestedError,
@@ -16,7 +16,7 @@ const THRESHOLD: f64 = 5.0;
 /// Errors whose notes are offered, best first.
 const MAX_ERRORS: usize = 20;
 /// Errors compared per shared feature (the newest that share it).
-const PER_FEATURE: i64 = 300;
+const PER_FEATURE: i64 = 100;
 /// Exception types too general to find a note by their name alone.
 const GENERIC_TYPES: [&str; 16] = [
     "Exception",
@@ -42,28 +42,46 @@ const GENERIC_TYPES: [&str; 16] = [
 struct Comparison {
     fingerprint: bool,
     exception_type: bool,
-    same_message: bool,
-    frames: HashSet<String>,
+    /// 1 for the same masked message, else the share of words in common.
+    similarity: f64,
+    /// Frames of this error the other one has too, of how many.
+    frames: (usize, usize),
     operation: bool,
     route: bool,
     call: Option<String>,
-    similarity: f64,
 }
 
 impl Comparison {
-    fn add(&mut self, kind: &str, value: &str) {
-        match kind {
-            "fingerprint" => self.fingerprint = true,
-            "type" => self.exception_type = true,
-            "message" => self.same_message = true,
-            "frame" => {
-                self.frames.insert(value.to_string());
-            }
-            "operation" => self.operation = true,
-            "route" => self.route = true,
-            "call" => self.call = Some(value.to_string()),
-            _ => {}
+    fn of(mine: &ErrorFeatures, theirs: &ErrorFeatures) -> Comparison {
+        let same = |a: &str, b: &str| !a.is_empty() && a == b;
+        Comparison {
+            fingerprint: same(&mine.fingerprint, &theirs.fingerprint),
+            exception_type: same(&mine.exception_type, &theirs.exception_type),
+            similarity: if same(&mine.message, &theirs.message) {
+                1.0
+            } else {
+                message_similarity(&mine.message, &theirs.message)
+            },
+            frames: (
+                mine.frames
+                    .iter()
+                    .filter(|f| theirs.frames.contains(f))
+                    .count(),
+                mine.frames.len(),
+            ),
+            operation: same(&mine.operation, &theirs.operation),
+            route: mine.route.is_some() && mine.route == theirs.route,
+            call: mine
+                .call
+                .clone()
+                .filter(|c| theirs.call.as_ref() == Some(c)),
         }
+    }
+
+    /// Whether the two errors are the same kind of failure, not only failures at the same
+    /// place: the fingerprint, the type, a message at least half alike, or two shared frames.
+    fn same_failure(&self) -> bool {
+        self.fingerprint || self.exception_type || self.similarity >= 0.5 || self.frames.0 >= 2
     }
 
     /// The score and the reasons, strongest first.
@@ -75,7 +93,7 @@ impl Comparison {
         if self.exception_type {
             reasons.push((3.0, "type", "same type".into()));
         }
-        if self.same_message {
+        if self.similarity >= 0.999 {
             reasons.push((4.0, "message", "same message".into()));
         } else if self.similarity >= 0.5 {
             reasons.push((
@@ -84,15 +102,11 @@ impl Comparison {
                 format!("message {:.0}% alike", self.similarity * 100.0),
             ));
         }
-        if !self.frames.is_empty() && !mine.frames.is_empty() {
-            let n = mine.frames.len();
-            let k = mine
-                .frames
-                .iter()
-                .filter(|f| self.frames.contains(*f))
-                .count();
+        let (k, n) = self.frames;
+        if k > 0 {
+            // One shared frame of a one-frame trace is weak: count at least three.
             reasons.push((
-                6.0 * k as f64 / n as f64,
+                6.0 * k as f64 / n.max(3) as f64,
                 "frames",
                 format!("{k} of {n} top frames"),
             ));
@@ -122,6 +136,11 @@ impl Comparison {
             })
             .collect();
         (score, matched)
+    }
+
+    /// A suggestion: the fingerprint, or the same kind of failure scoring enough.
+    fn matches(&self, score: f64) -> bool {
+        self.fingerprint || (self.same_failure() && score >= THRESHOLD)
     }
 }
 
@@ -232,33 +251,22 @@ async fn similar(
     error: i64,
     mine: &ErrorFeatures,
 ) -> Result<Vec<Suggestion>> {
-    let mut compared: BTreeMap<i64, Comparison> = BTreeMap::new();
-    for m in store
+    // Candidates come through the features they share; each is then scored on all of its
+    // stored features, not only those it came through.
+    let ids: BTreeSet<i64> = store
         .errors_sharing(scope, error, mine, PER_FEATURE)
         .await?
-    {
-        compared
-            .entry(m.error_id)
-            .or_default()
-            .add(&m.kind, &m.value);
-    }
-    // Only errors a similar message could lift over the threshold need their message.
-    let ids: Vec<i64> = compared
-        .iter()
-        .filter(|(_, c)| !c.same_message && c.judge(mine).0 + 4.0 >= THRESHOLD)
-        .map(|(id, _)| *id)
-        .collect();
-    let messages = store.stored_messages(&ids).await?;
-    let mut ranked: Vec<(i64, f64, Vec<MatchedFeature>)> = compared
         .into_iter()
-        .filter_map(|(id, mut c)| {
-            if !c.same_message {
-                c.similarity = messages
-                    .get(&id)
-                    .map_or(0.0, |m| message_similarity(&mine.message, m));
-            }
+        .map(|m| m.error_id)
+        .collect();
+    let ids: Vec<i64> = ids.into_iter().collect();
+    let features = store.stored_features(&ids).await?;
+    let mut ranked: Vec<(i64, f64, Vec<MatchedFeature>)> = features
+        .iter()
+        .filter_map(|(id, theirs)| {
+            let c = Comparison::of(mine, theirs);
             let (score, matched) = c.judge(mine);
-            (score >= THRESHOLD || c.fingerprint).then_some((id, score, matched))
+            c.matches(score).then_some((*id, score, matched))
         })
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -297,6 +305,10 @@ async fn mentions(
     scope: NoteScope,
     mine: &ErrorFeatures,
 ) -> Result<Vec<Suggestion>> {
+    // General notes belong to no project: what a project's alerts quote stays its own.
+    if scope.project.is_some() {
+        return Ok(Vec::new());
+    }
     let short = mine
         .exception_type
         .rsplit(['.', ':'])
@@ -355,16 +367,31 @@ mod tests {
     }
 
     #[test]
-    fn the_same_type_alone_is_not_a_match_but_type_and_frames_are() {
-        let mut c = Comparison::default();
-        c.add("type", "OutOfStock");
-        let (score, _) = c.judge(&mine());
-        assert!(score < THRESHOLD);
-        for f in ["a@x.py", "b@x.py", "c@y.py"] {
-            c.add("frame", f);
-        }
-        let (score, matched) = c.judge(&mine());
-        assert!(score >= THRESHOLD);
+    fn the_same_type_alone_or_the_same_place_alone_is_not_a_match() {
+        let me = mine();
+        let mut theirs = ErrorFeatures {
+            exception_type: "OutOfStock".into(),
+            ..Default::default()
+        };
+        let c = Comparison::of(&me, &theirs);
+        assert!(!c.matches(c.judge(&me).0));
+        theirs.frames = vec!["a@x.py".into(), "b@x.py".into(), "c@y.py".into()];
+        let c = Comparison::of(&me, &theirs);
+        let (score, matched) = c.judge(&me);
+        assert!(c.matches(score));
         assert_eq!(why(&matched), "3 of 4 top frames and same type");
+        let place = ErrorFeatures {
+            operation: "GET /stock".into(),
+            route: Some("gateway: GET /".into()),
+            call: Some("gateway → stock".into()),
+            ..Default::default()
+        };
+        let me = ErrorFeatures {
+            route: place.route.clone(),
+            call: place.call.clone(),
+            ..mine()
+        };
+        let c = Comparison::of(&me, &place);
+        assert!(c.judge(&me).0 >= THRESHOLD && !c.matches(c.judge(&me).0));
     }
 }

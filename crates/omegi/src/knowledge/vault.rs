@@ -10,11 +10,49 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zip::write::SimpleFileOptions;
 
-use crate::model::{tidy_note, Millis, NoteKind, Visibility, MAX_BODY};
+use crate::model::{inline_tags, normalize_tag, tidy_note, Millis, NoteKind, Visibility, MAX_BODY};
 use crate::store::{NoteInput, Result as StoreResult, Store, StoreError, VaultRow};
 
 /// At most this many files are read from one import.
 pub const MAX_FILES: usize = 5_000;
+/// At most this much Markdown (inflated) is read from one import: a small zip cannot make
+/// the server hold or write more.
+pub const MAX_TOTAL: usize = 20 * 1024 * 1024;
+/// The largest file: a note's body and its front matter.
+const MAX_FILE: usize = MAX_BODY + 4_096;
+
+/// What one import may still read, across every zip and file of the request.
+pub struct Budget {
+    files: usize,
+    bytes: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget {
+            files: MAX_FILES,
+            bytes: MAX_TOTAL,
+        }
+    }
+}
+
+impl Budget {
+    /// Takes one file of `len` bytes from the budget.
+    pub fn take(&mut self, name: &str, len: usize) -> Result<(), ImportError> {
+        if len > MAX_FILE {
+            return Err(ImportError::TooLarge(name.to_string()));
+        }
+        if self.files == 0 {
+            return Err(ImportError::TooMany);
+        }
+        if len > self.bytes {
+            return Err(ImportError::TooMuch);
+        }
+        self.files -= 1;
+        self.bytes -= len;
+        Ok(())
+    }
+}
 
 /// The front matter Omegi writes and reads; other keys Obsidian users add are ignored.
 #[derive(Serialize, Deserialize, Default)]
@@ -28,8 +66,12 @@ struct FrontMatter {
     kind: Option<String>,
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     tags: Tags,
-    /// The errors the note is on (Omegi notes are on at most one).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The errors the note is on (Omegi notes are on at most one); one id or a list.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     errors: Vec<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     visibility: Option<String>,
@@ -42,6 +84,22 @@ struct FrontMatter {
     /// Links made by hand, as `[[Title]]`: Obsidian shows them as links too.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     links: Vec<String>,
+}
+
+/// A value or a list of values, as hand-written front matter has either.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(i64),
+        Many(Vec<i64>),
+        Nothing(()),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(v) => vec![v],
+        OneOrMany::Many(v) => v,
+        OneOrMany::Nothing(()) => Vec::new(),
+    })
 }
 
 /// Tags as Obsidian allows them: a list, or one string of tags separated by commas or spaces.
@@ -150,6 +208,8 @@ pub enum ImportError {
     TooMany,
     #[error("{0} is larger than {MAX_BODY} bytes")]
     TooLarge(String),
+    #[error("more than {} MB of Markdown in one import", MAX_TOTAL / 1024 / 1024)]
+    TooMuch,
     #[error("no Markdown (.md) files")]
     Empty,
     #[error(transparent)]
@@ -158,7 +218,7 @@ pub enum ImportError {
 
 /// The Markdown files of a zip archive (other files are skipped, as are Obsidian's own
 /// settings folder and macOS' resource forks).
-pub fn unzip(bytes: &[u8]) -> Result<Vec<VaultFile>, ImportError> {
+pub fn unzip(bytes: &[u8], budget: &mut Budget) -> Result<Vec<VaultFile>, ImportError> {
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ImportError::NotZip(e.to_string()))?;
     let mut files = Vec::new();
@@ -175,17 +235,15 @@ pub fn unzip(bytes: &[u8]) -> Result<Vec<VaultFile>, ImportError> {
         if skipped {
             continue;
         }
-        if files.len() == MAX_FILES {
-            return Err(ImportError::TooMany);
-        }
-        // Read one byte past the limit: a file that claims to be small but inflates to more
-        // is caught without inflating all of it.
+        // The size the archive claims is checked first; reading stops one byte past the
+        // limit, so an entry that lies about its size is caught without inflating it all.
+        budget.take(&name, usize::try_from(entry.size()).unwrap_or(usize::MAX))?;
         let mut raw = Vec::new();
         (&mut entry)
-            .take(MAX_BODY as u64 + 4_096)
+            .take(MAX_FILE as u64 + 1)
             .read_to_end(&mut raw)
             .map_err(|e| ImportError::NotZip(e.to_string()))?;
-        if raw.len() > MAX_BODY + 4_095 {
+        if raw.len() > MAX_FILE {
             return Err(ImportError::TooLarge(name));
         }
         files.push(VaultFile {
@@ -196,9 +254,10 @@ pub fn unzip(bytes: &[u8]) -> Result<Vec<VaultFile>, ImportError> {
     Ok(files)
 }
 
-/// A Markdown file split into its front matter (empty when it has none or it is not YAML
-/// Omegi can read, said in the warning) and body.
-fn split(text: &str) -> (FrontMatter, String, Option<String>) {
+/// A Markdown file split into its front matter (empty when it has none) and body; an error
+/// when its front matter is not YAML Omegi can read (the file is then skipped, not imported
+/// with its settings lost).
+fn split(text: &str) -> Result<(FrontMatter, String), String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let normalized = text.replace("\r\n", "\n");
     if let Some(rest) = normalized.strip_prefix("---\n") {
@@ -208,17 +267,13 @@ fn split(text: &str) -> (FrontMatter, String, Option<String>) {
             .or_else(|| rest.strip_suffix("\n---").map(|r| (r.len(), rest.len())));
         if let Some((yaml_end, body_start)) = end {
             let body = rest[body_start..].to_string();
-            return match yaml_serde::from_str::<FrontMatter>(&rest[..yaml_end]) {
-                Ok(front) => (front, body, None),
-                Err(e) => (
-                    FrontMatter::default(),
-                    body,
-                    Some(format!("front matter ignored: {e}")),
-                ),
+            return match yaml_serde::from_str::<Option<FrontMatter>>(&rest[..yaml_end]) {
+                Ok(front) => Ok((front.unwrap_or_default(), body)),
+                Err(e) => Err(format!("front matter is not readable YAML ({e})")),
             };
         }
     }
-    (FrontMatter::default(), normalized, None)
+    Ok((FrontMatter::default(), normalized))
 }
 
 /// What an import did.
@@ -244,6 +299,9 @@ struct Planned {
     note: NoteInput,
     omegi_id: Option<i64>,
     links: Vec<String>,
+    /// What the front matter stated; what it leaves out, an update keeps.
+    visibility: Option<Visibility>,
+    error_stated: bool,
 }
 
 /// Reads one file as the note `importer` would write: its front matter's title (else the
@@ -254,17 +312,27 @@ async fn plan(
     file: VaultFile,
     warnings: &mut Vec<String>,
 ) -> StoreResult<Option<Planned>> {
-    let (front, body, warning) = split(&file.text);
-    if let Some(w) = warning {
-        warnings.push(format!("{}: {w}", file.name));
-    }
+    let (front, body) = match split(&file.text) {
+        Ok(split) => split,
+        Err(problem) => {
+            warnings.push(format!("{}: skipped, {problem}", file.name));
+            return Ok(None);
+        }
+    };
     let stem = file.name.rsplit('/').next().unwrap_or(&file.name);
     let stem = stem
         .strip_suffix(".md")
         .or_else(|| stem.strip_suffix(".MD"))
         .unwrap_or(stem);
     let title = front.title.clone().unwrap_or_else(|| stem.to_string());
-    let tags = front.tags.list();
+    // Exported tags include the body's #tags; they stay the body's, not given tags.
+    let inline = inline_tags(&body);
+    let tags: Vec<String> = front
+        .tags
+        .list()
+        .into_iter()
+        .filter(|t| !inline.contains(&normalize_tag(t)))
+        .collect();
     let (title, tags) = match tidy_note(&title, &body, &tags) {
         Ok(t) => t,
         Err(p) => {
@@ -283,10 +351,10 @@ async fn plan(
             Err(e) => return Err(e),
         }
     }
-    let visibility = match front.visibility.as_deref() {
-        Some("private") => Visibility::Private,
-        _ => Visibility::Public,
-    };
+    let visibility = front
+        .visibility
+        .as_deref()
+        .and_then(|v| Visibility::parse(&v.trim().to_lowercase()));
     Ok(Some(Planned {
         note: NoteInput {
             title,
@@ -299,8 +367,12 @@ async fn plan(
             error_id,
             occurrence_id: None,
             tags,
-            visibility,
+            // New notes from a vault that does not say are private: a folder of personal
+            // Markdown must not become readable by everyone.
+            visibility: visibility.unwrap_or(Visibility::Private),
         },
+        visibility,
+        error_stated: !front.errors.is_empty(),
         omegi_id: front.omegi_id,
         links: front
             .links
@@ -333,15 +405,26 @@ pub async fn import(
     let mut report = ImportReport::default();
     let mut written: Vec<(i64, Vec<String>)> = Vec::new();
     for file in files {
-        let Some(p) = plan(store, importer, file, &mut report.warnings).await? else {
+        let Some(mut p) = plan(store, importer, file, &mut report.warnings).await? else {
             continue;
         };
+        // Each note is written once per import: a second file of the same title matches the
+        // importer's next note of that title, or makes a new one.
+        let used: Vec<i64> = written.iter().map(|(id, _)| *id).collect();
         let existing = store
-            .own_note_matching(importer, p.omegi_id, &p.note.title)
+            .own_note_matching(importer, p.omegi_id, &p.note.title, &used)
             .await?;
         let (id, list) = match existing {
             Some(id) => {
                 let current = store.note_for(importer, id).await?;
+                if p.visibility.is_none() {
+                    p.note.visibility = current.summary.visibility;
+                }
+                if !p.error_stated {
+                    p.note.kind = current.summary.kind;
+                    p.note.error_id = current.summary.error_id;
+                    p.note.occurrence_id = current.summary.occurrence_id;
+                }
                 let same = current.body == p.note.body
                     && current.summary.title == p.note.title
                     && current.summary.kind == p.note.kind
@@ -401,15 +484,22 @@ mod tests {
 
     #[test]
     fn front_matter_is_read_the_ways_obsidian_writes_it() {
-        let (front, body, warning) =
-            split("---\ntitle: Pool sizing\ntags: db, ops\nerrors: [7]\naliases: [x]\n---\nBody [[Other]]\n");
-        assert!(warning.is_none());
+        let (front, body) = split(
+            "---\ntitle: Pool sizing\ntags: db, ops\nerrors: 7\naliases: [x]\n---\nBody [[Other]]\n",
+        )
+        .unwrap();
         assert_eq!(front.title.as_deref(), Some("Pool sizing"));
         assert_eq!(front.tags.list(), ["db", "ops"]);
         assert_eq!(front.errors, [7]);
         assert_eq!(body, "Body [[Other]]\n");
-        let (front, body, _) = split("No front matter");
+        let (front, body) = split("No front matter").unwrap();
         assert!(front.title.is_none());
         assert_eq!(body, "No front matter");
+        assert!(split("---\ntitle: [unclosed\n---\nBody").is_err());
+        assert!(split("---\n---\nEmpty front matter")
+            .unwrap()
+            .0
+            .title
+            .is_none());
     }
 }

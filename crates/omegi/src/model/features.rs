@@ -9,6 +9,20 @@ use super::{Log, Summary};
 
 /// How many of the newest application frames are compared.
 pub const TOP_FRAMES: usize = 5;
+/// Longer values are cut here (at a character boundary): a message carrying a token or a
+/// blob stays comparable, and stays under PostgreSQL's limit on an index entry.
+const MAX_VALUE: usize = 500;
+
+fn clip(s: &str) -> String {
+    if s.len() <= MAX_VALUE {
+        return s.to_string();
+    }
+    let mut end = MAX_VALUE;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
 
 /// Frames of these Java packages are libraries, unless the application names its own.
 const JAVA_LIBRARIES: [&str; 20] = [
@@ -70,13 +84,13 @@ impl ErrorFeatures {
             None => (None, None, Vec::new()),
         };
         ErrorFeatures {
-            fingerprint: group.fingerprint.to_string(),
-            exception_type: group.exception_type.to_string(),
-            message: mask_message(group.message),
-            frames,
-            operation: group.operation.to_string(),
-            route,
-            call,
+            fingerprint: clip(group.fingerprint),
+            exception_type: clip(group.exception_type),
+            message: clip(&mask_message(group.message)),
+            frames: frames.iter().map(|f| clip(f)).collect(),
+            operation: clip(group.operation),
+            route: route.as_deref().map(clip),
+            call: call.as_deref().map(clip),
         }
     }
 
@@ -344,6 +358,22 @@ mod tests {
         assert!((message_similarity(&a, &b) - 1.0).abs() < 1e-9);
         let c = mask_message("connection pool exhausted");
         assert!(message_similarity(&a, &c) < 0.01);
+    }
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(400);
+        let f = ErrorFeatures::of(
+            &GroupFacts {
+                fingerprint: "f",
+                service: "s",
+                exception_type: "T",
+                message: &long,
+                operation: "op",
+            },
+            None,
+        );
+        assert!(f.message.len() <= MAX_VALUE && f.message.chars().all(|c| c == 'é'));
     }
 
     #[test]

@@ -333,7 +333,7 @@ impl Store {
         events::announce(&mut tx, self.backend).await?;
         tx.commit().await?;
         if note.is_some() {
-            self.refresh_error_features(id).await?;
+            self.refresh_features_or_log(id).await;
         }
         Ok(())
     }

@@ -105,6 +105,36 @@ impl Store {
         self.store_error_features(error, &features).await
     }
 
+    /// [`Store::refresh_error_features`] after a commit: what was committed stands, and a
+    /// failure here is logged (start-up fills in features that are missing).
+    pub async fn refresh_features_or_log(&self, error: i64) {
+        if let Err(e) = self.refresh_error_features(error).await {
+            tracing::warn!(
+                error_id = error,
+                "could not store the error's features: {e}"
+            );
+        }
+    }
+
+    /// Stores the features of every error with notes that has none stored (notes written
+    /// before features were kept, or whose refresh failed), a batch at a time.
+    pub async fn backfill_error_features(&self) -> Result<usize> {
+        let mut done = 0;
+        let mut last = None;
+        loop {
+            let missing = self.errors_missing_features(200).await?;
+            // Nothing left, or nothing this batch could store: stop rather than spin.
+            if missing.is_empty() || missing.first() == last.as_ref() {
+                return Ok(done);
+            }
+            last = missing.first().copied();
+            for error in &missing {
+                self.refresh_error_features(*error).await?;
+            }
+            done += missing.len();
+        }
+    }
+
     /// Writes `features` as the stored features of `error`.
     pub async fn store_error_features(&self, error: i64, features: &ErrorFeatures) -> Result<()> {
         let mut tx = self.write().await?;
@@ -156,6 +186,7 @@ impl Store {
                     "SELECT * FROM (SELECT f.error_id, f.kind, f.value FROM error_features f \
                      JOIN errors e ON e.id = f.error_id \
                      WHERE f.kind = {} AND f.value = {} AND f.error_id <> {me} AND {in_scope} \
+                     AND EXISTS (SELECT 1 FROM notes n WHERE n.error_id = f.error_id) \
                      ORDER BY f.error_id DESC LIMIT {limit}) AS f{i}",
                     p.text(kind),
                     p.text(value),
@@ -169,22 +200,47 @@ impl Store {
         )
     }
 
-    /// The stored masked messages of `errors`.
-    pub async fn stored_messages(&self, errors: &[i64]) -> Result<HashMap<i64, String>> {
-        let mut out = HashMap::new();
+    /// The stored features of `errors`.
+    pub async fn stored_features(&self, errors: &[i64]) -> Result<HashMap<i64, ErrorFeatures>> {
+        let mut rows: Vec<(i64, String, String)> = Vec::new();
         for chunk in errors.chunks(500) {
             let mut p = Params::default();
             let sql = format!(
-                "SELECT error_id, value FROM error_features WHERE kind = 'message' \
-                 AND error_id IN ({})",
+                "SELECT error_id, kind, value FROM error_features WHERE error_id IN ({}) \
+                 ORDER BY error_id, kind, value",
                 p.ints(chunk)
             );
-            let rows: Vec<(i64, String)> = sqlx::query_as_with(&sql, p.into_args())
-                .fetch_all(&self.pool)
-                .await?;
-            out.extend(rows);
+            rows.extend(
+                sqlx::query_as_with::<_, (i64, String, String), _>(&sql, p.into_args())
+                    .fetch_all(&self.pool)
+                    .await?,
+            );
         }
-        Ok(out)
+        let mut grouped: HashMap<i64, Vec<(String, String)>> = HashMap::new();
+        for (id, kind, value) in rows {
+            grouped.entry(id).or_default().push((kind, value));
+        }
+        Ok(grouped
+            .into_iter()
+            .map(|(id, rows)| {
+                let features =
+                    ErrorFeatures::from_rows(rows.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                (id, features)
+            })
+            .collect())
+    }
+
+    /// Errors with notes whose features are not stored yet (notes written before features
+    /// were kept): filled in at start-up.
+    pub async fn errors_missing_features(&self, limit: i64) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT n.error_id FROM notes n WHERE n.error_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM error_features f WHERE f.error_id = n.error_id) \
+             ORDER BY n.error_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// The errors named, as suggestions show them.
@@ -329,16 +385,53 @@ impl Store {
         author: i64,
         id: Option<i64>,
         title: &str,
+        except: &[i64],
     ) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM notes WHERE author_id = $1 AND (id = $2 OR lower(title) = lower($3)) \
-             ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, id LIMIT 1",
-        )
-        .bind(author)
-        .bind(id.unwrap_or(0))
-        .bind(title)
-        .fetch_optional(&self.pool)
-        .await?)
+        let mut p = Params::default();
+        let (a, i, t) = (p.int(author), p.int(id.unwrap_or(0)), p.text(title));
+        let mut sql = format!(
+            "SELECT id FROM notes WHERE author_id = {a} AND (id = {i} OR lower(title) = lower({t}))"
+        );
+        for chunk in except.chunks(500) {
+            sql.push_str(&format!(" AND id NOT IN ({})", p.ints(chunk)));
+        }
+        sql.push_str(&format!(
+            " ORDER BY CASE WHEN id = {i} THEN 0 ELSE 1 END, id LIMIT 1"
+        ));
+        Ok(sqlx::query_scalar_with(&sql, p.into_args())
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// For each of `titles` (lower-cased), the note of that title `viewer` can read, their
+    /// own first; titles without one are absent.
+    pub async fn readable_notes_titled(
+        &self,
+        viewer: i64,
+        titles: &[String],
+    ) -> Result<HashMap<String, i64>> {
+        let mut out: HashMap<String, i64> = HashMap::new();
+        for chunk in titles.chunks(500) {
+            let mut p = Params::default();
+            let v = p.int(viewer);
+            let list: Vec<String> = chunk
+                .iter()
+                .map(|t| format!("lower({})", p.text(t.clone())))
+                .collect();
+            let sql = format!(
+                "SELECT lower(n.title), n.id FROM notes n WHERE lower(n.title) IN ({}) AND {} \
+                 ORDER BY CASE WHEN n.author_id = {v} THEN 0 ELSE 1 END, n.id",
+                list.join(", "),
+                visible("n", &v)
+            );
+            let rows: Vec<(String, i64)> = sqlx::query_as_with(&sql, p.into_args())
+                .fetch_all(&self.pool)
+                .await?;
+            for (title, id) in rows {
+                out.entry(title).or_insert(id);
+            }
+        }
+        Ok(out)
     }
 
     /// The note of this title `viewer` can read, their own first.

@@ -87,16 +87,16 @@ impl Store {
         let mut tx = self.write().await?;
         let id = insert_note(&mut tx, author, input, now).await?;
         tx.commit().await?;
-        self.after_note_saved(input).await?;
+        self.after_note_saved(input).await;
         Ok(id)
     }
 
     /// Derived data a saved note needs outside its transaction: the features of the error
-    /// it is on, which "solved before?" compares other errors with.
-    async fn after_note_saved(&self, input: &NoteInput) -> Result<()> {
-        match input.error_id {
-            Some(error) => self.refresh_error_features(error).await,
-            None => Ok(()),
+    /// it is on, which "solved before?" compares other errors with. The note is saved
+    /// whatever happens here: a failure is logged, and start-up fills in what is missing.
+    async fn after_note_saved(&self, input: &NoteInput) {
+        if let Some(error) = input.error_id {
+            self.refresh_features_or_log(error).await;
         }
     }
 
@@ -106,7 +106,8 @@ impl Store {
         let mut tx = self.write().await?;
         update_note(&mut tx, self.backend, id, input, now).await?;
         tx.commit().await?;
-        self.after_note_saved(input).await
+        self.after_note_saved(input).await;
+        Ok(())
     }
     /// Deletes a note with its links both ways, comments, tags and revisions.
     #[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
@@ -232,20 +233,30 @@ impl Store {
         body: &str,
         links: &[NoteRef],
     ) -> Result<Vec<WikiLink>> {
-        let mut out = Vec::new();
-        for label in wikilinks(body) {
-            let linked = links.iter().find(|l| {
-                l.label
-                    .as_deref()
-                    .is_some_and(|k| k.eq_ignore_ascii_case(&label))
-            });
-            let id = match linked {
-                Some(l) => Some(l.id),
-                None => self.readable_note_titled(viewer, &label).await?,
-            };
-            out.push(WikiLink { label, id });
-        }
-        Ok(out)
+        let labels = wikilinks(body);
+        let linked = |label: &str| {
+            links
+                .iter()
+                .find(|l| {
+                    l.label
+                        .as_deref()
+                        .is_some_and(|k| k.eq_ignore_ascii_case(label))
+                })
+                .map(|l| l.id)
+        };
+        let unlinked: Vec<String> = labels
+            .iter()
+            .filter(|l| linked(l).is_none())
+            .map(|l| l.to_lowercase())
+            .collect();
+        let by_title = self.readable_notes_titled(viewer, &unlinked).await?;
+        Ok(labels
+            .into_iter()
+            .map(|label| WikiLink {
+                id: linked(&label).or_else(|| by_title.get(&label.to_lowercase()).copied()),
+                label,
+            })
+            .collect())
     }
 
     async fn note_refs(&self, viewer: i64, id: i64, outgoing: bool) -> Result<Vec<NoteRef>> {

@@ -80,7 +80,8 @@ impl Store {
             .await?)
     }
 
-    /// The user's notifications, newest first, and how many are unread.
+    /// The user's notifications, newest first, and how many are unread; only those on notes
+    /// the user can still read (a note turned private takes its notifications with it).
     #[tracing::instrument(level = "debug", skip_all, fields(user = ?user))]
     pub async fn notifications(
         &self,
@@ -95,6 +96,7 @@ impl Store {
              JOIN note_comments c ON c.id = f.comment_id \
              LEFT JOIN users u ON u.id = f.actor_id \
              WHERE f.user_id = $1 AND (NOT $2 OR f.read_at IS NULL) \
+             AND (n.visibility = 'public' OR n.author_id = $1) \
              ORDER BY f.id DESC LIMIT $3",
         )
         .bind(user)
@@ -103,7 +105,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let unread: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+            "SELECT COUNT(*) FROM notifications f JOIN notes n ON n.id = f.note_id \
+             WHERE f.user_id = $1 AND f.read_at IS NULL \
+             AND (n.visibility = 'public' OR n.author_id = $1)",
         )
         .bind(user)
         .fetch_one(&self.pool)

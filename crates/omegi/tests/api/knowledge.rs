@@ -769,3 +769,142 @@ async fn comments_and_mentions_notify_until_read() {
         .await
         .expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+async fn import_parts(api: &Api, files: &[(&str, &str)]) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, text) in files {
+        form = form.part(
+            "files",
+            reqwest::multipart::Part::text(text.to_string()).file_name(name.to_string()),
+        );
+    }
+    api.http
+        .post(format!("{}/api/notes/import", api.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_import_keeps_what_its_files_do_not_say_and_refuses_what_is_too_big() {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    let alice = &s.api;
+    post_proto(&t, &s.token, &request(checkout(1)))
+        .await
+        .expect(StatusCode::OK);
+    let error = wait_for_errors(alice, 1).await[0]["id"].as_i64().unwrap();
+    let secret = note(alice, json!({"title": "DB creds rotation", "body": "old", "kind": "error", "error_id": error, "visibility": "private"})).await;
+
+    // A plain Obsidian folder: no front matter. The matching note keeps its visibility and
+    // error; a new note is private; unreadable front matter skips its file; two files of one
+    // title are two notes, and stay two when imported again.
+    let files = [
+        ("vault/DB creds rotation.md", "new text"),
+        ("vault/Fresh thought.md", "just written"),
+        ("vault/Broken.md", "---\ntitle: [unclosed\n---\nbody"),
+        ("a/README.md", "first"),
+        ("b/README.md", "second"),
+    ];
+    let resp = import_parts(alice, &files).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let report: Value = resp.json().await.unwrap();
+    assert_eq!(
+        (count(&report, "created"), count(&report, "updated")),
+        (3, 1),
+        "{report}"
+    );
+    assert!(
+        report["warnings"]
+            .to_string()
+            .contains("Broken.md: skipped"),
+        "{report}"
+    );
+    let kept = alice.get(&format!("/api/notes/{secret}")).await.body;
+    assert_eq!(
+        (
+            kept["body"].clone(),
+            kept["visibility"].clone(),
+            kept["error_id"].clone()
+        ),
+        (json!("new text"), json!("private"), json!(error))
+    );
+    let fresh = alice.get("/api/notes?q=Fresh").await.body;
+    assert_eq!(fresh[0]["visibility"], "private");
+    let again: Value = import_parts(alice, &files).await.json().await.unwrap();
+    assert_eq!(
+        (
+            count(&again, "created"),
+            count(&again, "updated"),
+            count(&again, "unchanged")
+        ),
+        (0, 0, 4),
+        "{again}"
+    );
+    assert_eq!(
+        alice
+            .get("/api/notes?q=README")
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A small zip that inflates past the import's budget is refused before it is read whole.
+    let big = "a".repeat(99_000);
+    let many: Vec<(String, String)> = (0..300)
+        .map(|i| (format!("n{i}.md"), big.clone()))
+        .collect();
+    let zip = rezip(&many);
+    assert!(zip.len() < 2_000_000, "{}", zip.len());
+    let resp = alice
+        .http
+        .post(format!("{}/api/notes/import", alice.base))
+        .header("content-type", "application/zip")
+        .body(zip)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert!(resp.text().await.unwrap().contains("MB of Markdown"));
+    assert_eq!(
+        alice.get("/api/notes?q=n0").await.body,
+        json!([]),
+        "nothing of it was written"
+    );
+}
+
+#[tokio::test]
+async fn a_note_turned_private_takes_its_notifications_with_it() {
+    let t = TestServer::start().await;
+    let alice = t.user("alice").await;
+    let bob = t.user("bob").await;
+    let n = note(
+        &alice,
+        json!({"title": "Plans", "body": "", "kind": "general"}),
+    )
+    .await;
+    alice
+        .post(
+            &format!("/api/notes/{n}/comments"),
+            json!({"body": "@bob have a look"}),
+        )
+        .await
+        .expect(StatusCode::CREATED);
+    assert_eq!(bob.get("/api/notifications").await.body["unread"], 1);
+    alice
+        .patch(
+            &format!("/api/notes/{n}"),
+            json!({"visibility": "private", "title": "Secret plans"}),
+        )
+        .await
+        .expect(StatusCode::OK);
+    let b = bob.get("/api/notifications").await.expect(StatusCode::OK);
+    assert_eq!(
+        (b["unread"].clone(), b["items"].clone()),
+        (json!(0), json!([]))
+    );
+}
