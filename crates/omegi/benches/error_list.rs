@@ -4,10 +4,12 @@
 //! written straight into the tables, as fast as possible), starts the real server on it and
 //! times `GET /api/errors` over HTTP for the queries the error list page makes.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use omegi::config::{Config, ServeArgs};
-use omegi::server::Server;
+use common::Bench;
+
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
@@ -18,21 +20,11 @@ const RUNS: usize = 200;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::load(ServeArgs {
-        http_addr: Some("127.0.0.1:0".parse().unwrap()),
-        grpc_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let server = Server::start(config.clone()).await.unwrap();
-    let base = format!("http://{}", server.http_addr);
-    let owner = omegi_testkit::owner::signed_up(&base, "bench", "shop", "checkout").await;
-    let (http, project) = (owner.http, owner.project);
+    let bench = Bench::start().await;
+    let project = bench.project;
 
     let started = Instant::now();
-    seed(&dir.path().join("omegi.db"), project).await;
+    seed(&bench.database(), project).await;
     println!(
         "seeded {ERRORS} errors and {} occurrences in {:.1}s",
         ERRORS * OCCURRENCES_PER_ERROR,
@@ -55,14 +47,7 @@ async fn main() {
         let mut cursor_query = q.clone();
         for i in 0..RUNS {
             let t = Instant::now();
-            let page: serde_json::Value = http
-                .get(format!("{base}{cursor_query}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = bench.get(&cursor_query).await;
             times.push(t.elapsed());
             assert!(page["errors"].as_array().is_some(), "{page}");
             // Every fourth request follows the cursor, as scrolling does.
@@ -80,7 +65,7 @@ async fn main() {
             ms(times[RUNS - 1])
         );
     }
-    server.shutdown().await.unwrap();
+    bench.server.shutdown().await.unwrap();
 }
 
 /// Writes the errors and occurrences directly, in large transactions.

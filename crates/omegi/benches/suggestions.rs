@@ -5,11 +5,13 @@
 //! "solved before?" compares, computed by Omegi's own code), starts the real server on it and
 //! times `GET /api/errors/{id}/notes` over HTTP for errors picked across the set.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
-use omegi::config::{Config, ServeArgs};
+use common::Bench;
+
 use omegi::model::{ErrorFeatures, GroupFacts, Log, Summary};
-use omegi::server::Server;
 use serde_json::json;
 use sqlx::{Connection, Executor};
 
@@ -74,30 +76,13 @@ fn error(e: i64) -> Seeded {
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config::load(ServeArgs {
-        http_addr: Some("127.0.0.1:0".parse().unwrap()),
-        grpc_addr: Some("127.0.0.1:0".parse().unwrap()),
-        data_dir: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    })
-    .unwrap();
-    let server = Server::start(config.clone()).await.unwrap();
-    let base = format!("http://{}", server.http_addr);
-    let owner = omegi_testkit::owner::signed_up(&base, "bench", "shop", "checkout").await;
-    let (http, project) = (owner.http, owner.project);
-    let me: serde_json::Value = http
-        .get(format!("{base}/api/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bench = Bench::start().await;
+    let project = bench.project;
+    let me = bench.get("/api/auth/me").await;
     let user = me["id"].as_i64().unwrap();
 
     let started = Instant::now();
-    seed(&dir.path().join("omegi.db"), project, user).await;
+    seed(&bench.database(), project, user).await;
     println!(
         "seeded {ERRORS} errors, {ERRORS} notes and their features in {:.1}s",
         started.elapsed().as_secs_f64()
@@ -108,14 +93,7 @@ async fn main() {
     for run in 0..RUNS as i64 {
         let id = run * 4999 % ERRORS + 1;
         let t = Instant::now();
-        let list: serde_json::Value = http
-            .get(format!("{base}/api/errors/{id}/notes"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list = bench.get(&format!("/api/errors/{id}/notes")).await;
         times.push(t.elapsed());
         offered += list.as_array().expect("a list of suggestions").len();
     }
@@ -128,7 +106,7 @@ async fn main() {
         ms(times[RUNS - 1]),
         offered as f64 / RUNS as f64
     );
-    server.shutdown().await.unwrap();
+    bench.server.shutdown().await.unwrap();
 }
 
 /// Writes errors, their latest occurrence, a note on each and the stored features directly,

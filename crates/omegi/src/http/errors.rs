@@ -15,7 +15,7 @@ use crate::model::{
     now_ms, rfc3339, ErrorGroup, ErrorStatus, Occurrence, Summary, TraceView, Visibility,
 };
 use crate::pipeline::trace_view::trace_view;
-use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord, ResolutionInput, StoreError};
+use crate::store::{ErrorFilter, ErrorSort, OccurrenceRecord, StoreError};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -223,25 +223,21 @@ async fn update_error(
                 "only given when the status is resolved",
             ))
         }
-        Some(r) => {
-            let told = Told {
+        Some(r) => Some(
+            Told {
                 cause: r.cause,
                 fix: r.fix,
                 fix_link: r.fix_link,
                 release: r.release,
                 visibility: r.visibility.unwrap_or(Visibility::Public),
             }
-            .checked()
-            .map_err(|p| ApiError::invalid(p.field, p.problem))?;
-            Some(ResolutionInput {
-                note: Some(told.note(&Resolved {
-                    id,
-                    exception_type: &error.exception_type,
-                    service: &error.service,
-                })),
-                release: told.release,
+            .resolution(&Resolved {
+                id,
+                exception_type: &error.exception_type,
+                service: &error.service,
             })
-        }
+            .map_err(|p| ApiError::invalid(p.field, p.problem))?,
+        ),
     };
     state
         .store

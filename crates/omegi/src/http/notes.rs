@@ -218,23 +218,20 @@ async fn update_note(
     ApiJson(change): ApiJson<NoteChange>,
 ) -> Result<Json<Note>, ApiError> {
     authored(&state, &user, id).await?;
-    let current = state.store.note_for(user.id, id).await?;
-    let given = current.given_tags();
-    let kind = change.kind.unwrap_or(current.summary.kind);
+    let current = NoteInput::of(&state.store.note_for(user.id, id).await?);
+    let kind = change.kind.unwrap_or(current.kind);
     let keeps_error = kind == NoteKind::Error;
     let input = NoteInput {
-        title: change.title.unwrap_or(current.summary.title),
+        title: change.title.unwrap_or(current.title),
         body: change.body.unwrap_or(current.body),
         kind,
-        error_id: change
-            .error_id
-            .or(current.summary.error_id.filter(|_| keeps_error)),
+        error_id: change.error_id.or(current.error_id.filter(|_| keeps_error)),
         occurrence_id: change
             .occurrence_id
-            .or(current.summary.occurrence_id.filter(|_| keeps_error)),
+            .or(current.occurrence_id.filter(|_| keeps_error)),
         // The tags given with the note; those written as #tags come from the body.
-        tags: change.tags.unwrap_or(given),
-        visibility: change.visibility.unwrap_or(current.summary.visibility),
+        tags: change.tags.unwrap_or(current.tags),
+        visibility: change.visibility.unwrap_or(current.visibility),
     };
     let input = validate(&state, &user, input).await?;
     state.store.update_note(id, &input, now_ms()).await?;
@@ -379,16 +376,10 @@ async fn remove_link(
                 ),
             ));
         }
-        let current = state.store.note_for(user.id, id).await?;
-        let tags = current.given_tags();
+        let current = NoteInput::of(&state.store.note_for(user.id, id).await?);
         let input = NoteInput {
             body: unbracket(&current.body, &labels),
-            title: current.summary.title,
-            kind: current.summary.kind,
-            error_id: current.summary.error_id,
-            occurrence_id: current.summary.occurrence_id,
-            tags,
-            visibility: current.summary.visibility,
+            ..current
         };
         state.store.update_note(id, &input, now_ms()).await?;
     }

@@ -2,8 +2,8 @@
 //! optional link to its commit or pull request, and the release it shipped in), written as
 //! an error note so that it is searched, linked and suggested like any other.
 
-use crate::model::{NoteKind, Visibility};
-use crate::store::NoteInput;
+use crate::model::{tidy_note, NoteKind, Visibility};
+use crate::store::{NoteInput, ResolutionInput};
 
 /// The tag every resolution note carries.
 pub const TAG: &str = "resolution";
@@ -50,15 +50,7 @@ impl Told {
         if self.cause.is_empty() && self.fix.is_empty() {
             return Err(problem("resolution", "tell the cause, the fix, or both"));
         }
-        if crate::model::tidy_note(
-            "resolution",
-            &format!("{}\n{}", self.cause, self.fix),
-            &[TAG.into()],
-        )
-        .is_err()
-            || self.cause.len() > MAX_TEXT
-            || self.fix.len() > MAX_TEXT
-        {
+        if self.cause.len() > MAX_TEXT || self.fix.len() > MAX_TEXT {
             return Err(problem(
                 "resolution",
                 format!("cause and fix are at most {MAX_TEXT} bytes each"),
@@ -94,6 +86,23 @@ impl Told {
             ));
         }
         Ok(self)
+    }
+
+    /// What resolving stores: the release, and the note, checked as every note is (the
+    /// `#tags` of the cause and fix count towards the tag limit).
+    pub fn resolution(self, error: &Resolved<'_>) -> Result<ResolutionInput, Problem> {
+        let told = self.checked()?;
+        let note = told.note(error);
+        tidy_note(&note.title, &note.body, &note.tags).map_err(|p| {
+            problem(
+                "resolution",
+                format!("the note's {}: {}", p.field, p.problem),
+            )
+        })?;
+        Ok(ResolutionInput {
+            note: Some(note),
+            release: told.release,
+        })
     }
 
     /// The error note it becomes.

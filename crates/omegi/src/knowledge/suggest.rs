@@ -2,7 +2,7 @@
 //! with theirs, each with the reasons it was chosen. A note on the error that caused this
 //! one in another service (same trace) comes first after the error's own notes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use crate::model::{
     message_similarity, ErrorFeatures, MatchedFeature, NoteKind, NoteSummary, SuggestedError,
@@ -154,6 +154,28 @@ fn why(matched: &[MatchedFeature]) -> String {
     }
 }
 
+/// A suggestion made for one reason, which is also its explanation.
+fn for_one_reason(
+    reason: &str,
+    feature: &str,
+    detail: String,
+    score: f64,
+    error: Option<SuggestedError>,
+    note: NoteSummary,
+) -> Suggestion {
+    Suggestion {
+        reason: reason.into(),
+        why: detail.clone(),
+        matched: vec![MatchedFeature {
+            feature: feature.into(),
+            detail,
+        }],
+        score,
+        error,
+        note,
+    }
+}
+
 fn suggested(e: &ErrorBrief) -> SuggestedError {
     SuggestedError {
         id: e.id,
@@ -229,17 +251,14 @@ async fn root_causes(
                 "{} in {} failed first, in the same trace",
                 root.exception_type, root.service
             );
-            Some(Suggestion {
-                reason: "root_cause".into(),
-                why: detail.clone(),
-                matched: vec![MatchedFeature {
-                    feature: "same_trace".into(),
-                    detail,
-                }],
-                score: 50.0,
-                error: Some(suggested(root)),
+            Some(for_one_reason(
+                "root_cause",
+                "same_trace",
+                detail,
+                50.0,
+                Some(suggested(root)),
                 note,
-            })
+            ))
         })
         .collect())
 }
@@ -253,13 +272,9 @@ async fn similar(
 ) -> Result<Vec<Suggestion>> {
     // Candidates come through the features they share; each is then scored on all of its
     // stored features, not only those it came through.
-    let ids: BTreeSet<i64> = store
+    let ids = store
         .errors_sharing(scope, error, mine, PER_FEATURE)
-        .await?
-        .into_iter()
-        .map(|m| m.error_id)
-        .collect();
-    let ids: Vec<i64> = ids.into_iter().collect();
+        .await?;
     let features = store.stored_features(&ids).await?;
     let mut ranked: Vec<(i64, f64, Vec<MatchedFeature>)> = features
         .iter()
@@ -331,17 +346,7 @@ async fn mentions(
     let detail = format!("mentions {short}");
     Ok(notes
         .into_iter()
-        .map(|note| Suggestion {
-            reason: "mentions".into(),
-            why: detail.clone(),
-            matched: vec![MatchedFeature {
-                feature: "mention".into(),
-                detail: detail.clone(),
-            }],
-            score: 1.0,
-            error: None,
-            note,
-        })
+        .map(|note| for_one_reason("mentions", "mention", detail.clone(), 1.0, None, note))
         .collect())
 }
 

@@ -416,21 +416,18 @@ pub async fn import(
             .await?;
         let (id, list) = match existing {
             Some(id) => {
-                let current = store.note_for(importer, id).await?;
+                let current = NoteInput::of(&store.note_for(importer, id).await?);
                 if p.visibility.is_none() {
-                    p.note.visibility = current.summary.visibility;
+                    p.note.visibility = current.visibility;
                 }
                 if !p.error_stated {
-                    p.note.kind = current.summary.kind;
-                    p.note.error_id = current.summary.error_id;
-                    p.note.occurrence_id = current.summary.occurrence_id;
+                    p.note.kind = current.kind;
+                    p.note.error_id = current.error_id;
                 }
-                let same = current.body == p.note.body
-                    && current.summary.title == p.note.title
-                    && current.summary.kind == p.note.kind
-                    && current.summary.error_id == p.note.error_id
-                    && current.summary.visibility == p.note.visibility
-                    && current.given_tags() == p.note.tags;
+                if p.note.error_id == current.error_id {
+                    p.note.occurrence_id = current.occurrence_id;
+                }
+                let same = current == p.note;
                 if same {
                     (id, &mut report.unchanged)
                 } else {

@@ -42,14 +42,6 @@ struct FactsRow {
     operation: String,
 }
 
-/// An error that shares a feature with another: which feature, with what value.
-#[derive(Debug, FromRow)]
-pub struct FeatureMatch {
-    pub error_id: i64,
-    pub kind: String,
-    pub value: String,
-}
-
 /// An error as a suggestion names it.
 #[derive(Clone, Debug, FromRow)]
 pub struct ErrorBrief {
@@ -157,8 +149,8 @@ impl Store {
         Ok(())
     }
 
-    /// Errors in `scope` other than `error` whose stored features share one of `features`,
-    /// each shared feature a row: per feature the `per_feature` newest errors. A feature
+    /// Errors in `scope` other than `error` (with notes) whose stored features share one of
+    /// `features`: per feature the `per_feature` newest errors, without duplicates. A feature
     /// thousands of errors share says little on its own; the errors that matter share rarer
     /// ones too and come through those, so the work stays bounded however common a type or a
     /// message template is.
@@ -169,7 +161,7 @@ impl Store {
         error: i64,
         features: &ErrorFeatures,
         per_feature: i64,
-    ) -> Result<Vec<FeatureMatch>> {
+    ) -> Result<Vec<i64>> {
         let rows = features.rows();
         if rows.is_empty() {
             return Ok(Vec::new());
@@ -183,7 +175,7 @@ impl Store {
             .enumerate()
             .map(|(i, (kind, value))| {
                 format!(
-                    "SELECT * FROM (SELECT f.error_id, f.kind, f.value FROM error_features f \
+                    "SELECT * FROM (SELECT f.error_id FROM error_features f \
                      JOIN errors e ON e.id = f.error_id \
                      WHERE f.kind = {} AND f.value = {} AND f.error_id <> {me} AND {in_scope} \
                      AND EXISTS (SELECT 1 FROM notes n WHERE n.error_id = f.error_id) \
@@ -194,7 +186,7 @@ impl Store {
             })
             .collect();
         Ok(
-            sqlx::query_as_with(&each.join(" UNION ALL "), p.into_args())
+            sqlx::query_scalar_with(&each.join(" UNION "), p.into_args())
                 .fetch_all(&self.pool)
                 .await?,
         )
@@ -436,16 +428,11 @@ impl Store {
 
     /// The note of this title `viewer` can read, their own first.
     pub async fn readable_note_titled(&self, viewer: i64, title: &str) -> Result<Option<i64>> {
-        let sql = format!(
-            "SELECT n.id FROM notes n WHERE lower(n.title) = lower($1) AND {} \
-             ORDER BY CASE WHEN n.author_id = $2 THEN 0 ELSE 1 END, n.id LIMIT 1",
-            visible("n", "$2")
-        );
-        Ok(sqlx::query_scalar(&sql)
-            .bind(title)
-            .bind(viewer)
-            .fetch_optional(&self.pool)
-            .await?)
+        let key = title.to_lowercase();
+        Ok(self
+            .readable_notes_titled(viewer, std::slice::from_ref(&key))
+            .await?
+            .remove(&key))
     }
 }
 

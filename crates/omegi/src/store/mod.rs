@@ -34,7 +34,7 @@ pub use alerts::{AlertSubject, ChannelRow, NewChannel, QuotedNote, RuleInput, Ru
 pub use assembly::{activity_of, DueTrace, Saved};
 pub use dashboard::{ErrorStatsData, MapData, StatsData, TraceFilter};
 pub use errors::{ErrorFilter, ErrorRowKeys, ErrorSort, OccurrenceRecord, ResolutionInput};
-pub use knowledge::{ErrorBrief, FeatureMatch, NoteScope, VaultRow};
+pub use knowledge::{ErrorBrief, NoteScope, VaultRow};
 pub use note_queries::{GraphData, GraphSelect, NoteFilter, NoteStats};
 pub use notes::NoteInput;
 pub use notifications::Recipient;

@@ -15,6 +15,7 @@ use crate::model::{
 };
 
 /// What a note is written with.
+#[derive(Debug, PartialEq)]
 pub struct NoteInput {
     pub title: String,
     pub body: String,
@@ -23,6 +24,21 @@ pub struct NoteInput {
     pub occurrence_id: Option<i64>,
     pub tags: Vec<String>,
     pub visibility: Visibility,
+}
+
+impl NoteInput {
+    /// What `note` is written with now: its given tags, not the `#tags` of its body.
+    pub fn of(note: &Note) -> NoteInput {
+        NoteInput {
+            title: note.summary.title.clone(),
+            body: note.body.clone(),
+            kind: note.summary.kind,
+            error_id: note.summary.error_id,
+            occurrence_id: note.summary.occurrence_id,
+            tags: note.given_tags(),
+            visibility: note.summary.visibility,
+        }
+    }
 }
 
 #[derive(FromRow)]

@@ -402,15 +402,19 @@ fn rezip(files: &[(String, String)]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-async fn import(api: &Api, zip: Vec<u8>) -> Value {
-    let resp = api
-        .http
+/// POSTs `body` to the import as a zip.
+async fn import_zip(api: &Api, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    api.http
         .post(format!("{}/api/notes/import", api.base))
         .header("content-type", "application/zip")
-        .body(zip)
+        .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn import(api: &Api, zip: Vec<u8>) -> Value {
+    let resp = import_zip(api, zip).await;
     assert_eq!(resp.status(), StatusCode::OK);
     resp.json().await.unwrap()
 }
@@ -560,14 +564,7 @@ async fn notes_leave_as_an_obsidian_vault_and_come_back_without_duplicates() {
     );
 
     // Not a zip, or nothing to import: a clear 400.
-    let bad = eve
-        .http
-        .post(format!("{}/api/notes/import", eve.base))
-        .header("content-type", "application/zip")
-        .body("hello")
-        .send()
-        .await
-        .unwrap();
+    let bad = import_zip(&eve, "hello").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let text = bad.text().await.unwrap();
     assert!(text.contains("not a zip"), "{text}");
@@ -860,14 +857,7 @@ async fn an_import_keeps_what_its_files_do_not_say_and_refuses_what_is_too_big()
         .collect();
     let zip = rezip(&many);
     assert!(zip.len() < 2_000_000, "{}", zip.len());
-    let resp = alice
-        .http
-        .post(format!("{}/api/notes/import", alice.base))
-        .header("content-type", "application/zip")
-        .body(zip)
-        .send()
-        .await
-        .unwrap();
+    let resp = import_zip(alice, zip).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert!(resp.text().await.unwrap().contains("MB of Markdown"));
     assert_eq!(
