@@ -57,7 +57,7 @@ def start_omegi(data, extra=()):
     port = free_port()
     binary = ROOT / "target" / "release" / "omegi"
     proc = subprocess.Popen([str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
-                            env={**os.environ, "OMEGI_LOG": "warn"})
+                            env={"OMEGI_LOG": "warn", **os.environ})
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, f"{base}/readyz", "omegi")
     return proc, base

@@ -106,20 +106,34 @@ impl Store {
             .iter()
             .map(|t| (t.project_id, t.trace_id.as_str(), t.version))
             .collect();
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
+        // One statement that finds each due trace by its key. PostgreSQL skips rows another
+        // node is claiming instead of waiting for them; SQLite has one writer at a time, and
+        // would look a row value IN a subquery up by project alone (see
+        // `Backend::delete_of_traces`), so it updates from the batch joined instead.
+        let sql = match self.backend {
+            Backend::Sqlite => format!(
+                "{}UPDATE traces SET claimed_until = $1, claims = traces.claims + 1 \
+                 FROM (SELECT CAST(value ->> 0 AS BIGINT) AS project_id, \
+                              value ->> 1 AS trace_id, CAST(value ->> 2 AS BIGINT) AS version \
+                       FROM batch) AS d \
+                 WHERE traces.project_id = d.project_id AND traces.trace_id = d.trace_id \
+                   AND traces.version = d.version AND traces.version > traces.assembled_version \
+                   AND traces.claimed_until < $2 \
+                 RETURNING traces.project_id, traces.trace_id, traces.version",
+                self.backend.json_rows("$3")
+            ),
+            Backend::Postgres => format!(
+                "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+                 WHERE (project_id, trace_id) IN ( \
+                   SELECT t.project_id, t.trace_id FROM batch \
+                   JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
+                    AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
+                   WHERE t.version > t.assembled_version AND t.claimed_until < $2 \
+                   FOR UPDATE OF t SKIP LOCKED) \
+                 RETURNING project_id, trace_id, version",
+                self.backend.json_rows("$3")
+            ),
         };
-        let sql = format!(
-            "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
-             WHERE (project_id, trace_id) IN ( \
-               SELECT t.project_id, t.trace_id FROM batch \
-               JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
-                AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
-               WHERE t.version > t.assembled_version AND t.claimed_until < $2{lock}) \
-             RETURNING project_id, trace_id, version",
-            self.backend.json_rows("$3")
-        );
         let mut tx = self.write().await?;
         let won: Vec<DueTrace> = sqlx::query_as(&sql)
             .bind(now + lease_ms)
@@ -274,9 +288,9 @@ async fn save_map(
     let keys = trace_keys(items)?;
     for table in ["trace_edges", "trace_services"] {
         sqlx::query(&format!(
-            "{}DELETE FROM {table} WHERE (project_id, trace_id) IN \
-               (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)",
-            backend.json_rows("$1")
+            "{}{}",
+            backend.json_rows("$1"),
+            backend.delete_of_traces(table)
         ))
         .bind(&keys)
         .execute(&mut **tx)

@@ -232,9 +232,12 @@ impl Store {
             ));
         }
         if let Some(trace) = &f.trace {
+            // `+` keeps the occurrence's group out of the index choice: looked up by
+            // (project, trace), not by scanning every occurrence of the group (found under
+            // load, where a group had thousands).
             sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM occurrences o WHERE o.project_id = e.project_id \
-                   AND o.trace_id = {} AND o.error_id = e.id)",
+                   AND o.trace_id = {} AND +o.error_id = e.id)",
                 p.text(trace)
             ));
         }

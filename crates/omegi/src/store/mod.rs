@@ -82,6 +82,24 @@ impl Backend {
         }
     }
 
+    /// A `DELETE` of the rows of `table` whose `(project_id, trace_id)` is a row of a
+    /// [`Backend::json_rows`] batch. SQLite looks a row value `IN` a subquery up by the
+    /// index's first column only, so there the rows are found by joining the batch instead
+    /// (found with EXPLAIN: every save read the project's whole service map).
+    pub(crate) fn delete_of_traces(self, table: &str) -> String {
+        match self {
+            Backend::Sqlite => format!(
+                "DELETE FROM {table} WHERE rowid IN (SELECT x.rowid FROM batch \
+                 JOIN {table} x ON x.project_id = CAST(value ->> 0 AS BIGINT) \
+                  AND x.trace_id = value ->> 1)"
+            ),
+            Backend::Postgres => format!(
+                "DELETE FROM {table} WHERE (project_id, trace_id) IN \
+                 (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)"
+            ),
+        }
+    }
+
     /// Cell `n` of a [`Backend::json_rows`] row as a JSON column takes it.
     pub(crate) fn json_cell(self, n: usize) -> String {
         match self {
@@ -90,23 +108,15 @@ impl Backend {
         }
     }
 
-    /// A JSON column as a JSON value inside [`Backend::json_array_agg`] (not as a string).
-    pub(crate) fn json_value(self, column: &str) -> String {
+    /// The `len` bytes from byte `from` (counted from 1) of a byte string bound at
+    /// `placeholder`; `from` and `len` are expressions of [`Backend::json_rows`] cells.
+    pub(crate) fn blob_slice(self, placeholder: &str, from: &str, len: &str) -> String {
         match self {
-            Backend::Sqlite => format!("json({column})"),
-            Backend::Postgres => column.to_string(),
-        }
-    }
-
-    /// An aggregate making the rows one JSON text: an array of `[columns…]` arrays in
-    /// `order`; NULL when there are no rows.
-    pub(crate) fn json_array_agg(self, columns: &[String], order: &str) -> String {
-        let columns = columns.join(", ");
-        match self {
-            Backend::Sqlite => format!("json_group_array(json_array({columns}) ORDER BY {order})"),
-            Backend::Postgres => {
-                format!("CAST(json_agg(json_build_array({columns}) ORDER BY {order}) AS text)")
-            }
+            Backend::Sqlite => format!("substr({placeholder}, {from}, {len})"),
+            Backend::Postgres => format!(
+                "substring(CAST({placeholder} AS bytea) FROM CAST({from} AS integer) \
+                 FOR CAST({len} AS integer))"
+            ),
         }
     }
 
@@ -162,14 +172,55 @@ fn encode_error(e: serde_json::Error) -> StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Page cache of SQLite's writing connection, in KiB.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
+/// A pool of `connections`; on SQLite each connection gets the durability settings and, when
+/// `cache_kib` is not 0, that page cache.
+async fn connect(url: &str, backend: Backend, connections: u32, cache_kib: i64) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // Incremental auto-vacuum (set before anything else, as SQLite asks)
+                    // lets retention hand freed pages back to the file system. WAL lets
+                    // readers run beside the writer; FULL syncs the WAL at every commit,
+                    // which is what "acknowledged means stored" rests on.
+                    // Temporary b-trees (batches, window functions) stay in memory.
+                    conn.execute(sqlx::raw_sql(
+                        "PRAGMA auto_vacuum = INCREMENTAL; \
+                         PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                         PRAGMA temp_store = MEMORY;",
+                    ))
+                    .await?;
+                    if cache_kib > 0 {
+                        conn.execute(sqlx::raw_sql(&format!("PRAGMA cache_size = -{cache_kib};")))
+                            .await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: on SQLite one connection (see [`Store::open`]), on
+    /// PostgreSQL the pool.
+    writes: AnyPool,
     backend: Backend,
     /// For PostgreSQL's LISTEN, which needs a connection of its own outside the pool.
     postgres_url: Option<std::sync::Arc<str>>,
     /// SQLite writers take turns here before `BEGIN IMMEDIATE` (see [`Store::write`]).
     writers: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Resources of spans read back, by digest (see `spans.rs`).
+    resources: spans::ResourceCache,
 }
 
 /// A write transaction; on SQLite it also holds this node's turn to write until it ends.
@@ -218,32 +269,13 @@ impl Store {
             }
             Database::Postgres { url } => (url.clone(), Backend::Postgres),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Incremental auto-vacuum (set before anything else, as SQLite asks)
-                        // lets retention hand freed pages back to the file system. WAL lets
-                        // readers run beside the writer; FULL syncs the WAL at every commit,
-                        // which is what "acknowledged means stored" rests on.
-                        // Temporary b-trees (batches, window functions) stay in memory. (A
-                        // larger page cache, 16 and 32 MiB a connection, was measured: no
-                        // faster under load, up to 100 MiB more resident.)
-                        conn.execute(sqlx::raw_sql(
-                            "PRAGMA auto_vacuum = INCREMENTAL; \
-                             PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                             PRAGMA temp_store = MEMORY;",
-                        ))
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&url)
-            .await?;
+        let pool = connect(
+            &url,
+            backend,
+            if backend == Backend::Sqlite { 8 } else { 16 },
+            0,
+        )
+        .await?;
         match backend {
             Backend::Sqlite => {
                 // Incremental auto-vacuum takes effect when a new file gets its first
@@ -269,11 +301,21 @@ impl Store {
             Database::Postgres { url } => Some(url.as_str().into()),
             Database::Sqlite { .. } => None,
         };
+        // SQLite: every write goes through one connection of its own. A connection drops its
+        // page cache whenever another one has written, so writes spread over the pool read
+        // their index pages back from the file every time (measured: gigabytes a second under
+        // load); this one keeps them, with a cache large enough for the hot indexes.
+        let writes = match backend {
+            Backend::Sqlite => connect(&url, backend, 1, WRITER_CACHE_KIB).await?,
+            Backend::Postgres => pool.clone(),
+        };
         Ok(Store {
             pool,
+            writes,
             backend,
             postgres_url,
             writers: Default::default(),
+            resources: Default::default(),
         })
     }
 
@@ -293,7 +335,7 @@ impl Store {
             Backend::Sqlite => {
                 let turn = self.writers.clone().lock_owned().await;
                 WriteTx {
-                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    tx: self.writes.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
                 }
             }
@@ -313,6 +355,7 @@ impl Store {
 
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
+        self.writes.close().await;
         self.pool.close().await;
     }
 }

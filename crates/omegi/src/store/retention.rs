@@ -46,12 +46,22 @@ impl Store {
         // its trace is no longer expired, or gets a new row after this commit, and its spans
         // (not yet committed when the spans below are deleted) are kept.
         let traces: Vec<(i64, String)> = sqlx::query_as(
-            "DELETE FROM traces WHERE (project_id, trace_id) IN \
-               (SELECT project_id, trace_id FROM traces WHERE {EXPIRED} \
-                ORDER BY last_received_at LIMIT $3) \
-             AND {EXPIRED} RETURNING project_id, trace_id"
-                .replace("{EXPIRED}", EXPIRED)
-                .as_str(),
+            match self.backend {
+                // (SQLite: see `Backend::delete_of_traces`.)
+                Backend::Sqlite => {
+                    "DELETE FROM traces WHERE rowid IN \
+                   (SELECT rowid FROM traces WHERE {EXPIRED} ORDER BY last_received_at LIMIT $3) \
+                 AND {EXPIRED} RETURNING project_id, trace_id"
+                }
+                Backend::Postgres => {
+                    "DELETE FROM traces WHERE (project_id, trace_id) IN \
+                   (SELECT project_id, trace_id FROM traces WHERE {EXPIRED} \
+                    ORDER BY last_received_at LIMIT $3) \
+                 AND {EXPIRED} RETURNING project_id, trace_id"
+                }
+            }
+            .replace("{EXPIRED}", EXPIRED)
+            .as_str(),
         )
         .bind(traces_before)
         .bind(errors_before)
@@ -60,11 +70,11 @@ impl Store {
         .await?;
         if !traces.is_empty() {
             let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
-            for table in ["spans", "trace_edges", "trace_services"] {
+            for table in ["span_chunks", "trace_edges", "trace_services"] {
                 sqlx::query(&format!(
-                    "{}DELETE FROM {table} WHERE (project_id, trace_id) IN \
-                       (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)",
-                    self.backend.json_rows("$1")
+                    "{}{}",
+                    self.backend.json_rows("$1"),
+                    self.backend.delete_of_traces(table)
                 ))
                 .bind(&keys)
                 .execute(&mut **tx)

@@ -1,92 +1,58 @@
 //! Writing spans (the write path's one transaction per batch) and reading them back for
 //! assembly and trace views.
+//!
+//! Spans are stored a trace at a time: the spans of one trace that arrive in one write, up
+//! to [`CHUNK_SPANS`], are one row of `span_chunks` holding them as a JSON array. Writing a
+//! trace of ten spans then inserts one row and one index entry instead of ten of each, and
+//! assembly reads it back as one value (docs/benchmarks.md, issue 14). A span sent twice is
+//! stored twice and read once: the copy stored first, as when each span had its own row.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use sqlx::{Any, FromRow, Transaction};
 
-use super::{decode_json, encode_error, Backend, Result, Store, StoreError};
+use super::{encode_error, Backend, Result, Store, StoreError};
 use crate::model::{Millis, SpanEvent, SpanRecord};
 
-/// The columns a span is written with; `resource` itself is written empty, the resource's
-/// attributes go to the `resources` table once and the span names them by digest.
-const SPAN_COLUMNS: &str = "project_id, trace_id, span_id, parent_span_id, service, name, kind, \
-     start_ns, end_ns, status_code, status_message, attributes, events, resource_digest, \
-     received_at";
-const SPAN_COLUMN_COUNT: usize = 15;
-/// Indices in `SPAN_COLUMNS` of the JSON columns: attributes, events.
-const SPAN_JSON_COLUMNS: [usize; 2] = [11, 12];
-/// Indices of the integer columns.
-const SPAN_INT_COLUMNS: [usize; 5] = [0, 7, 8, 9, 14];
-/// The columns a span is read with, from `spans s` [`RESOURCE_JOIN`].
-const SPAN_READ: [&str; 14] = [
-    "s.project_id",
-    "s.trace_id",
-    "s.span_id",
-    "s.parent_span_id",
-    "s.service",
-    "s.name",
-    "s.kind",
-    "s.start_ns",
-    "s.end_ns",
-    "s.status_code",
-    "s.status_message",
-    "s.attributes",
-    "s.events",
-    // Spans written before resources had their table carry their own.
-    "COALESCE(r.attributes, s.resource)",
-];
-/// Joined to `spans s`: the span's resource.
-const RESOURCE_JOIN: &str =
-    "LEFT JOIN resources r ON r.project_id = s.project_id AND r.digest = s.resource_digest";
+/// Most spans a chunk row holds; a trace's larger writes take several rows, so a reader that
+/// wants the earliest spans of an enormous trace need not read all of it.
+const CHUNK_SPANS: usize = 1000;
 
-/// [`SPAN_READ`] as a select list of [`SpanRow`], JSON columns read back as text.
-fn span_select(backend: Backend) -> String {
-    let text = |expr: &str, name: &str| match backend {
-        Backend::Sqlite => format!("{expr} AS {name}"),
-        Backend::Postgres => format!("CAST({expr} AS text) AS {name}"),
-    };
-    SPAN_READ
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match i {
-            11 => text(c, "attributes"),
-            12 => text(c, "events"),
-            13 => text(c, "resource"),
-            _ => c.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// Resources read back, by project and digest (a digest names one content for good). Spans
+/// of a service share one resource, so a node reads each from the database about once.
+#[derive(Clone, Default)]
+pub(crate) struct ResourceCache(Arc<Mutex<HashMap<(i64, String), Resource>>>);
+
+/// A resource's attributes, shared by the spans that name it.
+type Resource = Arc<Map<String, Value>>;
+
+/// Past this many resources the cache starts again (resources change with deployments).
+const CACHED_RESOURCES: usize = 4096;
+
+impl ResourceCache {
+    fn get(&self, project: i64, digest: &str) -> Option<Resource> {
+        let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(&(project, digest.to_string())).cloned()
+    }
+
+    fn insert(&self, project: i64, digest: &str, resource: Resource) {
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHED_RESOURCES {
+            cache.clear();
+        }
+        cache.insert((project, digest.to_string()), resource);
+    }
 }
 
-#[derive(FromRow)]
-struct SpanRow {
-    project_id: i64,
-    trace_id: String,
-    span_id: String,
-    parent_span_id: Option<String>,
-    service: String,
-    name: String,
-    kind: String,
-    start_ns: i64,
-    end_ns: i64,
-    status_code: i64,
-    status_message: String,
-    attributes: String,
-    events: String,
-    resource: String,
-}
-
-/// A span as [`Store::traces_spans`] reads it: the `SPAN_COLUMNS` but `received_at`, then
-/// how many spans its trace has stored and which of the asked traces it belongs to.
+/// A stored span as read from its chunk: the fields of [`SpanRecord`] but the project and
+/// trace (the row's), and the resource: a digest (a JSON string) or, for spans stored
+/// before resources had their table, the attributes themselves.
 #[derive(serde::Deserialize)]
-struct LoadedSpan<'a>(
-    i64,
-    String,
+struct StoredSpan<'a>(
     String,
     Option<String>,
     String,
@@ -99,96 +65,73 @@ struct LoadedSpan<'a>(
     Map<String, Value>,
     Vec<SpanEvent>,
     #[serde(borrow)] &'a RawValue,
-    i64,
-    i64,
 );
 
-/// Resources parsed once a batch: the spans of one service share one (same text).
-#[derive(Default)]
-struct Resources(HashMap<String, Arc<Map<String, Value>>>);
-
-impl LoadedSpan<'_> {
-    fn into_record(self, resources: &mut Resources) -> Result<SpanRecord> {
-        let text = self.13.get();
-        let resource = match resources.0.get(text) {
-            Some(r) => r.clone(),
-            None => {
-                let what = format!("span {}/{} resource", self.1, self.2);
-                let r: Arc<Map<String, Value>> = Arc::new(decode_json(text, what)?);
-                resources.0.insert(text.to_string(), r.clone());
-                r
-            }
-        };
-        Ok(SpanRecord {
-            project_id: self.0,
-            trace_id: self.1,
-            span_id: self.2,
-            parent_span_id: self.3,
-            service: self.4,
-            name: self.5,
-            kind: self.6,
-            start_ns: self.7,
-            end_ns: self.8,
-            status_code: self.9,
-            status_message: self.10,
-            attributes: self.11,
-            events: self.12,
-            resource,
-        })
-    }
+/// Where a span read back finds its resource.
+enum ResourceRef {
+    Digest(String),
+    Inline(Resource),
 }
 
-impl TryFrom<SpanRow> for SpanRecord {
-    type Error = StoreError;
+/// A chunk's metadata: the trace it belongs to (index into the traces asked for), its row,
+/// how many spans it holds and when the earliest of them started.
+#[derive(FromRow)]
+struct ChunkMeta {
+    k: i64,
+    id: i64,
+    span_count: i64,
+    first_start_ns: i64,
+}
 
-    fn try_from(r: SpanRow) -> Result<SpanRecord> {
-        let what = |column: &str| format!("span {}/{} {column}", r.trace_id, r.span_id);
-        let attributes = decode_json(&r.attributes, what("attributes"))?;
-        let events = decode_json(&r.events, what("events"))?;
-        let resource = std::sync::Arc::new(decode_json(&r.resource, what("resource"))?);
-        Ok(SpanRecord {
-            project_id: r.project_id,
-            trace_id: r.trace_id,
-            span_id: r.span_id,
-            parent_span_id: r.parent_span_id,
-            service: r.service,
-            name: r.name,
-            kind: r.kind,
-            start_ns: r.start_ns,
-            end_ns: r.end_ns,
-            status_code: r.status_code,
-            status_message: r.status_message,
-            attributes,
-            events,
-            resource,
-        })
-    }
+/// A span read back, with the chunk it came from (the lowest id was stored first).
+struct Read {
+    chunk: i64,
+    span: SpanRecord,
+    resource: ResourceRef,
 }
 
 impl Store {
-    /// Stores spans in one transaction: the spans (a span already stored is kept as it was),
-    /// the services they name, and the pending state of their traces. When this returns Ok
-    /// the spans are durable. Each table gets one statement, the rows bound as one JSON
-    /// document ([`Backend::json_rows`]).
+    /// Stores spans in one transaction: the spans (a chunk row for each trace's spans), the
+    /// resources and services they name, and the pending state of their traces. When this
+    /// returns Ok the spans are durable. Each table gets one statement: the rows are bound as
+    /// one JSON document ([`Backend::json_rows`]) and the chunks' contents as one byte string
+    /// that each row takes its slice of, so no span is escaped into a JSON string.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
         let digests = ResourceDigests::of(spans)?;
         let resources = digests.rows(spans)?;
-        let rows = serde_json::to_string(&SpanRows(spans, &digests, now)).map_err(encode_error)?;
-        let services: BTreeSet<(i64, &str)> = spans
-            .iter()
-            .map(|s| (s.project_id, s.service.as_str()))
-            .collect();
-        let services = serde_json::to_string(&services).map_err(encode_error)?;
-        let mut traces: BTreeMap<(i64, &str), bool> = BTreeMap::new();
+        let mut by_trace: BTreeMap<(i64, &str), Vec<&SpanRecord>> = BTreeMap::new();
+        let mut services: BTreeMap<(i64, &str), ()> = BTreeMap::new();
         for s in spans {
-            *traces.entry((s.project_id, &s.trace_id)).or_default() |= s.is_root();
+            by_trace
+                .entry((s.project_id, s.trace_id.as_str()))
+                .or_default()
+                .push(s);
+            services.insert((s.project_id, s.service.as_str()), ());
         }
-        let traces: Vec<(i64, &str, i64)> = traces
-            .into_iter()
-            .map(|((project, trace), root)| (project, trace, i64::from(root)))
-            .collect();
-        let traces = serde_json::to_string(&traces).map_err(encode_error)?;
+        let mut contents: Vec<u8> = Vec::with_capacity(spans.len() * 512);
+        let mut chunks: Vec<(i64, &str, usize, i64, usize, usize)> = Vec::new();
+        let mut traces: Vec<(i64, &str, i64)> = Vec::with_capacity(by_trace.len());
+        for ((project, trace), spans) in &by_trace {
+            for chunk in spans.chunks(CHUNK_SPANS) {
+                let from = contents.len();
+                serde_json::to_writer(&mut contents, &ChunkSpans(chunk, &digests))
+                    .map_err(encode_error)?;
+                let first = chunk.iter().map(|s| s.start_ns).min().unwrap_or(0);
+                // SQL counts bytes from 1.
+                chunks.push((
+                    *project,
+                    trace,
+                    chunk.len(),
+                    first,
+                    from + 1,
+                    contents.len() - from,
+                ));
+            }
+            let root = spans.iter().any(|s| s.is_root());
+            traces.push((*project, trace, i64::from(root)));
+        }
+        let services: Vec<&(i64, &str)> = services.keys().collect();
 
         let mut tx = self.write().await?;
         sqlx::query(&format!(
@@ -202,31 +145,51 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        sqlx::query(&insert_spans_sql(self.backend))
-            .bind(rows)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(&format!(
+            "{}INSERT INTO span_chunks (project_id, trace_id, span_count, first_start_ns, \
+                                       received_at, spans) \
+             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
+                    CAST(value ->> 3 AS BIGINT), $3, {} FROM batch",
+            self.backend.json_rows("$1"),
+            self.backend.blob_slice("$2", "value ->> 4", "value ->> 5")
+        ))
+        .bind(serde_json::to_string(&chunks).map_err(encode_error)?)
+        .bind(contents)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
         sqlx::query(&format!(
             "{}INSERT INTO services (project_id, name, created_at) \
              SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, $2 FROM batch WHERE true \
              ON CONFLICT (project_id, name) DO NOTHING",
             self.backend.json_rows("$1")
         ))
-        .bind(services)
+        .bind(serde_json::to_string(&services).map_err(encode_error)?)
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        mark_pending(&mut tx, self.backend, traces, now).await?;
+        mark_pending(
+            &mut tx,
+            self.backend,
+            serde_json::to_string(&traces).map_err(encode_error)?,
+            now,
+        )
+        .await?;
         tx.commit().await?;
+        for s in spans {
+            let digest = digests.digest(s);
+            if !digest.is_empty() {
+                self.resources
+                    .insert(s.project_id, digest, s.resource.clone());
+            }
+        }
         Ok(())
     }
 
-    /// The spans of several traces in one query, each as [`Store::trace_spans`] gives it:
-    /// at most `limit` (the earliest) and how many are stored. At most `budget` spans (at
-    /// least `limit`) are read, so the answer covers a prefix of `traces`, never less than
-    /// the first one: the caller asks again for the rest. The database returns the spans as
-    /// one JSON document: row by row, sqlx's per-row conversions cost more than the query
-    /// (measured in docs/benchmarks.md).
+    /// The spans of several traces, each as [`Store::trace_spans`] gives it: at most `limit`
+    /// (the earliest) and how many are stored. About `budget` spans (at least `limit`) are
+    /// read, so the answer covers a prefix of `traces`, never less than the first one: the
+    /// caller asks again for the rest.
     #[tracing::instrument(level = "debug", skip_all, fields(traces = traces.len()))]
     pub async fn traces_spans(
         &self,
@@ -234,77 +197,130 @@ impl Store {
         limit: usize,
         budget: usize,
     ) -> Result<Vec<(Vec<SpanRecord>, usize)>> {
+        if traces.is_empty() {
+            return Ok(Vec::new());
+        }
         let budget = budget.max(limit);
         let keys: Vec<(i64, &str, usize)> = traces
             .iter()
             .enumerate()
             .map(|(i, (p, t))| (*p, *t, i))
             .collect();
-        let columns: Vec<String> = SPAN_READ
-            .iter()
-            .enumerate()
-            .map(|(i, c)| match i {
-                11..=13 => self.backend.json_value(c),
-                _ => c.to_string(),
-            })
-            .chain(["stored".to_string(), "k".to_string()])
-            .collect();
-        let sql = format!(
-            "{with}SELECT {} FROM ( \
-               SELECT id, k, n, stored FROM ( \
-                 SELECT s.id, CAST(value ->> 2 AS BIGINT) AS k, \
-                   ROW_NUMBER() OVER (PARTITION BY s.project_id, s.trace_id \
-                                      ORDER BY s.start_ns, s.span_id) AS n, \
-                   COUNT(*) OVER (PARTITION BY s.project_id, s.trace_id) AS stored \
-                 FROM batch JOIN spans s ON s.project_id = CAST(value ->> 0 AS BIGINT) \
-                  AND s.trace_id = value ->> 1) AS w \
-               WHERE n <= $2 ORDER BY k, n LIMIT $3) AS x \
-             JOIN spans s ON s.id = x.id {RESOURCE_JOIN}",
-            self.backend.json_array_agg(&columns, "k, n"),
-            with = self.backend.json_rows("$1")
-        );
-        let (document,): (Option<String>,) = sqlx::query_as(&sql)
-            .bind(serde_json::to_string(&keys).map_err(encode_error)?)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .bind(i64::try_from(budget).unwrap_or(i64::MAX))
-            .fetch_one(&self.pool)
-            .await?;
-        let rows: Vec<LoadedSpan> = match &document {
-            Some(d) => serde_json::from_str(d).map_err(|e| {
-                StoreError::Corrupt(format!("spans of traces being assembled: {e}"))
-            })?,
-            None => Vec::new(),
-        };
-        let cut = rows.len() >= budget;
-        let mut resources = Resources::default();
-        let mut out: Vec<(Vec<SpanRecord>, usize)> = Vec::new();
-        for row in rows {
-            let k = usize::try_from(row.15).unwrap_or(usize::MAX);
-            // Traces before this one that have no spans (expired meanwhile).
-            while out.len() < k {
-                out.push((Vec::new(), 0));
-            }
-            if out.len() == k {
-                out.push((Vec::new(), usize::try_from(row.14).unwrap_or(0)));
-            }
-            let span = row.into_record(&mut resources)?;
-            if let Some(last) = out.last_mut() {
-                last.0.push(span);
+        let metas: Vec<ChunkMeta> = sqlx::query_as(&format!(
+            "{}SELECT CAST(value ->> 2 AS BIGINT) AS k, c.id, c.span_count, c.first_start_ns \
+             FROM batch JOIN span_chunks c ON c.project_id = CAST(value ->> 0 AS BIGINT) \
+              AND c.trace_id = value ->> 1 \
+             ORDER BY k, c.first_start_ns, c.id",
+            self.backend.json_rows("$1")
+        ))
+        .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut of_trace: Vec<Vec<ChunkMeta>> = (0..traces.len()).map(|_| Vec::new()).collect();
+        for m in metas {
+            if let Some(chunks) = usize::try_from(m.k).ok().and_then(|k| of_trace.get_mut(k)) {
+                chunks.push(m);
             }
         }
-        match out.last() {
-            // The last trace may have been cut short: it is read again next time.
-            Some((spans, stored)) if cut && out.len() > 1 && spans.len() < limit.min(*stored) => {
-                out.pop();
+        // Which traces fit the budget, and which of their chunks are read first: all of a
+        // trace within `limit`, else the earliest-starting ones up to `limit` spans.
+        let mut taken = 0;
+        let mut wanted: Vec<i64> = Vec::new();
+        let mut count = 0;
+        for chunks in &of_trace {
+            let total: usize = chunks.iter().map(|c| c.span_count.max(0) as usize).sum();
+            let cost = total.min(limit);
+            if count > 0 && taken + cost > budget {
+                break;
             }
-            _ if !cut => out.resize_with(traces.len(), Default::default),
-            _ => {}
+            taken += cost;
+            count += 1;
+            let mut upto = 0;
+            for c in chunks {
+                if upto >= limit {
+                    break;
+                }
+                upto += c.span_count.max(0) as usize;
+                wanted.push(c.id);
+            }
+        }
+        of_trace.truncate(count);
+        let mut read = self.read_chunks(&wanted).await?;
+        // An enormous trace: its `limit` earliest spans may lie in chunks that start later
+        // than those read (chunks overlap in time), so every chunk that starts no later
+        // than the `limit`-th span read so far is read too.
+        let mut more = Vec::new();
+        for chunks in of_trace.iter().filter(|c| c.len() > 1) {
+            let total: i64 = chunks.iter().map(|c| c.span_count).sum();
+            if total <= limit as i64 {
+                continue;
+            }
+            let ids: HashSet<i64> = chunks.iter().map(|c| c.id).collect();
+            let mut starts: Vec<i64> = read
+                .iter()
+                .filter(|r| ids.contains(&r.chunk))
+                .map(|r| r.span.start_ns)
+                .collect();
+            let Some(threshold) = starts
+                .len()
+                .checked_sub(limit)
+                .map(|_| *starts.select_nth_unstable(limit - 1).1)
+            else {
+                continue;
+            };
+            more.extend(
+                chunks
+                    .iter()
+                    .filter(|c| c.first_start_ns <= threshold && !wanted.contains(&c.id))
+                    .map(|c| c.id),
+            );
+        }
+        if !more.is_empty() {
+            let extra = self.read_chunks(&more).await?;
+            read.extend(extra);
+        }
+        self.resolve_resources(&mut read).await?;
+
+        let mut by_chunk: HashMap<i64, Vec<SpanRecord>> = HashMap::new();
+        for r in read {
+            by_chunk.entry(r.chunk).or_default().push(r.span);
+        }
+        let mut out = Vec::with_capacity(of_trace.len());
+        for (k, chunks) in of_trace.into_iter().enumerate() {
+            let (project, trace) = traces[k];
+            let mut ids: Vec<i64> = chunks.iter().map(|c| c.id).collect();
+            ids.sort_unstable();
+            let mut stored: usize = 0;
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut spans = Vec::new();
+            for id in ids {
+                let count = chunks
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map_or(0, |c| c.span_count.max(0) as usize);
+                let Some(chunk) = by_chunk.remove(&id) else {
+                    // Not read: counted as stored, not checked for copies.
+                    stored += count;
+                    continue;
+                };
+                for mut span in chunk {
+                    if seen.insert(span.span_id.clone()) {
+                        span.project_id = project;
+                        span.trace_id = trace.to_string();
+                        spans.push(span);
+                        stored += 1;
+                    }
+                }
+            }
+            spans.sort_by(|a, b| (a.start_ns, &a.span_id).cmp(&(b.start_ns, &b.span_id)));
+            spans.truncate(limit);
+            out.push((spans, stored));
         }
         Ok(out)
     }
 
     /// The spans of a trace, at most `limit` of them (the earliest), and how many are stored.
-    /// Bounded so that one enormous trace costs its readers no more than `limit` spans.
+    /// Bounded so that one enormous trace costs its readers little more than `limit` spans.
     #[tracing::instrument(level = "debug", skip_all, fields(project = ?project, trace = ?trace))]
     pub async fn trace_spans(
         &self,
@@ -312,62 +328,113 @@ impl Store {
         trace: &str,
         limit: usize,
     ) -> Result<(Vec<SpanRecord>, usize)> {
-        let sql = format!(
-            "SELECT {} FROM spans s {RESOURCE_JOIN} WHERE s.project_id = $1 AND s.trace_id = $2 \
-             ORDER BY s.start_ns, s.span_id LIMIT $3",
-            span_select(self.backend)
-        );
-        let rows: Vec<SpanRow> = sqlx::query_as(&sql)
-            .bind(project)
-            .bind(trace)
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        let mut one = self
+            .traces_spans(&[(project, trace)], limit, usize::MAX)
+            .await?;
+        Ok(one.pop().unwrap_or_default())
+    }
+
+    /// Reads and parses chunks; each span knows its chunk.
+    /// Project and trace are filled in by the caller (they are the row's).
+    async fn read_chunks(&self, ids: &[i64]) -> Result<Vec<Read>> {
+        let mut out = Vec::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let keys: Vec<[i64; 1]> = ids.iter().map(|id| [*id]).collect();
+        let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
+            "{}SELECT c.id, c.project_id, c.spans FROM batch \
+             JOIN span_chunks c ON c.id = CAST(value ->> 0 AS BIGINT)",
+            self.backend.json_rows("$1")
+        ))
+        .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, project, bytes) in rows {
+            let spans: Vec<StoredSpan> = serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
+            for s in spans {
+                let resource = resource_ref(s.11)
+                    .map_err(|e| StoreError::Corrupt(format!("resource in chunk {id}: {e}")))?;
+                let span = SpanRecord {
+                    project_id: project,
+                    trace_id: String::new(),
+                    span_id: s.0,
+                    parent_span_id: s.1,
+                    service: s.2,
+                    name: s.3,
+                    kind: s.4,
+                    start_ns: s.5,
+                    end_ns: s.6,
+                    status_code: s.7,
+                    status_message: s.8,
+                    attributes: s.9,
+                    events: s.10,
+                    resource: Arc::default(),
+                };
+                out.push(Read {
+                    chunk: id,
+                    span,
+                    resource,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Gives each span read back its resource: from the cache, else read once a batch.
+    async fn resolve_resources(&self, read: &mut [Read]) -> Result<()> {
+        let mut missing: BTreeMap<(i64, &str), ()> = BTreeMap::new();
+        for r in read.iter() {
+            if let ResourceRef::Digest(d) = &r.resource {
+                if self.resources.get(r.span.project_id, d).is_none() {
+                    missing.insert((r.span.project_id, d.as_str()), ());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            let keys: Vec<&(i64, &str)> = missing.keys().collect();
+            let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+                "{}SELECT r.project_id, r.digest, {} FROM batch JOIN resources r \
+                 ON r.project_id = CAST(value ->> 0 AS BIGINT) AND r.digest = value ->> 1",
+                self.backend.json_rows("$1"),
+                self.backend.json_column("r.attributes")
+            ))
+            .bind(serde_json::to_string(&keys).map_err(encode_error)?)
             .fetch_all(&self.pool)
             .await?;
-        let stored = if rows.len() < limit {
-            rows.len()
-        } else {
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM spans WHERE project_id = $1 AND trace_id = $2",
-            )
-            .bind(project)
-            .bind(trace)
-            .fetch_one(&self.pool)
-            .await?;
-            usize::try_from(n).unwrap_or(usize::MAX)
-        };
-        let spans = rows
-            .into_iter()
-            .map(SpanRecord::try_from)
-            .collect::<Result<_>>()?;
-        Ok((spans, stored))
+            for (project, digest, attributes) in rows {
+                let resource: Map<String, Value> =
+                    super::decode_json(&attributes, format!("resource {digest}"))?;
+                self.resources.insert(project, &digest, Arc::new(resource));
+            }
+        }
+        for r in read.iter_mut() {
+            r.span.resource = match &r.resource {
+                ResourceRef::Inline(resource) => resource.clone(),
+                // A resource gone from the table (it cannot be while a span names it) reads
+                // as none rather than failing the trace.
+                ResourceRef::Digest(d) => {
+                    self.resources.get(r.span.project_id, d).unwrap_or_default()
+                }
+            };
+        }
+        Ok(())
     }
 }
 
-/// `INSERT INTO spans` of the rows of [`SpanRows`] bound at `$1` (a span already stored is
-/// kept as it was).
-fn insert_spans_sql(backend: Backend) -> String {
-    let values: Vec<String> = (0..SPAN_COLUMN_COUNT)
-        .map(|c| match c {
-            c if SPAN_JSON_COLUMNS.contains(&c) => backend.json_cell(c),
-            c if SPAN_INT_COLUMNS.contains(&c) => format!("CAST(value ->> {c} AS BIGINT)"),
-            c => format!("value ->> {c}"),
-        })
-        .collect();
-    let empty = match backend {
-        Backend::Sqlite => "'{}'",
-        Backend::Postgres => "CAST('{}' AS jsonb)",
-    };
-    format!(
-        "{}INSERT INTO spans ({SPAN_COLUMNS}, resource) SELECT {}, {empty} FROM batch \
-         WHERE true ON CONFLICT (project_id, trace_id, span_id) DO NOTHING",
-        backend.json_rows("$1"),
-        values.join(", ")
-    )
+/// A stored span's resource: a digest, or the attributes themselves.
+fn resource_ref(raw: &RawValue) -> serde_json::Result<ResourceRef> {
+    Ok(if raw.get().starts_with('"') {
+        ResourceRef::Digest(serde_json::from_str(raw.get())?)
+    } else {
+        ResourceRef::Inline(Arc::new(serde_json::from_str(raw.get())?))
+    })
 }
 
-/// Spans as the JSON rows of [`insert_spans_sql`]: one array a span, in `SPAN_COLUMNS`
-/// order, attributes and events as JSON values (not strings), so nothing is escaped twice.
-struct SpanRows<'a>(&'a [&'a SpanRecord], &'a ResourceDigests, Millis);
+/// The spans of one chunk as stored: one array a span (see [`StoredSpan`]), attributes and
+/// events as JSON values.
+struct ChunkSpans<'a>(&'a [&'a SpanRecord], &'a ResourceDigests);
 
 /// The digest of each distinct resource of a batch (spans of one export share theirs),
 /// keyed by the resource's address, with its JSON text.
@@ -415,14 +482,12 @@ impl ResourceDigests {
     }
 }
 
-impl serde::Serialize for SpanRows<'_> {
+impl serde::Serialize for ChunkSpans<'_> {
     fn serialize<S: serde::Serializer>(&self, out: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = out.serialize_seq(Some(self.0.len()))?;
         for s in self.0 {
             seq.serialize_element(&(
-                s.project_id,
-                &s.trace_id,
                 &s.span_id,
                 &s.parent_span_id,
                 &s.service,
@@ -435,7 +500,6 @@ impl serde::Serialize for SpanRows<'_> {
                 &s.attributes,
                 &s.events,
                 self.1.digest(s),
-                self.2,
             ))?;
         }
         seq.end()

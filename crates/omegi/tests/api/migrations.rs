@@ -106,3 +106,85 @@ async fn sqlite_and_postgresql_migrations_make_the_same_schema() {
         "{lite:?}"
     );
 }
+
+/// Spans stored one a row (before migration 13) are moved into chunks by the upgrade and read
+/// back whole: attributes, events, and the resource, whether named by digest or (older
+/// still) stored on the span itself.
+#[tokio::test]
+async fn spans_stored_before_the_upgrade_read_back_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = fresh_database(dir.path()).await;
+    let sqlite = matches!(database, Database::Sqlite { .. });
+    let url = if sqlite {
+        format!("{}?mode=rwc", database_url(&database))
+    } else {
+        database_url(&database)
+    };
+    let folder = if sqlite { "sqlite" } else { "postgres" };
+    let mut before = sqlx::migrate::Migrator::new(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("migrations/{folder}")),
+    )
+    .await
+    .unwrap();
+    before.migrations = before
+        .migrations
+        .iter()
+        .filter(|m| m.version <= 12)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(&url).await.unwrap();
+    before.run(&mut conn).await.unwrap();
+    let (resource, json) = if sqlite {
+        ("'{}'", "")
+    } else {
+        ("'{}'::jsonb", "::jsonb")
+    };
+    sqlx::query("INSERT INTO projects (name, created_at) VALUES ('shop', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let p: i64 = sqlx::query_scalar("SELECT id FROM projects")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    for sql in [
+        format!(
+            "INSERT INTO resources (project_id, digest, attributes, last_used_at) \
+             VALUES ({p}, 'd1', '{{\"service.name\": \"orders\"}}'{json}, 0)"
+        ),
+        format!(
+            "INSERT INTO spans (project_id, trace_id, span_id, parent_span_id, service, name, \
+               kind, start_ns, end_ns, status_code, status_message, attributes, events, \
+               resource, received_at, resource_digest) VALUES \
+             ({p}, 't1', 'a', NULL, 'orders', 'POST /orders', 'server', 10, 90, 0, '', \
+              '{{\"http.route\": \"/orders\"}}'{json}, '[]'{json}, {resource}, 5, 'd1'), \
+             ({p}, 't1', 'b', 'a', 'orders', 'SELECT', 'client', 20, 30, 2, 'boom', \
+              '{{\"db.system\": \"postgresql\"}}'{json}, \
+              '[{{\"name\": \"exception\", \"time_ns\": 25, \"attributes\": {{}}}}]'{json}, \
+              '{{\"service.name\": \"legacy\"}}'{json}, 5, NULL)"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = Store::open(&database).await.unwrap();
+    let (spans, stored) = store.trace_spans(p, "t1", 100).await.unwrap();
+    store.close().await;
+    assert_eq!(stored, 2);
+    let a = &spans[0];
+    assert_eq!(
+        (a.span_id.as_str(), a.parent_span_id.as_deref()),
+        ("a", None)
+    );
+    assert_eq!(a.attributes["http.route"], "/orders");
+    assert_eq!(a.resource["service.name"], "orders");
+    let b = &spans[1];
+    assert_eq!((b.span_id.as_str(), b.status_code), ("b", 2));
+    assert_eq!(b.status_message, "boom");
+    assert_eq!(b.events[0].name, "exception");
+    assert_eq!(b.resource["service.name"], "legacy");
+    assert_eq!(b.attributes["db.system"], "postgresql");
+}

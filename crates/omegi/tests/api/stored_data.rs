@@ -40,8 +40,13 @@ async fn an_unreadable_summary_or_span_is_a_clear_error_not_an_empty_value() {
         .await
         .expect_error(StatusCode::INTERNAL_SERVER_ERROR, "corrupt_data");
 
-    // Valid JSON (PostgreSQL's jsonb refuses anything else) of the wrong shape.
-    corrupt(&t, "UPDATE spans SET attributes = '[1, 2]'").await;
+    // Valid JSON of the wrong shape: a span that is `[1, 2]`.
+    let wrong = if database_url(&t.database).starts_with("postgres") {
+        "UPDATE span_chunks SET spans = convert_to('[[1, 2]]', 'UTF8')"
+    } else {
+        "UPDATE span_chunks SET spans = CAST('[[1, 2]]' AS BLOB)"
+    };
+    corrupt(&t, wrong).await;
     s.api
         .get(&format!("/api/traces/{}", crate::otlp::trace_hex(1)))
         .await
