@@ -62,7 +62,8 @@ pub async fn build(
     }
     for (service, id, title) in store.notes_by_service(viewer, project).await? {
         if let Some(n) = nodes.get_mut(&service).filter(|n| n.unresolved) {
-            if n.notes.len() < NOTES_PER_NODE && !n.notes.iter().any(|m| m.id == id) {
+            // (A note is on one error, so it comes once.)
+            if n.notes.len() < NOTES_PER_NODE {
                 n.notes.push(MapNote { id, title });
             }
         }

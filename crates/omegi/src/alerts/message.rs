@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::knowledge::suggest;
+pub use crate::model::clip_chars as clip;
 use crate::model::rfc3339;
 use crate::store::{AlertSubject, DeliveryRow, NoteScope, QuotedNote, Result, Store, StoreError};
 
@@ -228,16 +229,6 @@ pub fn headline(item: &AlertItem) -> String {
 /// The first line of a message, at most 200 characters.
 pub fn first_line(s: &str) -> String {
     clip(s.lines().next().unwrap_or_default(), 200)
-}
-
-/// At most `max` characters, the last one `…` when cut.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 /// What the trigger saw, in words: "12 occurrences in 5 min", "payments turned red".

@@ -361,12 +361,12 @@ async fn remove_link(
     authored(&state, &user, id).await?;
     let labels = state.store.link_labels(id, target).await?;
     if !labels.is_empty() {
-        let written = labels
-            .iter()
-            .map(|l| format!("[[{l}]]"))
-            .collect::<Vec<_>>()
-            .join(", ");
         if !q.edit_body {
+            let written = labels
+                .iter()
+                .map(|l| format!("[[{l}]]"))
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
                 "link_in_body",

@@ -107,14 +107,10 @@ impl Told {
 
     /// The error note it becomes.
     pub fn note(&self, error: &Resolved<'_>) -> NoteInput {
-        let mut title = format!("Resolved: {} in {}", error.exception_type, error.service);
-        if title.chars().count() > crate::model::MAX_TITLE {
-            title = title
-                .chars()
-                .take(crate::model::MAX_TITLE - 1)
-                .collect::<String>()
-                + "…";
-        }
+        let title = crate::model::clip_chars(
+            &format!("Resolved: {} in {}", error.exception_type, error.service),
+            crate::model::MAX_TITLE,
+        );
         NoteInput {
             title,
             body: self.body(),

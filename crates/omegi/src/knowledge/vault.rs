@@ -447,9 +447,17 @@ pub async fn import(
         });
         written.push((id, p.links));
     }
+    // Every linked title is looked up at once: nothing below creates a note.
+    let mut titles: Vec<String> = written
+        .iter()
+        .flat_map(|(_, titles)| titles.iter().map(|t| t.to_lowercase()))
+        .collect();
+    titles.sort_unstable();
+    titles.dedup();
+    let targets = store.readable_notes_titled(importer, &titles).await?;
     for (source, titles) in written {
         for title in titles {
-            match store.readable_note_titled(importer, &title).await? {
+            match targets.get(&title.to_lowercase()).copied() {
                 Some(target) if target != source => store.add_link(source, target, now).await?,
                 Some(_) => {}
                 None => report

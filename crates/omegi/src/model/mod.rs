@@ -46,6 +46,16 @@ pub use span::{
 pub type Millis = i64;
 
 /// The current time in Unix milliseconds.
+/// At most `max` characters, the last one `…` when cut.
+pub fn clip_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 pub fn now_ms() -> Millis {
     chrono::Utc::now().timestamp_millis()
 }

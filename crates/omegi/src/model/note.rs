@@ -331,7 +331,7 @@ pub fn inline_tags(body: &str) -> Vec<String> {
                     .unwrap_or(rest.len());
                 let tag = rest[..end].trim_end_matches('/');
                 if !tag.is_empty()
-                    && tag.chars().count() <= 50
+                    && tag.chars().count() <= MAX_TAG
                     && !tag.chars().all(|t| t.is_ascii_digit())
                 {
                     let tag = normalize_tag(tag);

@@ -425,15 +425,6 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// The note of this title `viewer` can read, their own first.
-    pub async fn readable_note_titled(&self, viewer: i64, title: &str) -> Result<Option<i64>> {
-        let key = title.to_lowercase();
-        Ok(self
-            .readable_notes_titled(viewer, std::slice::from_ref(&key))
-            .await?
-            .remove(&key))
-    }
 }
 
 /// A note as a vault file holds it.

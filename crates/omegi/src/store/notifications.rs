@@ -3,6 +3,7 @@
 
 use sqlx::{Any, FromRow, Transaction};
 
+use super::note_sql::visible;
 use super::params::Params;
 use super::{Result, Store};
 use crate::model::{rfc3339, Millis, Notification};
@@ -70,10 +71,11 @@ impl Store {
         let sql = format!(
             "SELECT u.id FROM users u JOIN notes n ON n.id = {} \
              WHERE lower(u.username) IN ({}) AND u.id <> {} \
-             AND (n.visibility = 'public' OR n.author_id = u.id) ORDER BY u.id",
+             AND {} ORDER BY u.id",
             p.int(note),
             names.join(", "),
-            p.int(commenter)
+            p.int(commenter),
+            visible("n", "u.id")
         );
         Ok(sqlx::query_scalar_with(&sql, p.into_args())
             .fetch_all(&self.pool)
@@ -89,26 +91,26 @@ impl Store {
         unread_only: bool,
         limit: i64,
     ) -> Result<(Vec<Notification>, i64)> {
-        let rows: Vec<NotificationRow> = sqlx::query_as(
+        let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
             "SELECT f.id, f.kind, f.note_id, n.title AS note_title, f.comment_id, \
              substr(c.body, 1, 200) AS excerpt, u.username AS actor, f.created_at, f.read_at \
              FROM notifications f JOIN notes n ON n.id = f.note_id \
              JOIN note_comments c ON c.id = f.comment_id \
              LEFT JOIN users u ON u.id = f.actor_id \
              WHERE f.user_id = $1 AND (NOT $2 OR f.read_at IS NULL) \
-             AND (n.visibility = 'public' OR n.author_id = $1) \
-             ORDER BY f.id DESC LIMIT $3",
-        )
+             AND {} ORDER BY f.id DESC LIMIT $3",
+            visible("n", "$1")
+        ))
         .bind(user)
         .bind(unread_only)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        let unread: i64 = sqlx::query_scalar(
+        let unread: i64 = sqlx::query_scalar(&format!(
             "SELECT COUNT(*) FROM notifications f JOIN notes n ON n.id = f.note_id \
-             WHERE f.user_id = $1 AND f.read_at IS NULL \
-             AND (n.visibility = 'public' OR n.author_id = $1)",
-        )
+             WHERE f.user_id = $1 AND f.read_at IS NULL AND {}",
+            visible("n", "$1")
+        ))
         .bind(user)
         .fetch_one(&self.pool)
         .await?;

@@ -7,7 +7,7 @@
 //! assembly reads it back as one value (docs/benchmarks.md, issue 14). A span sent twice is
 //! stored twice and read once: the copy stored first, as when each span had its own row.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::value::RawValue;
@@ -34,17 +34,26 @@ type Resource = Arc<Map<String, Value>>;
 const CACHED_RESOURCES: usize = 4096;
 
 impl ResourceCache {
-    fn get(&self, project: i64, digest: &str) -> Option<Resource> {
+    /// The cached resources among `wanted`, under one lock.
+    fn get_all<'a>(
+        &self,
+        wanted: impl Iterator<Item = (i64, &'a str)>,
+    ) -> HashMap<(i64, &'a str), Resource> {
         let cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(&(project, digest.to_string())).cloned()
+        wanted
+            .filter_map(|(p, d)| Some(((p, d), cache.get(&(p, d.to_string()))?.clone())))
+            .collect()
     }
 
-    fn insert(&self, project: i64, digest: &str, resource: Resource) {
+    /// Caches resources, under one lock.
+    fn insert_all<'a>(&self, resources: impl Iterator<Item = (i64, &'a str, Resource)>) {
         let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= CACHED_RESOURCES {
-            cache.clear();
+        for (project, digest, resource) in resources {
+            if cache.len() >= CACHED_RESOURCES {
+                cache.clear();
+            }
+            cache.insert((project, digest.to_string()), resource);
         }
-        cache.insert((project, digest.to_string()), resource);
     }
 }
 
@@ -83,6 +92,12 @@ struct ChunkMeta {
     first_start_ns: i64,
 }
 
+impl ChunkMeta {
+    fn spans(&self) -> usize {
+        usize::try_from(self.span_count).unwrap_or(0)
+    }
+}
+
 /// A span read back, with the chunk it came from (the lowest id was stored first).
 struct Read {
     chunk: i64,
@@ -99,15 +114,16 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn insert_spans(&self, spans: &[&SpanRecord], now: Millis) -> Result<()> {
         let digests = ResourceDigests::of(spans)?;
-        let resources = digests.rows(spans)?;
+        let distinct = digests.distinct(spans);
+        let resources = ResourceDigests::rows(&distinct)?;
         let mut by_trace: BTreeMap<(i64, &str), Vec<&SpanRecord>> = BTreeMap::new();
-        let mut services: BTreeMap<(i64, &str), ()> = BTreeMap::new();
+        let mut services: BTreeSet<(i64, &str)> = BTreeSet::new();
         for s in spans {
             by_trace
                 .entry((s.project_id, s.trace_id.as_str()))
                 .or_default()
                 .push(s);
-            services.insert((s.project_id, s.service.as_str()), ());
+            services.insert((s.project_id, s.service.as_str()));
         }
         let mut contents: Vec<u8> = Vec::with_capacity(spans.len() * 512);
         let mut chunks: Vec<(i64, &str, usize, i64, usize, usize)> = Vec::new();
@@ -131,7 +147,6 @@ impl Store {
             let root = spans.iter().any(|s| s.is_root());
             traces.push((*project, trace, i64::from(root)));
         }
-        let services: Vec<&(i64, &str)> = services.keys().collect();
 
         let mut tx = self.write().await?;
         sqlx::query(&format!(
@@ -176,13 +191,11 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        for s in spans {
-            let digest = digests.digest(s);
-            if !digest.is_empty() {
-                self.resources
-                    .insert(s.project_id, digest, s.resource.clone());
-            }
-        }
+        self.resources.insert_all(
+            distinct
+                .into_iter()
+                .map(|((project, digest), (resource, _))| (project, digest, resource.clone())),
+        );
         Ok(())
     }
 
@@ -222,14 +235,17 @@ impl Store {
                 chunks.push(m);
             }
         }
+        let totals: Vec<usize> = of_trace
+            .iter()
+            .map(|chunks| chunks.iter().map(ChunkMeta::spans).sum())
+            .collect();
         // Which traces fit the budget, and which of their chunks are read first: all of a
         // trace within `limit`, else the earliest-starting ones up to `limit` spans.
         let mut taken = 0;
         let mut wanted: Vec<i64> = Vec::new();
         let mut count = 0;
-        for chunks in &of_trace {
-            let total: usize = chunks.iter().map(|c| c.span_count.max(0) as usize).sum();
-            let cost = total.min(limit);
+        for (chunks, total) in of_trace.iter().zip(&totals) {
+            let cost = (*total).min(limit);
             if count > 0 && taken + cost > budget {
                 break;
             }
@@ -240,7 +256,7 @@ impl Store {
                 if upto >= limit {
                     break;
                 }
-                upto += c.span_count.max(0) as usize;
+                upto += c.spans();
                 wanted.push(c.id);
             }
         }
@@ -250,9 +266,8 @@ impl Store {
         // than those read (chunks overlap in time), so every chunk that starts no later
         // than the `limit`-th span read so far is read too.
         let mut more = Vec::new();
-        for chunks in of_trace.iter().filter(|c| c.len() > 1) {
-            let total: i64 = chunks.iter().map(|c| c.span_count).sum();
-            if total <= limit as i64 {
+        for (chunks, total) in of_trace.iter().zip(&totals) {
+            if *total <= limit {
                 continue;
             }
             let ids: HashSet<i64> = chunks.iter().map(|c| c.id).collect();
@@ -286,26 +301,21 @@ impl Store {
             by_chunk.entry(r.chunk).or_default().push(r.span);
         }
         let mut out = Vec::with_capacity(of_trace.len());
-        for (k, chunks) in of_trace.into_iter().enumerate() {
-            let (project, trace) = traces[k];
-            let mut ids: Vec<i64> = chunks.iter().map(|c| c.id).collect();
-            ids.sort_unstable();
+        for (mut chunks, (project, trace)) in of_trace.into_iter().zip(traces) {
+            // In the order stored, so that of a span stored twice the first copy is kept.
+            chunks.sort_unstable_by_key(|c| c.id);
             let mut stored: usize = 0;
             let mut seen: HashSet<String> = HashSet::new();
             let mut spans = Vec::new();
-            for id in ids {
-                let count = chunks
-                    .iter()
-                    .find(|c| c.id == id)
-                    .map_or(0, |c| c.span_count.max(0) as usize);
-                let Some(chunk) = by_chunk.remove(&id) else {
+            for c in &chunks {
+                let Some(chunk) = by_chunk.remove(&c.id) else {
                     // Not read: counted as stored, not checked for copies.
-                    stored += count;
+                    stored += c.spans();
                     continue;
                 };
                 for mut span in chunk {
                     if seen.insert(span.span_id.clone()) {
-                        span.project_id = project;
+                        span.project_id = *project;
                         span.trace_id = trace.to_string();
                         spans.push(span);
                         stored += 1;
@@ -382,42 +392,56 @@ impl Store {
         Ok(out)
     }
 
-    /// Gives each span read back its resource: from the cache, else read once a batch.
+    /// Gives each span read back its resource: looked up once a distinct resource, in the
+    /// cache, else read once a batch.
     async fn resolve_resources(&self, read: &mut [Read]) -> Result<()> {
-        let mut missing: BTreeMap<(i64, &str), ()> = BTreeMap::new();
-        for r in read.iter() {
-            if let ResourceRef::Digest(d) = &r.resource {
-                if self.resources.get(r.span.project_id, d).is_none() {
-                    missing.insert((r.span.project_id, d.as_str()), ());
-                }
-            }
-        }
+        let wanted: BTreeSet<(i64, &str)> = read
+            .iter()
+            .filter_map(|r| match &r.resource {
+                ResourceRef::Digest(d) => Some((r.span.project_id, d.as_str())),
+                ResourceRef::Inline(_) => None,
+            })
+            .collect();
+        let cached = self.resources.get_all(wanted.iter().copied());
+        let missing: Vec<&(i64, &str)> =
+            wanted.iter().filter(|k| !cached.contains_key(k)).collect();
+        let mut fetched: HashMap<(i64, String), Resource> = HashMap::new();
         if !missing.is_empty() {
-            let keys: Vec<&(i64, &str)> = missing.keys().collect();
             let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
                 "{}SELECT r.project_id, r.digest, {} FROM batch JOIN resources r \
                  ON r.project_id = CAST(value ->> 0 AS BIGINT) AND r.digest = value ->> 1",
                 self.backend.json_rows("$1"),
                 self.backend.json_column("r.attributes")
             ))
-            .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+            .bind(serde_json::to_string(&missing).map_err(encode_error)?)
             .fetch_all(&self.pool)
             .await?;
             for (project, digest, attributes) in rows {
                 let resource: Map<String, Value> =
                     super::decode_json(&attributes, format!("resource {digest}"))?;
-                self.resources.insert(project, &digest, Arc::new(resource));
+                fetched.insert((project, digest), Arc::new(resource));
             }
+            self.resources.insert_all(
+                fetched
+                    .iter()
+                    .map(|((p, d), r)| (*p, d.as_str(), r.clone())),
+            );
         }
-        for r in read.iter_mut() {
-            r.span.resource = match &r.resource {
+        let resolved: Vec<Resource> = read
+            .iter()
+            .map(|r| match &r.resource {
                 ResourceRef::Inline(resource) => resource.clone(),
                 // A resource gone from the table (it cannot be while a span names it) reads
                 // as none rather than failing the trace.
-                ResourceRef::Digest(d) => {
-                    self.resources.get(r.span.project_id, d).unwrap_or_default()
-                }
-            };
+                ResourceRef::Digest(d) => cached
+                    .get(&(r.span.project_id, d.as_str()))
+                    .or_else(|| fetched.get(&(r.span.project_id, d.clone())))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+            .collect();
+        for (r, resource) in read.iter_mut().zip(resolved) {
+            r.span.resource = resource;
         }
         Ok(())
     }
@@ -462,22 +486,29 @@ impl ResourceDigests {
             .map_or("", |(d, _)| d.as_str())
     }
 
-    /// `[project, digest, attributes]` rows, one a distinct resource of a project.
-    fn rows(&self, spans: &[&SpanRecord]) -> Result<String> {
-        let mut rows: BTreeMap<(i64, &str), &RawValue> = BTreeMap::new();
+    /// Each distinct resource of a project: its attributes and their JSON text.
+    fn distinct<'a>(
+        &'a self,
+        spans: &[&'a SpanRecord],
+    ) -> BTreeMap<(i64, &'a str), (&'a Resource, &'a str)> {
+        let mut distinct = BTreeMap::new();
         for s in spans {
-            let Some((digest, json)) = self.0.get(&(Arc::as_ptr(&s.resource) as usize)) else {
-                continue;
-            };
-            // Parsed once a resource, not once a span.
-            if let std::collections::btree_map::Entry::Vacant(row) =
-                rows.entry((s.project_id, digest))
-            {
-                row.insert(serde_json::from_str(json).map_err(encode_error)?);
+            if let Some((digest, json)) = self.0.get(&(Arc::as_ptr(&s.resource) as usize)) {
+                distinct
+                    .entry((s.project_id, digest.as_str()))
+                    .or_insert((&s.resource, json.as_str()));
             }
         }
-        let rows: Vec<(i64, &str, &RawValue)> =
-            rows.into_iter().map(|((p, d), r)| (p, d, r)).collect();
+        distinct
+    }
+
+    /// `[project, digest, attributes]` rows of [`ResourceDigests::distinct`] resources.
+    fn rows(distinct: &BTreeMap<(i64, &str), (&Resource, &str)>) -> Result<String> {
+        let rows = distinct
+            .iter()
+            .map(|((p, d), (_, json))| Ok((*p, *d, serde_json::from_str::<&RawValue>(json)?)))
+            .collect::<serde_json::Result<Vec<_>>>()
+            .map_err(encode_error)?;
         serde_json::to_string(&rows).map_err(encode_error)
     }
 }

@@ -41,7 +41,7 @@ async fn an_unreadable_summary_or_span_is_a_clear_error_not_an_empty_value() {
         .expect_error(StatusCode::INTERNAL_SERVER_ERROR, "corrupt_data");
 
     // Valid JSON of the wrong shape: a span that is `[1, 2]`.
-    let wrong = if database_url(&t.database).starts_with("postgres") {
+    let wrong = if matches!(t.database, omegi::config::Database::Postgres { .. }) {
         "UPDATE span_chunks SET spans = convert_to('[[1, 2]]', 'UTF8')"
     } else {
         "UPDATE span_chunks SET spans = CAST('[[1, 2]]' AS BLOB)"
