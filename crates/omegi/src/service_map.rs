@@ -38,21 +38,20 @@ pub async fn build(
         n.errors = *errors;
     }
     let mut edges = Vec::new();
-    for ((caller, callee), (calls, errors, mut durations)) in calls_between {
+    for ((caller, callee), (calls, errors, durations)) in calls_between {
         node(&mut nodes, &known, &caller, true);
         let peer = node(&mut nodes, &known, &callee, false);
         if !peer.traced {
             peer.requests += calls;
             peer.errors += errors;
         }
-        durations.sort_unstable();
         edges.push(MapEdge {
             caller,
             callee,
             calls,
             errors,
-            p50_ms: percentile(&durations, 0.50),
-            p95_ms: percentile(&durations, 0.95),
+            p50_ms: durations.quantile_ms(0.50),
+            p95_ms: durations.quantile_ms(0.95),
             culprit: false,
         });
     }
@@ -98,13 +97,4 @@ fn node<'a>(
     });
     n.traced |= traced;
     n
-}
-
-/// Nearest-rank percentile of sorted microseconds, in milliseconds.
-pub fn percentile(sorted_us: &[i64], q: f64) -> f64 {
-    if sorted_us.is_empty() {
-        return 0.0;
-    }
-    let rank = ((q * sorted_us.len() as f64).ceil() as usize).clamp(1, sorted_us.len());
-    sorted_us[rank - 1] as f64 / 1000.0
 }

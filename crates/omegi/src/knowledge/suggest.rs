@@ -190,8 +190,7 @@ fn suggested(e: &ErrorBrief) -> SuggestedError {
 /// error that caused it in another service, then those on similar errors, then general notes
 /// naming its exception type. `error` must already be known to be in the scope.
 pub async fn suggestions(store: &Store, scope: NoteScope, error: i64) -> Result<Vec<Suggestion>> {
-    let mine = store.error_features(error).await?;
-    let me = store.error_briefs(&[error]).await?.remove(&error);
+    let (me, mine) = store.error_features(error).await?;
     let mut out: Vec<Suggestion> = Vec::new();
     let push = |s: Suggestion, out: &mut Vec<Suggestion>| {
         if !out.iter().any(|o| o.note.id == s.note.id) {
@@ -211,7 +210,7 @@ pub async fn suggestions(store: &Store, scope: NoteScope, error: i64) -> Result<
             &mut out,
         );
     }
-    for s in root_causes(store, scope, error, me.as_ref()).await? {
+    for s in root_causes(store, scope, error, &me).await? {
         push(s, &mut out);
     }
     for s in similar(store, scope, error, &mine).await? {
@@ -229,9 +228,9 @@ async fn root_causes(
     store: &Store,
     scope: NoteScope,
     error: i64,
-    me: Option<&ErrorBrief>,
+    me: &ErrorBrief,
 ) -> Result<Vec<Suggestion>> {
-    let Some(from) = me.and_then(|m| m.passed_from.as_deref()) else {
+    let Some(from) = me.passed_from.as_deref() else {
         return Ok(Vec::new());
     };
     let roots: Vec<ErrorBrief> = store

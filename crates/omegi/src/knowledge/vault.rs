@@ -404,16 +404,18 @@ pub async fn import(
     }
     let mut report = ImportReport::default();
     let mut written: Vec<(i64, Vec<String>)> = Vec::new();
+    let mut used: HashSet<i64> = HashSet::new();
     for file in files {
         let Some(mut p) = plan(store, importer, file, &mut report.warnings).await? else {
             continue;
         };
         // Each note is written once per import: a second file of the same title matches the
         // importer's next note of that title, or makes a new one.
-        let used: Vec<i64> = written.iter().map(|(id, _)| *id).collect();
         let existing = store
-            .own_note_matching(importer, p.omegi_id, &p.note.title, &used)
-            .await?;
+            .own_notes_matching(importer, p.omegi_id, &p.note.title)
+            .await?
+            .into_iter()
+            .find(|id| !used.contains(id));
         let (id, list) = match existing {
             Some(id) => {
                 let current = NoteInput::of(&store.note_for(importer, id).await?);
@@ -440,6 +442,7 @@ pub async fn import(
                 &mut report.created,
             ),
         };
+        used.insert(id);
         list.push(ImportedNote {
             id,
             title: p.note.title.clone(),

@@ -24,8 +24,9 @@ pub struct Edge {
     pub callee: String,
     pub calls: i64,
     pub errors: i64,
-    /// Duration of each call in microseconds (the callee's span), for percentiles.
-    pub durations_us: Vec<i64>,
+    /// The calls by duration (the callee's span), for percentiles: `(bin, calls, errors)`
+    /// in ascending bins, a bin named by its lowest duration in µs ([`super::duration_bin`]).
+    pub durations: Vec<(i64, i64, i64)>,
 }
 
 #[derive(Debug, PartialEq)]

@@ -6,6 +6,7 @@ mod assembly;
 mod error;
 mod features;
 mod graph;
+mod latency;
 mod note;
 mod project;
 mod service_map;
@@ -26,6 +27,7 @@ pub use features::{
     app_frames, mask_message, message_similarity, ErrorFeatures, GroupFacts, TOP_FRAMES,
 };
 pub use graph::{Graph, GraphEdge, GraphNode};
+pub use latency::{duration_bin, Latencies};
 pub use note::{
     inline_tags, mentions, normalize_tag, tidy_note, unbracket, wikilinks, Comment, MatchedFeature,
     Note, NoteKind, NoteProblem, NoteRef, NoteSummary, Notification, Revision, SuggestedError,

@@ -8,13 +8,9 @@ use serde_json::{Map, Value};
 use super::fingerprint::fingerprint;
 use super::tree::TraceTree;
 use crate::model::{
-    rfc3339, Assembly, Edge, Log, OccurrenceDraft, Operation, Reported, ServiceStat, SpanRecord,
-    Summary, SENTRY_REPORTED,
+    duration_bin, rfc3339, Assembly, Edge, Log, OccurrenceDraft, Operation, Reported, ServiceStat,
+    SpanRecord, Summary, SENTRY_REPORTED,
 };
-
-/// How many call durations an edge keeps per trace; enough for percentiles, bounded for
-/// traces with thousands of identical calls.
-const MAX_DURATIONS: usize = 256;
 
 /// Most error occurrences one trace records: a trace whose every span fails is one incident,
 /// not ten thousand, and each occurrence costs a row and a path.
@@ -55,28 +51,23 @@ pub fn assemble(spans: Vec<SpanRecord>, stored: usize) -> Assembly {
 }
 
 fn edges(tree: &TraceTree) -> Vec<Edge> {
-    let mut map: BTreeMap<(String, String), Edge> = BTreeMap::new();
-    let mut add = |caller: &str, callee: &str, span: &SpanRecord| {
-        let e = map
-            .entry((caller.to_string(), callee.to_string()))
-            .or_insert_with(|| Edge {
-                caller: caller.to_string(),
-                callee: callee.to_string(),
-                calls: 0,
-                errors: 0,
-                durations_us: Vec::new(),
-            });
-        e.calls += 1;
-        e.errors += i64::from(span.is_error());
-        if e.durations_us.len() < MAX_DURATIONS {
-            e.durations_us.push(span.duration_ns() / 1000);
-        }
-    };
+    // (caller, callee) -> duration bin -> (calls, errors)
+    type Calls<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<i64, (i64, i64)>>;
+    fn add<'a>(map: &mut Calls<'a>, caller: &'a str, callee: &'a str, span: &SpanRecord) {
+        let bin = map
+            .entry((caller, callee))
+            .or_default()
+            .entry(duration_bin(span.duration_ns() / 1000))
+            .or_default();
+        bin.0 += 1;
+        bin.1 += i64::from(span.is_error());
+    }
+    let mut map: Calls = BTreeMap::new();
     for (i, span) in tree.spans.iter().enumerate() {
         if let Some(p) = tree.parent[i] {
             let caller = &tree.spans[p].service;
             if *caller != span.service {
-                add(caller, &span.service, span);
+                add(&mut map, caller, &span.service, span);
             }
         }
         // A client call to something that sends no spans of its own (a database, a queue,
@@ -86,11 +77,19 @@ fn edges(tree: &TraceTree) -> Vec<Edge> {
                 .iter()
                 .any(|&c| tree.spans[c].service != span.service);
             if let Some(peer) = peer_name(span).filter(|_| !traced_callee) {
-                add(&span.service, peer, span);
+                add(&mut map, &span.service, peer, span);
             }
         }
     }
-    map.into_values().collect()
+    map.into_iter()
+        .map(|((caller, callee), bins)| Edge {
+            caller: caller.to_string(),
+            callee: callee.to_string(),
+            calls: bins.values().map(|b| b.0).sum(),
+            errors: bins.values().map(|b| b.1).sum(),
+            durations: bins.into_iter().map(|(bin, (c, e))| (bin, c, e)).collect(),
+        })
+        .collect()
 }
 
 /// The remote a client span talks to, from the semantic-convention attributes.

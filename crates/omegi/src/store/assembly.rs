@@ -2,13 +2,14 @@
 //! one worker (of possibly several `omegi` nodes) assembles it, and saving what assembly
 //! derived in one transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use serde::{Deserialize, Serialize};
 use sqlx::{Any, FromRow, Transaction};
 
 use super::alert_outbox;
 use super::events::{self, ERROR_NEW, ERROR_REGRESSED};
-use super::{encode_error, Backend, Result, Store};
+use super::{decode_json, encode_error, Backend, Result, Store};
 use crate::model::Millis;
 use crate::model::{Activity, Assembly, OccurrenceDraft, Seen};
 
@@ -18,6 +19,9 @@ pub struct DueTrace {
     pub project_id: i64,
     pub trace_id: String,
     pub version: i64,
+    /// The version assembled before (0: never), whose part of the service map a save of
+    /// this one replaces.
+    pub assembled_version: i64,
 }
 
 /// What saving an assembly changed about error groups, for live notifications.
@@ -43,7 +47,7 @@ pub fn activity_of(saved: &[(i64, Saved)]) -> Option<Activity> {
 }
 
 /// Minute buckets for the service map.
-const BUCKET_MS: i64 = 60_000;
+pub(super) const BUCKET_MS: i64 = 60_000;
 
 impl Store {
     /// Pending traces whose root arrived and that got no span for `settle_ms`, or that have
@@ -57,7 +61,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueTrace>> {
         Ok(sqlx::query_as(
-            "SELECT project_id, trace_id, version FROM traces \
+            "SELECT project_id, trace_id, version, assembled_version FROM traces \
              WHERE version > assembled_version AND claimed_until < $1 \
                AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
              ORDER BY pending_since LIMIT $4",
@@ -119,7 +123,8 @@ impl Store {
                  WHERE traces.project_id = d.project_id AND traces.trace_id = d.trace_id \
                    AND traces.version = d.version AND traces.version > traces.assembled_version \
                    AND traces.claimed_until < $2 \
-                 RETURNING traces.project_id, traces.trace_id, traces.version",
+                 RETURNING traces.project_id, traces.trace_id, traces.version, \
+                           traces.assembled_version",
                 self.backend.json_rows("$3")
             ),
             Backend::Postgres => format!(
@@ -130,7 +135,7 @@ impl Store {
                     AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
                    WHERE t.version > t.assembled_version AND t.claimed_until < $2 \
                    FOR UPDATE OF t SKIP LOCKED) \
-                 RETURNING project_id, trace_id, version",
+                 RETURNING project_id, trace_id, version, assembled_version",
                 self.backend.json_rows("$3")
             ),
         };
@@ -158,7 +163,20 @@ impl Store {
         now: Millis,
     ) -> Result<Vec<(i64, Saved)>> {
         let mut tx = self.write().await?;
-        let marked = mark_assembled(&mut tx, self.backend, items).await?;
+        let parts: Vec<MapPart> = items.iter().map(|(_, a)| MapPart::of(a)).collect();
+        let before = earlier_parts(&mut tx, self.backend, items).await?;
+        let marked = mark_assembled(&mut tx, self.backend, items, &parts).await?;
+        let mut minutes = MapMinutes::default();
+        for ((t, _), part) in items.iter().zip(&parts) {
+            let key = (t.project_id, t.trace_id.clone());
+            if marked.contains(&key) {
+                minutes.add(t.project_id, part, 1);
+                if let Some(earlier) = before.get(&key) {
+                    minutes.add(t.project_id, earlier, -1);
+                }
+            }
+        }
+        minutes.save(&mut tx, self.backend).await?;
         let items: Vec<&(DueTrace, Assembly)> = items
             .iter()
             .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
@@ -168,7 +186,6 @@ impl Store {
         let mut seen = Vec::new();
         let mut seen_in = Vec::new();
         if !items.is_empty() {
-            save_map(&mut tx, self.backend, &items).await?;
             let mut existing = existing_occurrences(&mut tx, self.backend, &items).await?;
             for (t, a) in &items {
                 let key = (t.project_id, t.trace_id.clone());
@@ -226,10 +243,12 @@ async fn mark_assembled(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     items: &[(DueTrace, Assembly)],
+    parts: &[MapPart],
 ) -> Result<HashSet<(i64, String)>> {
     let rows: Vec<_> = items
         .iter()
-        .map(|(t, a)| {
+        .zip(parts)
+        .map(|((t, a), part)| {
             (
                 t.project_id,
                 &t.trace_id,
@@ -241,6 +260,7 @@ async fn mark_assembled(
                 &a.root_name,
                 a.occurrences.len() as i64,
                 &a.truncated,
+                part,
             )
         })
         .collect();
@@ -248,19 +268,21 @@ async fn mark_assembled(
         "{}UPDATE traces SET assembled_version = a.version, claimed_until = 0, \
             span_count = a.span_count, start_ns = a.start_ns, end_ns = a.end_ns, \
             root_service = a.root_service, root_name = a.root_name, \
-            error_count = a.error_count, truncated = a.truncated \
+            error_count = a.error_count, truncated = a.truncated, map_part = a.map_part \
          FROM (SELECT CAST(value ->> 0 AS BIGINT) AS project_id, value ->> 1 AS trace_id, \
                       CAST(value ->> 2 AS BIGINT) AS version, \
                       CAST(value ->> 3 AS BIGINT) AS span_count, \
                       CAST(value ->> 4 AS BIGINT) AS start_ns, \
                       CAST(value ->> 5 AS BIGINT) AS end_ns, \
                       value ->> 6 AS root_service, value ->> 7 AS root_name, \
-                      CAST(value ->> 8 AS BIGINT) AS error_count, value ->> 9 AS truncated \
+                      CAST(value ->> 8 AS BIGINT) AS error_count, value ->> 9 AS truncated, \
+                      {} AS map_part \
                FROM batch) AS a \
          WHERE traces.project_id = a.project_id AND traces.trace_id = a.trace_id \
            AND traces.assembled_version < a.version \
          RETURNING traces.project_id, traces.trace_id",
-        backend.json_rows("$1")
+        backend.json_rows("$1"),
+        backend.json_cell(10)
     );
     let marked: Vec<(i64, String)> = sqlx::query_as(&sql)
         .bind(serde_json::to_string(&rows).map_err(encode_error)?)
@@ -278,80 +300,178 @@ fn trace_keys(items: &[&(DueTrace, Assembly)]) -> Result<String> {
     serde_json::to_string(&keys).map_err(encode_error)
 }
 
-/// Replaces the traces' rows of the service map: calls between services and spans a
-/// service, in the minute bucket of the trace's start.
-async fn save_map(
+/// Calls by duration: (duration bin, calls, errors); see [`crate::model::duration_bin`].
+type DurationBins = Vec<(i64, i64, i64)>;
+
+/// A minute's calls on one edge, in one duration bin: (project, bucket, caller, callee, bin).
+type CallsKey = (i64, i64, String, String, i64);
+
+/// A trace's part of the service map, as kept on its row (`map_part`): what saving its
+/// assembly added to the minute sums, so that saving a later assembly can take it away.
+#[derive(Default, Deserialize, Serialize)]
+struct MapPart {
+    /// The minute the trace started in.
+    #[serde(rename = "b")]
+    bucket: i64,
+    /// (caller, callee, calls, errors, [(duration bin, calls, errors)])
+    #[serde(rename = "e")]
+    edges: Vec<(String, String, i64, i64, DurationBins)>,
+    /// (service, spans, requests, errors)
+    #[serde(rename = "s")]
+    services: Vec<(String, i64, i64, i64)>,
+}
+
+impl MapPart {
+    fn of(a: &Assembly) -> MapPart {
+        MapPart {
+            bucket: (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS,
+            edges: a
+                .edges
+                .iter()
+                .map(|e| {
+                    let (caller, callee) = (e.caller.clone(), e.callee.clone());
+                    (caller, callee, e.calls, e.errors, e.durations.clone())
+                })
+                .collect(),
+            services: a
+                .services
+                .iter()
+                .map(|s| (s.service.clone(), s.spans, s.requests, s.errors))
+                .collect(),
+        }
+    }
+}
+
+/// Changes to the service map's minute sums, in key order (so that PostgreSQL nodes saving
+/// at once lock the rows they share in one order).
+#[derive(Default)]
+struct MapMinutes {
+    /// -> (calls, errors)
+    calls: BTreeMap<CallsKey, (i64, i64)>,
+    /// (project, bucket, service) -> (spans, requests, errors)
+    services: BTreeMap<(i64, i64, String), (i64, i64, i64)>,
+}
+
+impl MapMinutes {
+    /// Adds `part` of a trace of `project` to the sums `sign` times (-1: takes it away).
+    fn add(&mut self, project: i64, part: &MapPart, sign: i64) {
+        for (caller, callee, calls, errors, durations) in &part.edges {
+            let mut row = |bin: i64, c: i64, e: i64| {
+                let key = (project, part.bucket, caller.clone(), callee.clone(), bin);
+                let sum = self.calls.entry(key).or_default();
+                sum.0 += sign * c;
+                sum.1 += sign * e;
+            };
+            for &(bin, c, e) in durations {
+                row(bin, c, e);
+            }
+            // Calls whose duration was not kept (stored before durations were binned).
+            let binned = durations.iter().fold((0, 0), |s, d| (s.0 + d.1, s.1 + d.2));
+            if (*calls, *errors) != binned {
+                row(-1, calls - binned.0, errors - binned.1);
+            }
+        }
+        for (service, spans, requests, errors) in &part.services {
+            let key = (project, part.bucket, service.clone());
+            let sum = self.services.entry(key).or_default();
+            sum.0 += sign * spans;
+            sum.1 += sign * requests;
+            sum.2 += sign * errors;
+        }
+    }
+
+    /// Adds the changes to the stored sums, a statement a table for the whole batch.
+    async fn save(self, tx: &mut Transaction<'_, Any>, backend: Backend) -> Result<()> {
+        let calls: Vec<_> = self
+            .calls
+            .into_iter()
+            .filter(|(_, sum)| *sum != (0, 0))
+            .map(|((p, b, caller, callee, bin), (c, e))| (p, b, caller, callee, bin, c, e))
+            .collect();
+        if !calls.is_empty() {
+            // (`WHERE true`: SQLite reads `ON` after a bare `FROM batch` as a join.)
+            sqlx::query(&format!(
+                "{}INSERT INTO map_calls (project_id, bucket, caller, callee, duration_us, calls, \
+                                        errors) \
+                 SELECT CAST(value ->> 0 AS BIGINT), CAST(value ->> 1 AS BIGINT), value ->> 2, \
+                        value ->> 3, CAST(value ->> 4 AS BIGINT), CAST(value ->> 5 AS BIGINT), \
+                        CAST(value ->> 6 AS BIGINT) FROM batch WHERE true \
+                 ON CONFLICT (project_id, bucket, caller, callee, duration_us) DO UPDATE SET \
+                   calls = map_calls.calls + excluded.calls, \
+                   errors = map_calls.errors + excluded.errors",
+                backend.json_rows("$1")
+            ))
+            .bind(serde_json::to_string(&calls).map_err(encode_error)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        let services: Vec<_> = self
+            .services
+            .into_iter()
+            .filter(|(_, sum)| *sum != (0, 0, 0))
+            .map(|((p, b, service), (s, r, e))| (p, b, service, s, r, e))
+            .collect();
+        if !services.is_empty() {
+            sqlx::query(&format!(
+                "{}INSERT INTO map_services (project_id, bucket, service, spans, requests, errors) \
+                 SELECT CAST(value ->> 0 AS BIGINT), CAST(value ->> 1 AS BIGINT), value ->> 2, \
+                        CAST(value ->> 3 AS BIGINT), CAST(value ->> 4 AS BIGINT), \
+                        CAST(value ->> 5 AS BIGINT) FROM batch WHERE true \
+                 ON CONFLICT (project_id, bucket, service) DO UPDATE SET \
+                   spans = map_services.spans + excluded.spans, \
+                   requests = map_services.requests + excluded.requests, \
+                   errors = map_services.errors + excluded.errors",
+                backend.json_rows("$1")
+            ))
+            .bind(serde_json::to_string(&services).map_err(encode_error)?)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The parts of the service map that earlier assemblies of the items' traces added, by
+/// trace; on PostgreSQL their rows stay locked until the save commits, so that no other
+/// node's save replaces a part between this read and this save.
+async fn earlier_parts(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    items: &[&(DueTrace, Assembly)],
-) -> Result<()> {
-    let keys = trace_keys(items)?;
-    for table in ["trace_edges", "trace_services"] {
-        sqlx::query(&format!(
-            "{}{}",
-            backend.json_rows("$1"),
-            backend.delete_of_traces(table)
-        ))
-        .bind(&keys)
-        .execute(&mut **tx)
-        .await?;
+    items: &[(DueTrace, Assembly)],
+) -> Result<HashMap<(i64, String), MapPart>> {
+    let keys: Vec<(i64, &str)> = items
+        .iter()
+        .filter(|(t, _)| t.assembled_version > 0)
+        .map(|(t, _)| (t.project_id, t.trace_id.as_str()))
+        .collect();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
     }
-    let mut edges = Vec::new();
-    let mut services = Vec::new();
-    for (t, a) in items {
-        let bucket = (a.start_ns / 1_000_000).div_euclid(BUCKET_MS) * BUCKET_MS;
-        for e in &a.edges {
-            edges.push(serde_json::json!([
-                t.project_id,
-                t.trace_id,
-                bucket,
-                e.caller,
-                e.callee,
-                e.calls,
-                e.errors,
-                e.durations_us
-            ]));
-        }
-        for s in &a.services {
-            services.push(serde_json::json!([
-                t.project_id,
-                t.trace_id,
-                bucket,
-                s.service,
-                s.spans,
-                s.requests,
-                s.errors
-            ]));
-        }
-    }
-    if !edges.is_empty() {
-        sqlx::query(&format!(
-            "{with}INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, \
-                                      errors, durations_us) \
-             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
-                    value ->> 3, value ->> 4, CAST(value ->> 5 AS BIGINT), \
-                    CAST(value ->> 6 AS BIGINT), {} FROM batch",
-            backend.json_cell(7),
-            with = backend.json_rows("$1")
-        ))
-        .bind(serde_json::to_string(&edges).map_err(encode_error)?)
-        .execute(&mut **tx)
-        .await?;
-    }
-    if !services.is_empty() {
-        sqlx::query(&format!(
-            "{}INSERT INTO trace_services (project_id, trace_id, bucket, service, spans, \
-                                         requests, errors) \
-             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
-                    value ->> 3, CAST(value ->> 4 AS BIGINT), CAST(value ->> 5 AS BIGINT), \
-                    CAST(value ->> 6 AS BIGINT) FROM batch",
-            backend.json_rows("$1")
-        ))
-        .bind(serde_json::to_string(&services).map_err(encode_error)?)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+    let lock = match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE OF t",
+    };
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+        "{}SELECT t.project_id, t.trace_id, {} FROM batch \
+         JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) AND t.trace_id = value ->> 1 \
+         WHERE t.map_part IS NOT NULL{lock}",
+        backend.json_rows("$1"),
+        backend.json_column("t.map_part")
+    ))
+    .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+    .fetch_all(&mut **tx)
+    .await?;
+    // A part that cannot be read is not taken away (the map keeps counting it) rather than
+    // keeping the trace from being saved.
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, t, part)| {
+            decode_json(&part, format_args!("trace {t}'s part of the service map"))
+                .inspect_err(|e| tracing::warn!(error = %e, "service map part skipped"))
+                .ok()
+                .map(|part| ((p, t), part))
+        })
+        .collect())
 }
 
 /// An occurrence already stored: id, span, error group.

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use sqlx::FromRow;
 
 use super::params::Params;
-use super::{decode_json, Result, Store};
-use crate::model::{rfc3339, Millis, TraceSummary};
+use super::{Result, Store};
+use crate::model::{rfc3339, Latencies, Millis, TraceSummary};
 
 /// Raw material of the service map, aggregated per node and edge.
 pub struct MapData {
@@ -17,17 +17,17 @@ pub struct MapData {
     /// Services where an unresolved error began: its own service, or the service it was
     /// passed up from.
     pub unresolved: Vec<String>,
-    /// (caller, callee) -> (calls, errors, call durations in µs).
-    pub edges: BTreeMap<(String, String), (i64, i64, Vec<i64>)>,
+    /// (caller, callee) -> (calls, errors, their durations).
+    pub edges: BTreeMap<(String, String), (i64, i64, Latencies)>,
 }
 
 #[derive(FromRow)]
-struct EdgeRow {
+struct CallsRow {
     caller: String,
     callee: String,
+    duration_us: i64,
     calls: i64,
     errors: i64,
-    durations_us: String,
 }
 
 /// Counts for the error statistics.
@@ -48,10 +48,11 @@ impl Store {
                 .bind(project)
                 .fetch_all(&self.pool)
                 .await?;
+        // (Sums a re-assembled trace took everything away from are left out.)
         let traffic: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT service, CAST(SUM(requests) AS BIGINT), CAST(SUM(errors) AS BIGINT) \
-             FROM trace_services WHERE project_id = $1 AND bucket >= $2 AND bucket <= $3 \
-             GROUP BY service",
+             FROM map_services WHERE project_id = $1 AND bucket >= $2 AND bucket <= $3 \
+             GROUP BY service HAVING SUM(spans) > 0",
         )
         .bind(project)
         .bind(since)
@@ -65,25 +66,25 @@ impl Store {
         .bind(project)
         .fetch_all(&self.pool)
         .await?;
-        let sql = format!(
-            "SELECT caller, callee, calls, errors, {} FROM trace_edges \
-             WHERE project_id = $1 AND bucket >= $2 AND bucket <= $3",
-            self.backend.json_column("durations_us")
-        );
-        let rows: Vec<EdgeRow> = sqlx::query_as(&sql)
-            .bind(project)
-            .bind(since)
-            .bind(until)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut edges: BTreeMap<(String, String), (i64, i64, Vec<i64>)> = BTreeMap::new();
+        let rows: Vec<CallsRow> = sqlx::query_as(
+            "SELECT caller, callee, duration_us, CAST(SUM(calls) AS BIGINT) AS calls, \
+                    CAST(SUM(errors) AS BIGINT) AS errors FROM map_calls \
+             WHERE project_id = $1 AND bucket >= $2 AND bucket <= $3 \
+             GROUP BY caller, callee, duration_us",
+        )
+        .bind(project)
+        .bind(since)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut edges: BTreeMap<(String, String), (i64, i64, Latencies)> = BTreeMap::new();
         for r in rows {
             let e = edges.entry((r.caller, r.callee)).or_default();
             e.0 += r.calls;
             e.1 += r.errors;
-            let durations: Vec<i64> = decode_json(&r.durations_us, "service-map edge durations")?;
-            e.2.extend(durations);
+            e.2.add(r.duration_us, r.calls);
         }
+        edges.retain(|_, e| e.0 > 0 || e.1 > 0);
         Ok(MapData {
             services: services.into_iter().collect(),
             traffic: traffic.into_iter().map(|(s, r, e)| (s, (r, e))).collect(),
@@ -197,21 +198,30 @@ impl Store {
             p.int(f.since_ms.saturating_mul(1_000_000)),
             p.int(f.until_ms.saturating_mul(1_000_000)),
         );
-        let failing = if f.failing { " AND x.errors > 0" } else { "" };
+        // The trace's part of the service map names its calls and services (see
+        // `store::assembly`): [caller, callee, calls, errors, ...], [service, spans,
+        // requests, errors].
+        let failing = if f.failing {
+            " AND CAST(x.value ->> 3 AS BIGINT) > 0"
+        } else {
+            ""
+        };
         if f.caller.is_some() || f.callee.is_some() {
-            sql += " AND EXISTS (SELECT 1 FROM trace_edges x WHERE x.project_id = t.project_id \
-                      AND x.trace_id = t.trace_id";
-            for (column, value) in [("caller", &f.caller), ("callee", &f.callee)] {
+            sql += &format!(
+                " AND EXISTS (SELECT 1 FROM {} WHERE true",
+                self.backend.json_elements("t.map_part", "e", "x")
+            );
+            for (cell, value) in [(0, &f.caller), (1, &f.callee)] {
                 if let Some(v) = value {
-                    sql += &format!(" AND x.{column} = {}", p.text(v.as_str()));
+                    sql += &format!(" AND x.value ->> {cell} = {}", p.text(v.as_str()));
                 }
             }
             sql += failing;
             sql += ")";
         } else if let Some(service) = &f.service {
             sql += &format!(
-                " AND EXISTS (SELECT 1 FROM trace_services x WHERE x.project_id = t.project_id \
-                   AND x.trace_id = t.trace_id AND x.service = {}{failing})",
+                " AND EXISTS (SELECT 1 FROM {} WHERE x.value ->> 0 = {}{failing})",
+                self.backend.json_elements("t.map_part", "s", "x"),
                 p.text(service.as_str())
             );
         } else if f.failing {

@@ -335,8 +335,8 @@ impl Store {
         events::record(&mut tx, project, events::ERROR_STATUS, id, now).await?;
         events::announce(&mut tx, self.backend).await?;
         tx.commit().await?;
-        if note.is_some() {
-            self.refresh_features_or_log(id).await;
+        if let Some(note) = resolution.and_then(|r| r.note.as_ref()) {
+            self.after_note_saved(note).await;
         }
         Ok(())
     }

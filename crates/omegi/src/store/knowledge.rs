@@ -35,10 +35,9 @@ impl NoteScope {
 
 #[derive(FromRow)]
 struct FactsRow {
+    #[sqlx(flatten)]
+    brief: ErrorBrief,
     fingerprint: String,
-    service: String,
-    exception_type: String,
-    message: String,
     operation: String,
 }
 
@@ -55,13 +54,13 @@ pub struct ErrorBrief {
 }
 
 impl Store {
-    /// The features of an error as it is now: its group and latest occurrence.
-    #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
-    pub async fn error_features(&self, error: i64) -> Result<ErrorFeatures> {
+    /// An error as it is now: its brief, and its features from its group and latest
+    /// occurrence.
+    pub async fn error_features(&self, error: i64) -> Result<(ErrorBrief, ErrorFeatures)> {
         let facts: FactsRow = found(
             sqlx::query_as(
-                "SELECT fingerprint, service, exception_type, message, operation FROM errors \
-                 WHERE id = $1",
+                "SELECT id, service, exception_type, message, status, passed_from, fingerprint, \
+                        operation FROM errors WHERE id = $1",
             )
             .bind(error)
             .fetch_optional(&self.pool)
@@ -72,16 +71,17 @@ impl Store {
             Err(StoreError::NotFound) => None,
             Err(e) => return Err(e),
         };
-        Ok(ErrorFeatures::of(
+        let features = ErrorFeatures::of(
             &GroupFacts {
                 fingerprint: &facts.fingerprint,
-                service: &facts.service,
-                exception_type: &facts.exception_type,
-                message: &facts.message,
+                service: &facts.brief.service,
+                exception_type: &facts.brief.exception_type,
+                message: &facts.brief.message,
                 operation: &facts.operation,
             },
             latest.as_ref().map(|o| (&o.summary, &o.log)),
-        ))
+        );
+        Ok((facts.brief, features))
     }
 
     /// Stores the features of an error that has (or just got) a note, replacing what was
@@ -89,7 +89,7 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all, fields(error = ?error))]
     pub async fn refresh_error_features(&self, error: i64) -> Result<()> {
         let features = match self.error_features(error).await {
-            Ok(f) => f,
+            Ok((_, f)) => f,
             // The error is gone; its features went with it.
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(e),
@@ -369,30 +369,23 @@ impl Store {
             .collect())
     }
 
-    /// The author's note with this id, else their note with this title (case-insensitive):
-    /// what an imported file updates.
-    #[tracing::instrument(level = "debug", skip_all, fields(author = ?author))]
-    pub async fn own_note_matching(
+    /// `author`'s notes with id `id` or titled `title` (in any case), that note first, then
+    /// oldest first.
+    pub async fn own_notes_matching(
         &self,
         author: i64,
         id: Option<i64>,
         title: &str,
-        except: &[i64],
-    ) -> Result<Option<i64>> {
-        let mut p = Params::default();
-        let (a, i, t) = (p.int(author), p.int(id.unwrap_or(0)), p.text(title));
-        let mut sql = format!(
-            "SELECT id FROM notes WHERE author_id = {a} AND (id = {i} OR lower(title) = lower({t}))"
-        );
-        for chunk in except.chunks(500) {
-            sql.push_str(&format!(" AND id NOT IN ({})", p.ints(chunk)));
-        }
-        sql.push_str(&format!(
-            " ORDER BY CASE WHEN id = {i} THEN 0 ELSE 1 END, id LIMIT 1"
-        ));
-        Ok(sqlx::query_scalar_with(&sql, p.into_args())
-            .fetch_optional(&self.pool)
-            .await?)
+    ) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM notes WHERE author_id = $1 AND (id = $2 OR lower(title) = lower($3)) \
+             ORDER BY CASE WHEN id = $2 THEN 0 ELSE 1 END, id",
+        )
+        .bind(author)
+        .bind(id.unwrap_or(0))
+        .bind(title)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// For each of `titles` (lower-cased), the note of that title `viewer` can read, their

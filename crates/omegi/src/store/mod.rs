@@ -120,6 +120,18 @@ impl Backend {
         }
     }
 
+    /// A `FROM` item: the elements of the array under `key` of the JSON object in `column`,
+    /// as rows of `alias` with a column `value` (read like a [`Backend::json_rows`] row); no
+    /// rows when the column is NULL.
+    pub(crate) fn json_elements(self, column: &str, key: &str, alias: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_each({column}, '$.{key}') AS {alias}"),
+            Backend::Postgres => {
+                format!("jsonb_array_elements({column} -> '{key}') AS {alias}(value)")
+            }
+        }
+    }
+
     /// A JSON column read back as text, under its own name.
     pub(crate) fn json_column(self, column: &str) -> String {
         match self {

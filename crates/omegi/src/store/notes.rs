@@ -110,7 +110,7 @@ impl Store {
     /// Derived data a saved note needs outside its transaction: the features of the error
     /// it is on, which "solved before?" compares other errors with. The note is saved
     /// whatever happens here: a failure is logged, and start-up fills in what is missing.
-    async fn after_note_saved(&self, input: &NoteInput) {
+    pub(super) async fn after_note_saved(&self, input: &NoteInput) {
         if let Some(error) = input.error_id {
             self.refresh_features_or_log(error).await;
         }
@@ -521,9 +521,7 @@ pub(super) async fn insert_note(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    set_tags(tx, id, &input.tags, &input.body).await?;
-    sync_wikilinks(tx, id, author, &input.body, now).await?;
-    link_waiting_notes(tx, id, author, input, now).await?;
+    derive_from_note(tx, id, author, input, now).await?;
     Ok(id)
 }
 
@@ -571,6 +569,18 @@ pub(super) async fn update_note(
     .bind(id)
     .execute(&mut **tx)
     .await?;
+    derive_from_note(tx, id, author, input, now).await
+}
+
+/// What a saved note's content makes in `tx`: its tags (listed and inline), its
+/// `[[wikilinks]]`, and the links of notes that waited for its title.
+async fn derive_from_note(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    author: i64,
+    input: &NoteInput,
+    now: Millis,
+) -> Result<()> {
     set_tags(tx, id, &input.tags, &input.body).await?;
     sync_wikilinks(tx, id, author, &input.body, now).await?;
     link_waiting_notes(tx, id, author, input, now).await?;

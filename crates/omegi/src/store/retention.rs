@@ -2,6 +2,7 @@
 //! holds the write lock briefly and ingestion keeps going. Error groups, their counts and
 //! notes are never deleted; a group whose occurrences all expired keeps its counts.
 
+use super::assembly::BUCKET_MS;
 use super::{Backend, Result, Store};
 use crate::model::Millis;
 
@@ -22,8 +23,9 @@ const RESOURCE_GRACE_MS: i64 = 24 * 3600 * 1000;
 
 impl Store {
     /// Deletes at most `batch` occurrences recorded before `errors_before`, and at most
-    /// `batch` assembled traces (their spans and service-map rows) last written to before
-    /// `errors_before` if they have errors, or before `traces_before` if they have none.
+    /// `batch` assembled traces (with their spans) last written to before `errors_before` if
+    /// they have errors, or before `traces_before` if they have none, and the service map's
+    /// minutes before both.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn expire(
         &self,
@@ -70,16 +72,26 @@ impl Store {
         .await?;
         if !traces.is_empty() {
             let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
-            for table in ["span_chunks", "trace_edges", "trace_services"] {
-                sqlx::query(&format!(
-                    "{}{}",
-                    self.backend.json_rows("$1"),
-                    self.backend.delete_of_traces(table)
-                ))
-                .bind(&keys)
-                .execute(&mut **tx)
-                .await?;
-            }
+            sqlx::query(&format!(
+                "{}{}",
+                self.backend.json_rows("$1"),
+                self.backend.delete_of_traces("span_chunks")
+            ))
+            .bind(&keys)
+            .execute(&mut **tx)
+            .await?;
+        }
+        // The service map's minutes go with the longest-kept traces: a map of a range
+        // shows the traffic of every trace still stored in it. (By project: the keys begin
+        // with it.)
+        let oldest_kept = errors_before.min(traces_before);
+        for table in ["map_calls", "map_services"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE project_id IN (SELECT id FROM projects) AND bucket < $1"
+            ))
+            .bind(oldest_kept - BUCKET_MS)
+            .execute(&mut **tx)
+            .await?;
         }
         // A resource unused for a day longer than the longest-kept spans (those of traces
         // with errors) has no span left that names it.

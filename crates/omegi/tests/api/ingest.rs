@@ -204,6 +204,29 @@ async fn a_late_span_updates_the_occurrence() {
         .await
         .body;
     assert_eq!(detail["latest"]["trace"]["span_count"], 7);
+    // The trace's part of the service map was replaced, not added a second time.
+    let map = s
+        .api
+        .get(&format!("/api/projects/{}/service-map", s.project))
+        .await
+        .expect(StatusCode::OK);
+    let calls: Vec<i64> = map["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["calls"].as_i64().unwrap())
+        .collect();
+    assert_eq!(calls, [1, 1], "{map}");
+    let requests = |id: &str| {
+        map["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == id)
+            .map(|n| n["requests"].clone())
+    };
+    assert_eq!(requests("inventory"), Some(json!(1)), "{map}");
+    assert_eq!(requests("gateway"), Some(json!(1)), "{map}");
 }
 
 #[tokio::test]

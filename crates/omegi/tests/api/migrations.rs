@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use omegi::config::Database;
-use omegi::store::Store;
+use omegi::model::{duration_bin, Assembly, Edge, ServiceStat};
+use omegi::store::{DueTrace, Store, TraceFilter};
 use sqlx::{AnyConnection, Connection, Row};
 
 use crate::common::{database_url, fresh_database};
@@ -110,10 +111,10 @@ async fn sqlite_and_postgresql_migrations_make_the_same_schema() {
 /// Spans stored one a row (before migration 13) are moved into chunks by the upgrade and read
 /// back whole: attributes, events, and the resource, whether named by digest or (older
 /// still) stored on the span itself.
-#[tokio::test]
-async fn spans_stored_before_the_upgrade_read_back_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = fresh_database(dir.path()).await;
+/// A fresh database of the suite's back-end migrated up to `version` only, a connection to
+/// it, and whether it is SQLite.
+async fn database_at(dir: &std::path::Path, version: i64) -> (Database, AnyConnection, bool) {
+    let database = fresh_database(dir).await;
     let sqlite = matches!(database, Database::Sqlite { .. });
     let url = if sqlite {
         format!("{}?mode=rwc", database_url(&database))
@@ -129,13 +130,20 @@ async fn spans_stored_before_the_upgrade_read_back_after_it() {
     before.migrations = before
         .migrations
         .iter()
-        .filter(|m| m.version <= 12)
+        .filter(|m| m.version <= version)
         .cloned()
         .collect::<Vec<_>>()
         .into();
     sqlx::any::install_default_drivers();
     let mut conn = AnyConnection::connect(&url).await.unwrap();
     before.run(&mut conn).await.unwrap();
+    (database, conn, sqlite)
+}
+
+#[tokio::test]
+async fn spans_stored_before_the_upgrade_read_back_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, mut conn, sqlite) = database_at(dir.path(), 12).await;
     let (resource, json) = if sqlite {
         ("'{}'", "")
     } else {
@@ -187,4 +195,143 @@ async fn spans_stored_before_the_upgrade_read_back_after_it() {
     assert_eq!(b.events[0].name, "exception");
     assert_eq!(b.resource["service.name"], "legacy");
     assert_eq!(b.attributes["db.system"], "postgresql");
+}
+
+/// The service map stored a row a trace (before migration 14) is summed into minutes by the
+/// upgrade: the same calls, errors, traffic and percentiles, the traces still found by the
+/// calls and services they took, and a migrated trace assembled again replaces its part of
+/// the map instead of being counted twice, calls whose durations were not kept included.
+#[tokio::test]
+async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, mut conn, sqlite) = database_at(dir.path(), 13).await;
+    let json = if sqlite { "" } else { "::jsonb" };
+    sqlx::query("INSERT INTO projects (name, created_at) VALUES ('shop', 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let p: i64 = sqlx::query_scalar("SELECT id FROM projects")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let minute = 1_700_000_040_000_i64;
+    let start_ns = (minute + 1_000) * 1_000_000;
+    for sql in [
+        // Two assembled traces of the same minute; t1 made three calls to inventory, one of
+        // them beyond what an edge kept of durations, and one failed; a late span of t1 is
+        // waiting to be assembled (version 2).
+        format!(
+            "INSERT INTO traces (project_id, trace_id, first_received_at, last_received_at, \
+               pending_since, has_root, version, assembled_version, span_count, start_ns, \
+               end_ns, error_count) VALUES \
+             ({p}, 't1', 0, 0, 0, 1, 2, 1, 5, {start_ns}, {start_ns}, 1), \
+             ({p}, 't2', 0, 0, 0, 1, 1, 1, 2, {start_ns}, {start_ns}, 0)"
+        ),
+        format!(
+            "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, \
+               errors, durations_us) VALUES \
+             ({p}, 't1', {minute}, 'orders', 'inventory', 3, 1, '[5000, 7000]'{json}), \
+             ({p}, 't2', {minute}, 'orders', 'inventory', 1, 0, '[5000]'{json})"
+        ),
+        format!(
+            "INSERT INTO trace_services (project_id, trace_id, bucket, service, spans, \
+               requests, errors) VALUES \
+             ({p}, 't1', {minute}, 'orders', 2, 1, 1), \
+             ({p}, 't1', {minute}, 'inventory', 3, 3, 1), \
+             ({p}, 't2', {minute}, 'orders', 1, 1, 0), \
+             ({p}, 't2', {minute}, 'inventory', 1, 1, 0)"
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = Store::open(&database).await.unwrap();
+    let range = (minute - 60_000, minute + 60_000);
+    let map = store.service_map(p, range.0, range.1).await.unwrap();
+    let (calls, errors, durations) = &map.edges[&("orders".into(), "inventory".into())];
+    assert_eq!((*calls, *errors), (4, 1));
+    // Of the three durations kept, 5, 5 and 7 ms.
+    assert!((durations.quantile_ms(0.5) - 5.0).abs() < 0.1);
+    assert!((durations.quantile_ms(0.95) - 7.0).abs() < 0.1);
+    assert_eq!(map.traffic["inventory"], (4, 1));
+    assert_eq!(map.traffic["orders"], (2, 1));
+    let listed = |caller: Option<&str>, service: Option<&str>, failing: bool| {
+        let store = &store;
+        let filter = TraceFilter {
+            project: p,
+            since_ms: range.0,
+            until_ms: range.1,
+            caller: caller.map(String::from),
+            service: service.map(String::from),
+            failing,
+            limit: 10,
+            ..TraceFilter::default()
+        };
+        async move {
+            let mut ids: Vec<String> = store
+                .traces(&filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.trace_id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(listed(Some("orders"), None, false).await, ["t1", "t2"]);
+    assert_eq!(listed(Some("orders"), None, true).await, ["t1"]);
+    assert_eq!(listed(None, Some("inventory"), true).await, ["t1"]);
+    assert!(listed(Some("inventory"), None, false).await.is_empty());
+
+    // t1 assembled again, now one 9 ms call that succeeded, by one request of inventory's.
+    let again = Assembly {
+        span_count: 3,
+        start_ns,
+        end_ns: start_ns,
+        root_service: Some("orders".into()),
+        root_name: Some("POST /orders".into()),
+        edges: vec![Edge {
+            caller: "orders".into(),
+            callee: "inventory".into(),
+            calls: 1,
+            errors: 0,
+            durations: vec![(duration_bin(9_000), 1, 0)],
+        }],
+        services: vec![
+            ServiceStat {
+                service: "orders".into(),
+                spans: 2,
+                requests: 1,
+                errors: 0,
+            },
+            ServiceStat {
+                service: "inventory".into(),
+                spans: 1,
+                requests: 1,
+                errors: 0,
+            },
+        ],
+        occurrences: Vec::new(),
+        truncated: None,
+    };
+    let due = DueTrace {
+        project_id: p,
+        trace_id: "t1".into(),
+        version: 2,
+        assembled_version: 1,
+    };
+    store.save_assemblies(&[(due, again)], 0).await.unwrap();
+    let map = store.service_map(p, range.0, range.1).await.unwrap();
+    let (calls, errors, durations) = &map.edges[&("orders".into(), "inventory".into())];
+    assert_eq!((*calls, *errors), (2, 0));
+    assert!((durations.quantile_ms(0.95) - 9.0).abs() < 9.0 / 16.0);
+    assert_eq!(map.traffic["inventory"], (2, 0));
+    assert_eq!(map.traffic["orders"], (2, 0));
+    assert_eq!(
+        listed(Some("orders"), None, true).await,
+        Vec::<String>::new()
+    );
+    store.close().await;
 }
