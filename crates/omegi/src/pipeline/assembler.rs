@@ -25,9 +25,9 @@ pub struct AssemblerConfig {
 
 /// How long a claim holds; a worker that dies mid-assembly loses its claim after this.
 const LEASE_MS: i64 = 60_000;
-const BATCH: i64 = 200;
+const BATCH: i64 = 500;
 /// Traces whose spans are read in one query.
-const LOAD_TRACES: usize = 50;
+const LOAD_TRACES: usize = 100;
 /// Assemblies are saved (and so become visible) at least every this many spans, so the
 /// traces claimed after a large one wait for one bounded step, not for the whole batch.
 const SAVE_EVERY_SPANS: usize = 20_000;
