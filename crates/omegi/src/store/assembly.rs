@@ -19,9 +19,6 @@ pub struct DueTrace {
     pub project_id: i64,
     pub trace_id: String,
     pub version: i64,
-    /// The version assembled before (0: never), whose part of the service map a save of
-    /// this one replaces.
-    pub assembled_version: i64,
 }
 
 /// What saving an assembly changed about error groups, for live notifications.
@@ -61,7 +58,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueTrace>> {
         Ok(sqlx::query_as(
-            "SELECT project_id, trace_id, version, assembled_version FROM traces \
+            "SELECT project_id, trace_id, version FROM traces \
              WHERE version > assembled_version AND claimed_until < $1 \
                AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
              ORDER BY pending_since LIMIT $4",
@@ -123,8 +120,7 @@ impl Store {
                  WHERE traces.project_id = d.project_id AND traces.trace_id = d.trace_id \
                    AND traces.version = d.version AND traces.version > traces.assembled_version \
                    AND traces.claimed_until < $2 \
-                 RETURNING traces.project_id, traces.trace_id, traces.version, \
-                           traces.assembled_version",
+                 RETURNING traces.project_id, traces.trace_id, traces.version",
                 self.backend.json_rows("$3")
             ),
             Backend::Postgres => format!(
@@ -135,7 +131,7 @@ impl Store {
                     AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
                    WHERE t.version > t.assembled_version AND t.claimed_until < $2 \
                    FOR UPDATE OF t SKIP LOCKED) \
-                 RETURNING project_id, trace_id, version, assembled_version",
+                 RETURNING project_id, trace_id, version",
                 self.backend.json_rows("$3")
             ),
         };
@@ -176,7 +172,6 @@ impl Store {
                 }
             }
         }
-        minutes.save(&mut tx, self.backend).await?;
         let items: Vec<&(DueTrace, Assembly)> = items
             .iter()
             .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
@@ -216,6 +211,9 @@ impl Store {
                 out.push((t.project_id, saved));
             }
         }
+        // Last before the commit: every node saving now adds to the same rows of this
+        // minute, so they are held locked as briefly as possible.
+        minutes.save(&mut tx, self.backend).await?;
         let alerts = alert_outbox::enqueue(&mut tx, &seen, now).await?;
         for (item, n) in seen_in.into_iter().zip(alerts) {
             out[item].1.alerts += n;
@@ -432,8 +430,9 @@ impl MapMinutes {
 }
 
 /// The parts of the service map that earlier assemblies of the items' traces added, by
-/// trace; on PostgreSQL their rows stay locked until the save commits, so that no other
-/// node's save replaces a part between this read and this save.
+/// trace, as stored now (not as claimed: a save whose lease ran out may have landed since);
+/// on PostgreSQL their rows stay locked until the save commits, so that no other node's
+/// save replaces a part between this read and this save.
 async fn earlier_parts(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -441,12 +440,8 @@ async fn earlier_parts(
 ) -> Result<HashMap<(i64, String), MapPart>> {
     let keys: Vec<(i64, &str)> = items
         .iter()
-        .filter(|(t, _)| t.assembled_version > 0)
         .map(|(t, _)| (t.project_id, t.trace_id.as_str()))
         .collect();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
     let lock = match backend {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE OF t",

@@ -81,9 +81,11 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         }
-        // The service map's minutes go with the longest-kept traces: a map of a range
-        // shows the traffic of every trace still stored in it. (By project: the keys begin
-        // with it.)
+        // The service map's minutes go when even traces with errors have expired: a map of
+        // a range shows the traffic of the traces stored then. (A trace re-assembled after
+        // its start's minute went takes its earlier part away from a row that is no longer
+        // there: that row counts below zero, is never shown, and goes in the next round.)
+        // (By project: the keys begin with it.)
         let oldest_kept = errors_before.min(traces_before);
         for table in ["map_calls", "map_services"] {
             sqlx::query(&format!(

@@ -225,7 +225,8 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
                pending_since, has_root, version, assembled_version, span_count, start_ns, \
                end_ns, error_count) VALUES \
              ({p}, 't1', 0, 0, 0, 1, 2, 1, 5, {start_ns}, {start_ns}, 1), \
-             ({p}, 't2', 0, 0, 0, 1, 1, 1, 2, {start_ns}, {start_ns}, 0)"
+             ({p}, 't2', 0, 0, 0, 1, 1, 1, 2, {start_ns}, {start_ns}, 0), \
+             ({p}, 't3', 0, 0, 0, 1, 2, 0, 0, NULL, NULL, 0)"
         ),
         format!(
             "INSERT INTO trace_edges (project_id, trace_id, bucket, caller, callee, calls, \
@@ -320,7 +321,6 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
         project_id: p,
         trace_id: "t1".into(),
         version: 2,
-        assembled_version: 1,
     };
     store.save_assemblies(&[(due, again)], 0).await.unwrap();
     let map = store.service_map(p, range.0, range.1).await.unwrap();
@@ -333,5 +333,47 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
         listed(Some("orders"), None, true).await,
         Vec::<String>::new()
     );
+
+    // A claim whose lease ran out: t3 is claimed at version 1 and again (by another worker)
+    // at version 2 before the first one's save lands; the second save replaces the first
+    // one's part, though its claim saw the trace never assembled.
+    let to_payments = |calls: i64| Assembly {
+        edges: vec![Edge {
+            caller: "orders".into(),
+            callee: "payments".into(),
+            calls,
+            errors: 0,
+            durations: vec![(duration_bin(3_000), calls, 0)],
+        }],
+        ..started_at(start_ns)
+    };
+    for (version, calls) in [(1, 2), (2, 1)] {
+        let due = DueTrace {
+            project_id: p,
+            trace_id: "t3".into(),
+            version,
+        };
+        store
+            .save_assemblies(&[(due, to_payments(calls))], 0)
+            .await
+            .unwrap();
+    }
+    let map = store.service_map(p, range.0, range.1).await.unwrap();
+    assert_eq!(map.edges[&("orders".into(), "payments".into())].0, 1);
     store.close().await;
+}
+
+/// An assembly of a trace that started at `start_ns` and took no calls.
+fn started_at(start_ns: i64) -> Assembly {
+    Assembly {
+        span_count: 1,
+        start_ns,
+        end_ns: start_ns,
+        root_service: None,
+        root_name: None,
+        edges: Vec::new(),
+        services: Vec::new(),
+        occurrences: Vec::new(),
+        truncated: None,
+    }
 }
