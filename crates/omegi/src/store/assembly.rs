@@ -289,11 +289,11 @@ async fn mark_assembled(
     Ok(marked.into_iter().collect())
 }
 
-/// `[project, trace]` of each item, as JSON rows.
-fn trace_keys(items: &[&(DueTrace, Assembly)]) -> Result<String> {
-    let keys: Vec<(i64, &str)> = items
-        .iter()
-        .map(|(t, _)| (t.project_id, t.trace_id.as_str()))
+/// `[project, trace]` of each trace, as JSON rows.
+fn trace_keys<'a>(traces: impl IntoIterator<Item = &'a DueTrace>) -> Result<String> {
+    let keys: Vec<(i64, &str)> = traces
+        .into_iter()
+        .map(|t| (t.project_id, t.trace_id.as_str()))
         .collect();
     serde_json::to_string(&keys).map_err(encode_error)
 }
@@ -438,10 +438,6 @@ async fn earlier_parts(
     backend: Backend,
     items: &[(DueTrace, Assembly)],
 ) -> Result<HashMap<(i64, String), MapPart>> {
-    let keys: Vec<(i64, &str)> = items
-        .iter()
-        .map(|(t, _)| (t.project_id, t.trace_id.as_str()))
-        .collect();
     let lock = match backend {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE OF t",
@@ -453,7 +449,7 @@ async fn earlier_parts(
         backend.json_rows("$1"),
         backend.json_column("t.map_part")
     ))
-    .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+    .bind(trace_keys(items.iter().map(|(t, _)| t))?)
     .fetch_all(&mut **tx)
     .await?;
     // A part that cannot be read is not taken away (the map keeps counting it) rather than
@@ -484,7 +480,7 @@ async fn existing_occurrences(
           AND o.trace_id = value ->> 1",
         backend.json_rows("$1")
     ))
-    .bind(trace_keys(items)?)
+    .bind(trace_keys(items.iter().map(|(t, _)| t))?)
     .fetch_all(&mut **tx)
     .await?;
     let mut by_trace: HashMap<(i64, String), Vec<Existing>> = HashMap::new();

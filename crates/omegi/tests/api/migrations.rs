@@ -111,9 +111,9 @@ async fn sqlite_and_postgresql_migrations_make_the_same_schema() {
 /// Spans stored one a row (before migration 13) are moved into chunks by the upgrade and read
 /// back whole: attributes, events, and the resource, whether named by digest or (older
 /// still) stored on the span itself.
-/// A fresh database of the suite's back-end migrated up to `version` only, a connection to
-/// it, and whether it is SQLite.
-async fn database_at(dir: &std::path::Path, version: i64) -> (Database, AnyConnection, bool) {
+/// A fresh database of the suite's back-end migrated up to `version` only, with a project:
+/// the database, a connection to it, whether it is SQLite, and the project's id.
+async fn database_at(dir: &std::path::Path, version: i64) -> (Database, AnyConnection, bool, i64) {
     let database = fresh_database(dir).await;
     let sqlite = matches!(database, Database::Sqlite { .. });
     let url = if sqlite {
@@ -137,18 +137,6 @@ async fn database_at(dir: &std::path::Path, version: i64) -> (Database, AnyConne
     sqlx::any::install_default_drivers();
     let mut conn = AnyConnection::connect(&url).await.unwrap();
     before.run(&mut conn).await.unwrap();
-    (database, conn, sqlite)
-}
-
-#[tokio::test]
-async fn spans_stored_before_the_upgrade_read_back_after_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (database, mut conn, sqlite) = database_at(dir.path(), 12).await;
-    let (resource, json) = if sqlite {
-        ("'{}'", "")
-    } else {
-        ("'{}'::jsonb", "::jsonb")
-    };
     sqlx::query("INSERT INTO projects (name, created_at) VALUES ('shop', 0)")
         .execute(&mut conn)
         .await
@@ -157,6 +145,18 @@ async fn spans_stored_before_the_upgrade_read_back_after_it() {
         .fetch_one(&mut conn)
         .await
         .unwrap();
+    (database, conn, sqlite, p)
+}
+
+#[tokio::test]
+async fn spans_stored_before_the_upgrade_read_back_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, mut conn, sqlite, p) = database_at(dir.path(), 12).await;
+    let (resource, json) = if sqlite {
+        ("'{}'", "")
+    } else {
+        ("'{}'::jsonb", "::jsonb")
+    };
     for sql in [
         format!(
             "INSERT INTO resources (project_id, digest, attributes, last_used_at) \
@@ -204,16 +204,8 @@ async fn spans_stored_before_the_upgrade_read_back_after_it() {
 #[tokio::test]
 async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (database, mut conn, sqlite) = database_at(dir.path(), 13).await;
+    let (database, mut conn, sqlite, p) = database_at(dir.path(), 13).await;
     let json = if sqlite { "" } else { "::jsonb" };
-    sqlx::query("INSERT INTO projects (name, created_at) VALUES ('shop', 0)")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let p: i64 = sqlx::query_scalar("SELECT id FROM projects")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
     let minute = 1_700_000_040_000_i64;
     let start_ns = (minute + 1_000) * 1_000_000;
     for sql in [
@@ -289,8 +281,6 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
     // t1 assembled again, now one 9 ms call that succeeded, by one request of inventory's.
     let again = Assembly {
         span_count: 3,
-        start_ns,
-        end_ns: start_ns,
         root_service: Some("orders".into()),
         root_name: Some("POST /orders".into()),
         edges: vec![Edge {
@@ -314,8 +304,7 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
                 errors: 0,
             },
         ],
-        occurrences: Vec::new(),
-        truncated: None,
+        ..started_at(start_ns)
     };
     let due = DueTrace {
         project_id: p,
