@@ -187,9 +187,26 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// Page cache of SQLite's writing connection, in KiB.
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
-/// A pool of `connections`; on SQLite each connection gets the durability settings and, when
-/// `cache_kib` is not 0, that page cache.
-async fn connect(url: &str, backend: Backend, connections: u32, cache_kib: i64) -> Result<AnyPool> {
+/// How often SQLite's write-ahead log is copied into the database file (see
+/// [`checkpoints`]).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// WAL pages past which the writing connection copies the log itself at commit, as SQLite
+/// does by default past 1,000: only when [`checkpoints`] falls this far behind.
+const WRITER_CHECKPOINT_PAGES: i64 = 16 * 1024;
+
+/// Which SQLite connections a pool holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Reads,
+    /// The one writing connection: a large page cache, and checkpoints left to
+    /// [`checkpoints`].
+    Writes,
+}
+
+/// A pool of `connections`; on SQLite each connection gets the durability settings and the
+/// settings of its `role`.
+async fn connect(url: &str, backend: Backend, connections: u32, role: Role) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
@@ -208,9 +225,12 @@ async fn connect(url: &str, backend: Backend, connections: u32, cache_kib: i64) 
                          PRAGMA temp_store = MEMORY;",
                     ))
                     .await?;
-                    if cache_kib > 0 {
-                        conn.execute(sqlx::raw_sql(&format!("PRAGMA cache_size = -{cache_kib};")))
-                            .await?;
+                    if role == Role::Writes {
+                        conn.execute(sqlx::raw_sql(&format!(
+                            "PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
+                             PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
+                        )))
+                        .await?;
                     }
                 }
                 Ok(())
@@ -218,6 +238,33 @@ async fn connect(url: &str, backend: Backend, connections: u32, cache_kib: i64) 
         })
         .connect(url)
         .await?)
+}
+
+/// Copies SQLite's write-ahead log into the database file every [`CHECKPOINT_EVERY`], from
+/// a reading connection, until the pool closes. By default the commit that takes the log
+/// past 1,000 pages does it, so every few span batches one commit also copied and synced
+/// the whole log while every other writer waited for it (measured: commits took 17 ms of a
+/// 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
+/// commits go on beside it, and it copies what it can without waiting for readers.
+fn checkpoints(readers: AnyPool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if readers.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&readers)
+                .await
+            {
+                if !readers.is_closed() {
+                    tracing::warn!("copying the write-ahead log into the database failed: {e}");
+                }
+            }
+        }
+    });
 }
 
 #[derive(Clone)]
@@ -285,7 +332,7 @@ impl Store {
             &url,
             backend,
             if backend == Backend::Sqlite { 8 } else { 16 },
-            0,
+            Role::Reads,
         )
         .await?;
         match backend {
@@ -318,7 +365,10 @@ impl Store {
         // their index pages back from the file every time (measured: gigabytes a second under
         // load); this one keeps them, with a cache large enough for the hot indexes.
         let writes = match backend {
-            Backend::Sqlite => connect(&url, backend, 1, WRITER_CACHE_KIB).await?,
+            Backend::Sqlite => {
+                checkpoints(pool.clone());
+                connect(&url, backend, 1, Role::Writes).await?
+            }
             Backend::Postgres => pool.clone(),
         };
         Ok(Store {

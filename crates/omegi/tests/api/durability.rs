@@ -5,6 +5,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Connection;
 
+use omegi::config::Database;
+
 use crate::common::{database_url, fresh_database, Api, Process, TestServer};
 use crate::otlp::{checkout, request, trace_hex, wait_for_errors};
 
@@ -105,4 +107,40 @@ async fn two_servers_sharing_a_database_assemble_each_trace_once() {
     assert_eq!(count, traces.len() as i64);
     assert_eq!(assembled, count);
     assert_eq!(claims, count, "some trace was assembled more than once");
+}
+
+/// SQLite: the write-ahead log is copied into the database file within moments of a commit,
+/// not once it reaches a size, so a copy of `omegi.db` alone (a file backup that leaves out
+/// `omegi.db-wal`) holds what was acknowledged, and the log does not grow with the load.
+#[tokio::test]
+async fn acknowledged_spans_reach_the_sqlite_file_itself_within_moments() {
+    let server = TestServer::start().await;
+    let Database::Sqlite { path } = server.database.clone() else {
+        return; // PostgreSQL keeps its own log; nothing of Omegi's to check.
+    };
+    let s = crate::otlp::setup(&server).await;
+    for trace in 1..=3 {
+        crate::otlp::post_proto(&server, &s.token, &request(checkout(trace)))
+            .await
+            .expect(StatusCode::OK);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let spans_in_copy = || -> Option<i64> {
+        std::fs::copy(&path, &copy).ok()?;
+        let db = rusqlite::Connection::open(&copy).ok()?;
+        db.query_row(
+            "SELECT COALESCE(SUM(span_count), 0) FROM span_chunks",
+            [],
+            |r| r.get(0),
+        )
+        .ok()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut found = spans_in_copy();
+    while found != Some(21) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        found = spans_in_copy();
+    }
+    assert_eq!(found, Some(21), "the 3 traces' 21 spans in the file alone");
 }
