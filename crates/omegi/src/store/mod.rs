@@ -191,13 +191,19 @@ const WRITER_CACHE_KIB: i64 = 64 * 1024;
 /// [`checkpoints`]).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
-/// WAL pages past which the writing connection copies the log itself at commit, as SQLite
-/// does by default past 1,000: only when [`checkpoints`] falls this far behind.
+/// WAL pages past which the writing connection copies the log itself at commit (SQLite's
+/// default is 1,000). Under sustained load the log reaches this: [`checkpoints`] copies it
+/// while commits go on, so it never ends with all of it copied, and only a copy made inside
+/// a write transaction lets the next one start the log over. That commit then copies what
+/// the task has not yet (the last quarter second or so), so the log and the `-wal` file stay
+/// within 64 MiB.
 const WRITER_CHECKPOINT_PAGES: i64 = 16 * 1024;
 
 /// Which SQLite connections a pool holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
+    /// Reading connections (and the few writes that need no turn, such as a token's last
+    /// use): they never copy the log at commit, [`checkpoints`] does.
     Reads,
     /// The one writing connection: a large page cache, and checkpoints left to
     /// [`checkpoints`].
@@ -225,13 +231,14 @@ async fn connect(url: &str, backend: Backend, connections: u32, role: Role) -> R
                          PRAGMA temp_store = MEMORY;",
                     ))
                     .await?;
-                    if role == Role::Writes {
-                        conn.execute(sqlx::raw_sql(&format!(
+                    let role = match role {
+                        Role::Reads => "PRAGMA wal_autocheckpoint = 0;".to_string(),
+                        Role::Writes => format!(
                             "PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
                              PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
-                        )))
-                        .await?;
-                    }
+                        ),
+                    };
+                    conn.execute(sqlx::raw_sql(&role)).await?;
                 }
                 Ok(())
             })
@@ -245,9 +252,10 @@ async fn connect(url: &str, backend: Backend, connections: u32, role: Role) -> R
 /// past 1,000 pages does it, so every few span batches one commit also copied and synced
 /// the whole log while every other writer waited for it (measured: commits took 17 ms of a
 /// 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
-/// commits go on beside it, and it copies what it can without waiting for readers.
-fn checkpoints(readers: AnyPool) {
-    tokio::spawn(async move {
+/// commits go on beside it, and it copies what it can without waiting for readers. Ends
+/// when the pool closes or the returned handle aborts it.
+fn checkpoints(readers: AnyPool) -> tokio::task::AbortHandle {
+    let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -265,6 +273,7 @@ fn checkpoints(readers: AnyPool) {
             }
         }
     });
+    task.abort_handle()
 }
 
 #[derive(Clone)]
@@ -280,6 +289,8 @@ pub struct Store {
     writers: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Resources of spans read back, by digest (see `spans.rs`).
     resources: spans::ResourceCache,
+    /// SQLite's task copying the write-ahead log into the database ([`checkpoints`]).
+    checkpoints: Option<tokio::task::AbortHandle>,
 }
 
 /// A write transaction; on SQLite it also holds this node's turn to write until it ends.
@@ -365,12 +376,10 @@ impl Store {
         // their index pages back from the file every time (measured: gigabytes a second under
         // load); this one keeps them, with a cache large enough for the hot indexes.
         let writes = match backend {
-            Backend::Sqlite => {
-                checkpoints(pool.clone());
-                connect(&url, backend, 1, Role::Writes).await?
-            }
+            Backend::Sqlite => connect(&url, backend, 1, Role::Writes).await?,
             Backend::Postgres => pool.clone(),
         };
+        let checkpoints = (backend == Backend::Sqlite).then(|| checkpoints(pool.clone()));
         Ok(Store {
             pool,
             writes,
@@ -378,6 +387,7 @@ impl Store {
             postgres_url,
             writers: Default::default(),
             resources: Default::default(),
+            checkpoints,
         })
     }
 
@@ -417,6 +427,9 @@ impl Store {
 
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
+        if let Some(task) = &self.checkpoints {
+            task.abort();
+        }
         self.writes.close().await;
         self.pool.close().await;
     }

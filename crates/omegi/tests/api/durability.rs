@@ -110,8 +110,9 @@ async fn two_servers_sharing_a_database_assemble_each_trace_once() {
 }
 
 /// SQLite: the write-ahead log is copied into the database file within moments of a commit,
-/// not once it reaches a size, so a copy of `omegi.db` alone (a file backup that leaves out
-/// `omegi.db-wal`) holds what was acknowledged, and the log does not grow with the load.
+/// by a task of its own, not by the commit that takes it past a size: the file itself holds
+/// what was acknowledged moments ago (read here from a copy of `omegi.db` without its
+/// `-wal`; a copy taken during a checkpoint may not open, and is taken again).
 #[tokio::test]
 async fn acknowledged_spans_reach_the_sqlite_file_itself_within_moments() {
     let server = TestServer::start().await;
