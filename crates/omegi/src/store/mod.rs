@@ -210,9 +210,14 @@ enum Role {
     Writes,
 }
 
-/// A pool of `connections`; on SQLite each connection gets the durability settings and the
-/// settings of its `role`.
-async fn connect(url: &str, backend: Backend, connections: u32, role: Role) -> Result<AnyPool> {
+/// A pool for `role`: on SQLite 8 reading connections or the one writing connection, each
+/// with the durability settings and the settings of its role; on PostgreSQL 16.
+async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
+    let connections = match (backend, role) {
+        (Backend::Sqlite, Role::Reads) => 8,
+        (Backend::Sqlite, Role::Writes) => 1,
+        (Backend::Postgres, _) => 16,
+    };
     Ok(AnyPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
@@ -248,28 +253,22 @@ async fn connect(url: &str, backend: Backend, connections: u32, role: Role) -> R
 }
 
 /// Copies SQLite's write-ahead log into the database file every [`CHECKPOINT_EVERY`], from
-/// a reading connection, until the pool closes. By default the commit that takes the log
+/// a reading connection, until the returned handle aborts it ([`Store::close`]). By default the commit that takes the log
 /// past 1,000 pages does it, so every few span batches one commit also copied and synced
 /// the whole log while every other writer waited for it (measured: commits took 17 ms of a
 /// 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
-/// commits go on beside it, and it copies what it can without waiting for readers. Ends
-/// when the pool closes or the returned handle aborts it.
+/// commits go on beside it, and it copies what it can without waiting for readers.
 fn checkpoints(readers: AnyPool) -> tokio::task::AbortHandle {
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if readers.is_closed() {
-                break;
-            }
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&readers)
                 .await
             {
-                if !readers.is_closed() {
-                    tracing::warn!("copying the write-ahead log into the database failed: {e}");
-                }
+                tracing::warn!("copying the write-ahead log into the database failed: {e}");
             }
         }
     });
@@ -339,13 +338,7 @@ impl Store {
             }
             Database::Postgres { url } => (url.clone(), Backend::Postgres),
         };
-        let pool = connect(
-            &url,
-            backend,
-            if backend == Backend::Sqlite { 8 } else { 16 },
-            Role::Reads,
-        )
-        .await?;
+        let pool = connect(&url, backend, Role::Reads).await?;
         match backend {
             Backend::Sqlite => {
                 // Incremental auto-vacuum takes effect when a new file gets its first
@@ -376,7 +369,7 @@ impl Store {
         // their index pages back from the file every time (measured: gigabytes a second under
         // load); this one keeps them, with a cache large enough for the hot indexes.
         let writes = match backend {
-            Backend::Sqlite => connect(&url, backend, 1, Role::Writes).await?,
+            Backend::Sqlite => connect(&url, backend, Role::Writes).await?,
             Backend::Postgres => pool.clone(),
         };
         let checkpoints = (backend == Backend::Sqlite).then(|| checkpoints(pool.clone()));
