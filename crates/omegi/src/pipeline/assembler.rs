@@ -25,7 +25,10 @@ pub struct AssemblerConfig {
 
 /// How long a claim holds; a worker that dies mid-assembly loses its claim after this.
 const LEASE_MS: i64 = 60_000;
-const BATCH: i64 = 500;
+/// Most traces claimed in one round. Each claim and each save is one durable commit on the one
+/// writing connection, so fewer, larger rounds leave more of its turns to span batches; past
+/// 1,000, a round held the turn long enough to slow the span writes (docs/benchmarks.md).
+const BATCH: i64 = 1000;
 /// Traces whose spans are read in one query.
 const LOAD_TRACES: usize = 100;
 /// Assemblies are saved (and so become visible) at least every this many spans, so the
