@@ -12,8 +12,9 @@ use omegi::store::Store;
 
 /// mimalloc instead of glibc's allocator: the ingest path allocates and frees small buffers
 /// on every thread (decoded spans, their attributes, JSON), and glibc's `malloc` and `free`
-/// were 15% of the server's CPU under load (docs/benchmarks.md, fifth pass). Built without
-/// transparent huge pages, which kept an idle server at 40 MiB resident.
+/// were 17% of the server's CPU under load, 15 points of it on the tokio workers
+/// (docs/benchmarks.md, fifth pass). mimalloc 3, built without transparent huge pages, which
+/// kept an idle server at 40 MiB resident.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -11,7 +11,7 @@ use super::assembly::assemble;
 use crate::metrics::Metrics;
 use crate::model::now_ms;
 use crate::model::{Assembly, SpanRecord};
-use crate::store::{DueTrace, Saved, Store, StoreError};
+use crate::store::{Backend, DueTrace, Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]
 pub struct AssemblerConfig {
@@ -25,10 +25,17 @@ pub struct AssemblerConfig {
 
 /// How long a claim holds; a worker that dies mid-assembly loses its claim after this.
 const LEASE_MS: i64 = 60_000;
-/// Most traces claimed in one round. Each claim and each save is one durable commit on the one
-/// writing connection, so fewer, larger rounds leave more of its turns to span batches; past
-/// 1,000, a round held the turn long enough to slow the span writes (docs/benchmarks.md).
-const BATCH: i64 = 1000;
+/// Most traces claimed in one round, by back-end. On SQLite each claim and each save is one
+/// durable commit on the one writing connection, so fewer, larger rounds leave more of its
+/// turns to span batches; at 2,000 a round held the turn long enough to slow the span writes
+/// (docs/benchmarks.md, fifth pass). PostgreSQL nodes write on a pool, and there larger
+/// rounds raised the export latency (35 ms p99 at 200, 65 ms at 500).
+fn batch(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 1_000,
+        Backend::Postgres => 500,
+    }
+}
 /// Traces whose spans are read in one query.
 const LOAD_TRACES: usize = 100;
 /// Assemblies are saved (and so become visible) at least every this many spans, so the
@@ -125,7 +132,9 @@ async fn pass(
 ) -> Result<usize, StoreError> {
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
-    let due = store.due_traces(now_ms(), settle, max_wait, BATCH).await?;
+    let due = store
+        .due_traces(now_ms(), settle, max_wait, batch(store.backend()))
+        .await?;
     if due.is_empty() {
         return Ok(0);
     }
