@@ -199,7 +199,7 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// within 64 MiB.
 const WRITER_CHECKPOINT_PAGES: i64 = 16 * 1024;
 
-/// Which SQLite connections a pool holds.
+/// What a pool's connections are for; on SQLite it also sets their settings.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
     /// Reading connections (and the few writes that need no turn, such as a token's last
@@ -236,14 +236,14 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
                          PRAGMA temp_store = MEMORY;",
                     ))
                     .await?;
-                    let role = match role {
+                    let settings = match role {
                         Role::Reads => "PRAGMA wal_autocheckpoint = 0;".to_string(),
                         Role::Writes => format!(
                             "PRAGMA cache_size = -{WRITER_CACHE_KIB}; \
                              PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES};"
                         ),
                     };
-                    conn.execute(sqlx::raw_sql(&role)).await?;
+                    conn.execute(sqlx::raw_sql(&settings)).await?;
                 }
                 Ok(())
             })
@@ -253,10 +253,10 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
 }
 
 /// Copies SQLite's write-ahead log into the database file every [`CHECKPOINT_EVERY`], from
-/// a reading connection, until the returned handle aborts it ([`Store::close`]). By default the commit that takes the log
-/// past 1,000 pages does it, so every few span batches one commit also copied and synced
-/// the whole log while every other writer waited for it (measured: commits took 17 ms of a
-/// 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
+/// a reading connection, until the returned handle aborts it ([`Store::close`]). By default
+/// the commit that takes the log past 1,000 pages does it, so every few span batches one
+/// commit also copied and synced the whole log while every other writer waited for it
+/// (measured: commits took 17 ms of a 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
 /// commits go on beside it, and it copies what it can without waiting for readers.
 fn checkpoints(readers: AnyPool) -> tokio::task::AbortHandle {
     let task = tokio::spawn(async move {
