@@ -109,8 +109,8 @@ impl Store {
             .collect();
         // One statement that finds each due trace by its key. PostgreSQL skips rows another
         // node is claiming instead of waiting for them; SQLite has one writer at a time, and
-        // would look a row value IN a subquery up by project alone (see
-        // `Backend::delete_of_traces`), so it updates from the batch joined instead.
+        // would look a row value IN a subquery up by the key's first column alone (found with
+        // EXPLAIN), so it updates from the batch joined instead.
         let sql = match self.backend {
             Backend::Sqlite => format!(
                 "{}UPDATE traces SET claimed_until = $1, claims = traces.claims + 1 \

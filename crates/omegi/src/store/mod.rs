@@ -82,24 +82,6 @@ impl Backend {
         }
     }
 
-    /// A `DELETE` of the rows of `table` whose `(project_id, trace_id)` is a row of a
-    /// [`Backend::json_rows`] batch. SQLite looks a row value `IN` a subquery up by the
-    /// index's first column only, so there the rows are found by joining the batch instead
-    /// (found with EXPLAIN: every save read the project's whole service map).
-    pub(crate) fn delete_of_traces(self, table: &str) -> String {
-        match self {
-            Backend::Sqlite => format!(
-                "DELETE FROM {table} WHERE rowid IN (SELECT x.rowid FROM batch \
-                 JOIN {table} x ON x.project_id = CAST(value ->> 0 AS BIGINT) \
-                  AND x.trace_id = value ->> 1)"
-            ),
-            Backend::Postgres => format!(
-                "DELETE FROM {table} WHERE (project_id, trace_id) IN \
-                 (SELECT CAST(value ->> 0 AS BIGINT), value ->> 1 FROM batch)"
-            ),
-        }
-    }
-
     /// Cell `n` of a [`Backend::json_rows`] row as a JSON column takes it.
     pub(crate) fn json_cell(self, n: usize) -> String {
         match self {

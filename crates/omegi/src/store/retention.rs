@@ -47,24 +47,11 @@ impl Store {
         // meanwhile updates its trace row (or waits for this transaction's lock on it), so
         // its trace is no longer expired, or gets a new row after this commit, and its spans
         // (not yet committed when the spans below are deleted) are kept.
-        let traces: Vec<(i64, String)> = sqlx::query_as(
-            match self.backend {
-                // (SQLite: see `Backend::delete_of_traces`.)
-                Backend::Sqlite => {
-                    "DELETE FROM traces WHERE rowid IN \
-                   (SELECT rowid FROM traces WHERE {EXPIRED} ORDER BY last_received_at LIMIT $3) \
-                 AND {EXPIRED} RETURNING project_id, trace_id"
-                }
-                Backend::Postgres => {
-                    "DELETE FROM traces WHERE (project_id, trace_id) IN \
-                   (SELECT project_id, trace_id FROM traces WHERE {EXPIRED} \
-                    ORDER BY last_received_at LIMIT $3) \
-                 AND {EXPIRED} RETURNING project_id, trace_id"
-                }
-            }
-            .replace("{EXPIRED}", EXPIRED)
-            .as_str(),
-        )
+        let traces: Vec<(i64,)> = sqlx::query_as(&format!(
+            "DELETE FROM traces WHERE id IN \
+               (SELECT id FROM traces WHERE {EXPIRED} ORDER BY last_received_at LIMIT $3) \
+             AND {EXPIRED} RETURNING id"
+        ))
         .bind(traces_before)
         .bind(errors_before)
         .bind(batch)
@@ -73,9 +60,9 @@ impl Store {
         if !traces.is_empty() {
             let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
             sqlx::query(&format!(
-                "{}{}",
-                self.backend.json_rows("$1"),
-                self.backend.delete_of_traces("span_chunks")
+                "{}DELETE FROM span_chunks WHERE trace_key IN \
+                 (SELECT CAST(value ->> 0 AS BIGINT) FROM batch)",
+                self.backend.json_rows("$1")
             ))
             .bind(&keys)
             .execute(&mut **tx)

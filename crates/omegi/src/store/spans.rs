@@ -161,19 +161,6 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         sqlx::query(&format!(
-            "{}INSERT INTO span_chunks (project_id, trace_id, span_count, first_start_ns, \
-                                       received_at, spans) \
-             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
-                    CAST(value ->> 3 AS BIGINT), $3, {} FROM batch",
-            self.backend.json_rows("$1"),
-            self.backend.blob_slice("$2", "value ->> 4", "value ->> 5")
-        ))
-        .bind(serde_json::to_string(&chunks).map_err(encode_error)?)
-        .bind(contents)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        sqlx::query(&format!(
             "{}INSERT INTO services (project_id, name, created_at) \
              SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, $2 FROM batch WHERE true \
              ON CONFLICT (project_id, name) DO NOTHING",
@@ -189,6 +176,24 @@ impl Store {
             serde_json::to_string(&traces).map_err(encode_error)?,
             now,
         )
+        .await?;
+        // The traces first: a chunk names its trace by the key the trace's row got when its
+        // first span was stored (keys grow as traces arrive, so the chunks' index appends).
+        sqlx::query(&format!(
+            "{}INSERT INTO span_chunks (project_id, trace_key, span_count, first_start_ns, \
+                                       received_at, spans) \
+             SELECT t.project_id, t.id, CAST(value ->> 2 AS BIGINT), \
+                    CAST(value ->> 3 AS BIGINT), $3, {} \
+             FROM batch JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
+              AND t.trace_id = value ->> 1 \
+             ORDER BY CAST(value ->> 4 AS BIGINT)",
+            self.backend.json_rows("$1"),
+            self.backend.blob_slice("$2", "value ->> 4", "value ->> 5")
+        ))
+        .bind(serde_json::to_string(&chunks).map_err(encode_error)?)
+        .bind(contents)
+        .bind(now)
+        .execute(&mut **tx)
         .await?;
         tx.commit().await?;
         self.resources.insert_all(
@@ -221,8 +226,9 @@ impl Store {
             .collect();
         let metas: Vec<ChunkMeta> = sqlx::query_as(&format!(
             "{}SELECT CAST(value ->> 2 AS BIGINT) AS k, c.id, c.span_count, c.first_start_ns \
-             FROM batch JOIN span_chunks c ON c.project_id = CAST(value ->> 0 AS BIGINT) \
-              AND c.trace_id = value ->> 1 \
+             FROM batch JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
+              AND t.trace_id = value ->> 1 \
+             JOIN span_chunks c ON c.trace_key = t.id \
              ORDER BY k, c.first_start_ns, c.id",
             self.backend.json_rows("$1")
         ))

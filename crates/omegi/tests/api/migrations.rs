@@ -197,6 +197,87 @@ async fn spans_stored_before_the_upgrade_read_back_after_it() {
     assert_eq!(b.attributes["db.system"], "postgresql");
 }
 
+/// Span chunks named their trace by (project, hex id) before migration 15 and by the trace's
+/// integer key after it: those stored before read back after the upgrade, a span written
+/// later to the same trace reads back beside them, and retention still deletes a trace's
+/// chunks with it.
+#[tokio::test]
+async fn chunks_stored_before_trace_keys_stay_with_their_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (database, mut conn, sqlite, p) = database_at(dir.path(), 14).await;
+    let blob = |json: &str| {
+        if sqlite {
+            format!("CAST('{json}' AS BLOB)")
+        } else {
+            format!("convert_to('{json}', 'UTF8')")
+        }
+    };
+    let span = |id: &str| {
+        blob(&format!(
+            r#"[["{id}", null, "orders", "GET /orders", "server", 10, 90, 0, "", {{"http.route": "/orders"}}, [], {{"service.name": "orders"}}]]"#
+        ))
+    };
+    let now = omegi::model::now_ms();
+    for sql in [
+        // t1 was received now, t2 long ago; both assembled.
+        format!(
+            "INSERT INTO traces (project_id, trace_id, first_received_at, last_received_at, \
+               pending_since, has_root, version, assembled_version, span_count) VALUES \
+             ({p}, 't1', {now}, {now}, {now}, 1, 1, 1, 1), ({p}, 't2', 0, 0, 0, 1, 1, 1, 1)"
+        ),
+        format!(
+            "INSERT INTO span_chunks (project_id, trace_id, span_count, first_start_ns, \
+               received_at, spans) VALUES \
+             ({p}, 't2', 1, 10, 0, {}), ({p}, 't1', 1, 10, {now}, {})",
+            span("c"),
+            span("a")
+        ),
+    ] {
+        sqlx::query(&sql).execute(&mut conn).await.unwrap();
+    }
+    conn.close().await.unwrap();
+
+    let store = Store::open(&database).await.unwrap();
+    let late = omegi::model::SpanRecord {
+        project_id: p,
+        trace_id: "t1".into(),
+        span_id: "b".into(),
+        parent_span_id: Some("a".into()),
+        service: "orders".into(),
+        name: "SELECT".into(),
+        kind: "client".into(),
+        start_ns: 20,
+        end_ns: 30,
+        status_code: 0,
+        status_message: String::new(),
+        attributes: Default::default(),
+        events: Vec::new(),
+        resource: Default::default(),
+    };
+    store.insert_spans(&[&late], now).await.unwrap();
+    let (spans, stored) = store.trace_spans(p, "t1", 100).await.unwrap();
+    let ids: Vec<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    assert_eq!((ids, stored), (vec!["a", "b"], 2));
+    assert_eq!(spans[0].attributes["http.route"], "/orders");
+    assert_eq!(spans[0].resource["service.name"], "orders");
+    assert_eq!(store.trace_spans(p, "t2", 100).await.unwrap().1, 1);
+
+    // t2 is past a one-second limit (t1 is newer and waits for assembly again).
+    let done = store.expire(0, 1, 500).await.unwrap();
+    assert_eq!(done.traces, 1);
+    assert_eq!(store.trace_spans(p, "t2", 100).await.unwrap().1, 0);
+    assert_eq!(store.trace_spans(p, "t1", 100).await.unwrap().1, 2);
+    store.close().await;
+    let mut conn = AnyConnection::connect(&database_url(&database))
+        .await
+        .unwrap();
+    let chunks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM span_chunks")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(chunks, 2, "the expired trace's chunk is deleted with it");
+}
+
 /// The service map stored a row a trace (before migration 14) is summed into minutes by the
 /// upgrade: the same calls, errors, traffic and percentiles, the traces still found by the
 /// calls and services they took, and a migrated trace assembled again replaces its part of
