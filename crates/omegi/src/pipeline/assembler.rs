@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::{mpsc, watch};
 
 use super::assembly::assemble;
 use crate::metrics::Metrics;
@@ -38,6 +39,9 @@ fn batch(backend: Backend) -> i64 {
 }
 /// Traces whose spans are read in one query.
 const LOAD_TRACES: usize = 100;
+/// Queries reading spans at once: the reading connections answer them side by side, and
+/// parsing what one returned overlaps the others' work.
+const READS_AT_ONCE: usize = 3;
 /// Assemblies are saved (and so become visible) at least every this many spans, so the
 /// traces claimed after a large one wait for one bounded step, not for the whole batch.
 const SAVE_EVERY_SPANS: usize = 20_000;
@@ -46,42 +50,80 @@ const GAUGE_EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until `stop` changes. `on_saved` hears about every batch of saved assemblies, with
 /// each one's project (for live updates and alerts).
+///
+/// Three steps run side by side, each on what the one before it passed on: claiming due
+/// traces (a task of its own, at most one round ahead), reading and assembling them, and
+/// saving them (see [`Saving`]). One after the other, a round's claim waited for the write
+/// turn while nothing was read, and its reads one at a time while nothing was claimed
+/// (docs/benchmarks.md, seventh pass).
 pub async fn run(
     store: Store,
     cfg: AssemblerConfig,
     metrics: Arc<Metrics>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
     on_saved: impl Fn(&[(i64, Saved)]) + Send + Sync + 'static,
 ) {
     let on_saved: OnSaved = Arc::new(on_saved);
+    let (claimed_tx, mut claimed) = mpsc::channel(1);
+    let claiming = tokio::spawn(claim(store.clone(), cfg, metrics.clone(), stop, claimed_tx));
     let mut saving = Saving(None);
+    // Ends when the claimer stops (its sender dropped), after what it claimed last.
+    while let Some(round) = claimed.recv().await {
+        if let Err(e) = assemble_round(&store, cfg, &metrics, &on_saved, &mut saving, round).await {
+            tracing::error!("trace assembly failed: {e}");
+        }
+    }
+    saving.wait().await;
+    if let Err(e) = claiming.await {
+        tracing::error!("claiming due traces failed: {e}");
+    }
+}
+
+/// Claims due traces a round at a time and passes each round on, until `stop` changes or
+/// the assembler is gone.
+async fn claim(
+    store: Store,
+    cfg: AssemblerConfig,
+    metrics: Arc<Metrics>,
+    mut stop: watch::Receiver<bool>,
+    claimed: mpsc::Sender<Vec<DueTrace>>,
+) {
     // Due traces are looked for at least every 100 ms: the poll adds to how long an error
     // takes to show, and the query (an index range of pending traces) is cheap.
     let poll = (cfg.settle / 10).clamp(Duration::from_millis(20), Duration::from_millis(100));
+    let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
+    let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
     let mut gauged = Instant::now() - GAUGE_EVERY;
     loop {
+        if *stop.borrow() {
+            return;
+        }
         if gauged.elapsed() >= GAUGE_EVERY {
             gauged = Instant::now();
-            gauge(&store, cfg, &metrics).await;
+            gauge(&store, settle, max_wait, &metrics).await;
         }
-        let worked = match pass(&store, cfg, &metrics, &on_saved, &mut saving).await {
-            Ok(n) => n > 0,
-            Err(e) => {
-                tracing::error!("trace assembly failed: {e}");
-                false
+        let round = async {
+            let due = store
+                .due_traces(now_ms(), settle, max_wait, batch(store.backend()))
+                .await?;
+            if due.is_empty() {
+                return Ok(Vec::new());
             }
+            store.claim_traces(&due, now_ms(), LEASE_MS).await
         };
-        if !worked {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stop.changed() => {
-                    saving.wait().await;
+        match round.await {
+            Ok(round) if !round.is_empty() => {
+                if claimed.send(round).await.is_err() {
                     return;
                 }
+                continue;
             }
-        } else if *stop.borrow() {
-            saving.wait().await;
-            return;
+            Ok(_) => {}
+            Err(e) => tracing::error!("claiming due traces failed: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => return,
         }
     }
 }
@@ -121,54 +163,72 @@ impl Saving {
     }
 }
 
-/// One round over due traces: claim them together, assemble each from its stored spans,
-/// save them together (in the background, see [`Saving`]). Returns how many were claimed.
-async fn pass(
+/// Reads the spans of a round's claimed traces, [`READS_AT_ONCE`] queries at a time, and
+/// assembles and saves them every [`SAVE_EVERY_SPANS`] spans.
+async fn assemble_round(
     store: &Store,
     cfg: AssemblerConfig,
     metrics: &Arc<Metrics>,
     on_saved: &OnSaved,
     saving: &mut Saving,
-) -> Result<usize, StoreError> {
-    let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
-    let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
-    let due = store
-        .due_traces(now_ms(), settle, max_wait, batch(store.backend()))
-        .await?;
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let claimed = store.claim_traces(&due, now_ms(), LEASE_MS).await?;
+    claimed: Vec<DueTrace>,
+) -> Result<(), StoreError> {
+    // Each query reads about this many spans, so those in flight hold about one save's worth.
+    let budget = SAVE_EVERY_SPANS / READS_AT_ONCE;
+    let mut parts = claimed.chunks(LOAD_TRACES);
+    let mut reading = FuturesUnordered::new();
     let mut loaded = Vec::new();
     let mut loaded_spans = 0;
-    let mut rest: &[DueTrace] = &claimed;
-    while !rest.is_empty() {
-        let keys: Vec<(i64, &str)> = rest
-            .iter()
-            .take(LOAD_TRACES)
-            .map(|t| (t.project_id, t.trace_id.as_str()))
-            .collect();
-        let budget = SAVE_EVERY_SPANS.saturating_sub(loaded_spans);
-        let spans = store.traces_spans(&keys, cfg.max_spans, budget).await?;
-        let (chunk, after) = rest.split_at(spans.len().min(rest.len()));
-        rest = after;
+    loop {
+        while reading.len() < READS_AT_ONCE {
+            match parts.next() {
+                Some(part) => reading.push(read(store, part, cfg.max_spans, budget)),
+                None => break,
+            }
+        }
+        let Some(done) = reading.next().await else {
+            break;
+        };
+        let (part, spans) = done?;
+        // A query answers for a prefix of its part; the rest is asked for again.
+        let (chunk, rest) = part.split_at(spans.len().min(part.len()));
+        if !rest.is_empty() {
+            reading.push(read(store, rest, cfg.max_spans, budget));
+        }
         for (trace, (spans, stored)) in chunk.iter().zip(spans) {
             loaded_spans += spans.len();
             loaded.push((trace.clone(), spans, stored));
         }
-        if loaded_spans >= SAVE_EVERY_SPANS || rest.is_empty() {
+        if loaded_spans >= SAVE_EVERY_SPANS {
             let assembled = assemble_all(std::mem::take(&mut loaded)).await;
             saving.start(store, metrics, on_saved, assembled).await;
             loaded_spans = 0;
         }
     }
-    Ok(claimed.len())
+    if !loaded.is_empty() {
+        let assembled = assemble_all(loaded).await;
+        saving.start(store, metrics, on_saved, assembled).await;
+    }
+    Ok(())
+}
+
+/// The spans of a prefix of `part` (see [`Store::traces_spans`]), with the part.
+async fn read<'a>(
+    store: &Store,
+    part: &'a [DueTrace],
+    max_spans: usize,
+    budget: usize,
+) -> Result<(&'a [DueTrace], Vec<(Vec<SpanRecord>, usize)>), StoreError> {
+    let keys: Vec<(i64, &str)> = part
+        .iter()
+        .map(|t| (t.project_id, t.trace_id.as_str()))
+        .collect();
+    let spans = store.traces_spans(&keys, max_spans, budget).await?;
+    Ok((part, spans))
 }
 
 /// Reads how many traces wait and how late the oldest due one is, for `/metrics`.
-async fn gauge(store: &Store, cfg: AssemblerConfig, metrics: &Metrics) {
-    let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
-    let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
+async fn gauge(store: &Store, settle: i64, max_wait: i64, metrics: &Metrics) {
     match store.pending_traces(settle, max_wait).await {
         Ok((pending, first_due)) => {
             let lag = first_due.map_or(0, |due| (now_ms() - due).max(0));
