@@ -16,6 +16,8 @@ use crate::model::{Activity, Assembly, OccurrenceDraft, Seen};
 /// A trace whose spans have settled, at the version that was seen.
 #[derive(Clone, Debug, FromRow)]
 pub struct DueTrace {
+    /// The trace row's key (`traces.id`): claims and saves find the row by it.
+    pub key: i64,
     pub project_id: i64,
     pub trace_id: String,
     pub version: i64,
@@ -58,7 +60,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DueTrace>> {
         Ok(sqlx::query_as(
-            "SELECT project_id, trace_id, version FROM traces \
+            "SELECT id AS key, project_id, trace_id, version FROM traces \
              WHERE version > assembled_version AND claimed_until < $1 \
                AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
              ORDER BY pending_since LIMIT $4",
@@ -103,38 +105,22 @@ impl Store {
         if due.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(i64, &str, i64)> = due
-            .iter()
-            .map(|t| (t.project_id, t.trace_id.as_str(), t.version))
-            .collect();
-        // One statement that finds each due trace by its key. PostgreSQL skips rows another
-        // node is claiming instead of waiting for them; SQLite has one writer at a time, and
-        // would look a row value IN a subquery up by the key's first column alone (found with
-        // EXPLAIN), so it updates from the batch joined instead.
-        let sql = match self.backend {
-            Backend::Sqlite => format!(
-                "{}UPDATE traces SET claimed_until = $1, claims = traces.claims + 1 \
-                 FROM (SELECT CAST(value ->> 0 AS BIGINT) AS project_id, \
-                              value ->> 1 AS trace_id, CAST(value ->> 2 AS BIGINT) AS version \
-                       FROM batch) AS d \
-                 WHERE traces.project_id = d.project_id AND traces.trace_id = d.trace_id \
-                   AND traces.version = d.version AND traces.version > traces.assembled_version \
-                   AND traces.claimed_until < $2 \
-                 RETURNING traces.project_id, traces.trace_id, traces.version",
-                self.backend.json_rows("$3")
-            ),
-            Backend::Postgres => format!(
-                "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
-                 WHERE (project_id, trace_id) IN ( \
-                   SELECT t.project_id, t.trace_id FROM batch \
-                   JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
-                    AND t.trace_id = value ->> 1 AND t.version = CAST(value ->> 2 AS BIGINT) \
-                   WHERE t.version > t.assembled_version AND t.claimed_until < $2 \
-                   FOR UPDATE OF t SKIP LOCKED) \
-                 RETURNING project_id, trace_id, version",
-                self.backend.json_rows("$3")
-            ),
+        let rows: Vec<(i64, i64)> = due.iter().map(|t| (t.key, t.version)).collect();
+        // PostgreSQL skips rows another node is claiming instead of waiting for them.
+        let lock = match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
         };
+        let sql = format!(
+            "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+             WHERE id IN ( \
+               SELECT t.id FROM batch \
+               JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
+                AND t.version = CAST(value ->> 1 AS BIGINT) \
+               WHERE t.version > t.assembled_version AND t.claimed_until < $2{lock}) \
+             RETURNING id AS key, project_id, trace_id, version",
+            self.backend.json_rows("$3")
+        );
         let mut tx = self.write().await?;
         let won: Vec<DueTrace> = sqlx::query_as(&sql)
             .bind(now + lease_ms)
@@ -164,17 +150,16 @@ impl Store {
         let marked = mark_assembled(&mut tx, self.backend, items, &parts).await?;
         let mut minutes = MapMinutes::default();
         for ((t, _), part) in items.iter().zip(&parts) {
-            let key = (t.project_id, t.trace_id.clone());
-            if marked.contains(&key) {
+            if marked.contains(&t.key) {
                 minutes.add(t.project_id, part, 1);
-                if let Some(earlier) = before.get(&key) {
+                if let Some(earlier) = before.get(&t.key) {
                     minutes.add(t.project_id, earlier, -1);
                 }
             }
         }
         let items: Vec<&(DueTrace, Assembly)> = items
             .iter()
-            .filter(|(t, _)| marked.contains(&(t.project_id, t.trace_id.clone())))
+            .filter(|(t, _)| marked.contains(&t.key))
             .collect();
         let mut out = Vec::with_capacity(items.len());
         // New occurrences, and the item each belongs to.
@@ -236,20 +221,19 @@ impl Store {
 }
 
 /// Records each trace's assembly on its row, unless a newer one was saved meanwhile; returns
-/// the traces marked.
+/// the keys of the traces marked.
 async fn mark_assembled(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     items: &[(DueTrace, Assembly)],
     parts: &[MapPart],
-) -> Result<HashSet<(i64, String)>> {
+) -> Result<HashSet<i64>> {
     let rows: Vec<_> = items
         .iter()
         .zip(parts)
         .map(|((t, a), part)| {
             (
-                t.project_id,
-                &t.trace_id,
+                t.key,
                 t.version,
                 a.span_count,
                 a.start_ns,
@@ -267,22 +251,21 @@ async fn mark_assembled(
             span_count = a.span_count, start_ns = a.start_ns, end_ns = a.end_ns, \
             root_service = a.root_service, root_name = a.root_name, \
             error_count = a.error_count, truncated = a.truncated, map_part = a.map_part \
-         FROM (SELECT CAST(value ->> 0 AS BIGINT) AS project_id, value ->> 1 AS trace_id, \
-                      CAST(value ->> 2 AS BIGINT) AS version, \
-                      CAST(value ->> 3 AS BIGINT) AS span_count, \
-                      CAST(value ->> 4 AS BIGINT) AS start_ns, \
-                      CAST(value ->> 5 AS BIGINT) AS end_ns, \
-                      value ->> 6 AS root_service, value ->> 7 AS root_name, \
-                      CAST(value ->> 8 AS BIGINT) AS error_count, value ->> 9 AS truncated, \
+         FROM (SELECT CAST(value ->> 0 AS BIGINT) AS id, \
+                      CAST(value ->> 1 AS BIGINT) AS version, \
+                      CAST(value ->> 2 AS BIGINT) AS span_count, \
+                      CAST(value ->> 3 AS BIGINT) AS start_ns, \
+                      CAST(value ->> 4 AS BIGINT) AS end_ns, \
+                      value ->> 5 AS root_service, value ->> 6 AS root_name, \
+                      CAST(value ->> 7 AS BIGINT) AS error_count, value ->> 8 AS truncated, \
                       {} AS map_part \
                FROM batch) AS a \
-         WHERE traces.project_id = a.project_id AND traces.trace_id = a.trace_id \
-           AND traces.assembled_version < a.version \
-         RETURNING traces.project_id, traces.trace_id",
+         WHERE traces.id = a.id AND traces.assembled_version < a.version \
+         RETURNING traces.id",
         backend.json_rows("$1"),
-        backend.json_cell(10)
+        backend.json_cell(9)
     );
-    let marked: Vec<(i64, String)> = sqlx::query_as(&sql)
+    let marked: Vec<i64> = sqlx::query_scalar(&sql)
         .bind(serde_json::to_string(&rows).map_err(encode_error)?)
         .fetch_all(&mut **tx)
         .await?;
@@ -290,7 +273,7 @@ async fn mark_assembled(
 }
 
 /// `[project, trace]` of each trace, as JSON rows.
-fn trace_keys<'a>(traces: impl IntoIterator<Item = &'a DueTrace>) -> Result<String> {
+fn project_traces<'a>(traces: impl IntoIterator<Item = &'a DueTrace>) -> Result<String> {
     let keys: Vec<(i64, &str)> = traces
         .into_iter()
         .map(|t| (t.project_id, t.trace_id.as_str()))
@@ -437,30 +420,31 @@ async fn earlier_parts(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     items: &[(DueTrace, Assembly)],
-) -> Result<HashMap<(i64, String), MapPart>> {
+) -> Result<HashMap<i64, MapPart>> {
     let lock = match backend {
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE OF t",
     };
+    let keys: Vec<[i64; 1]> = items.iter().map(|(t, _)| [t.key]).collect();
     let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
-        "{}SELECT t.project_id, t.trace_id, {} FROM batch \
-         JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) AND t.trace_id = value ->> 1 \
+        "{}SELECT t.id, t.trace_id, {} FROM batch \
+         JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
          WHERE t.map_part IS NOT NULL{lock}",
         backend.json_rows("$1"),
         backend.json_column("t.map_part")
     ))
-    .bind(trace_keys(items.iter().map(|(t, _)| t))?)
+    .bind(serde_json::to_string(&keys).map_err(encode_error)?)
     .fetch_all(&mut **tx)
     .await?;
     // A part that cannot be read is not taken away (the map keeps counting it) rather than
     // keeping the trace from being saved.
     Ok(rows
         .into_iter()
-        .filter_map(|(p, t, part)| {
+        .filter_map(|(key, t, part)| {
             decode_json(&part, format_args!("trace {t}'s part of the service map"))
                 .inspect_err(|e| tracing::warn!(error = %e, "service map part skipped"))
                 .ok()
-                .map(|part| ((p, t), part))
+                .map(|part| (key, part))
         })
         .collect())
 }
@@ -480,7 +464,7 @@ async fn existing_occurrences(
           AND o.trace_id = value ->> 1",
         backend.json_rows("$1")
     ))
-    .bind(trace_keys(items.iter().map(|(t, _)| t))?)
+    .bind(project_traces(items.iter().map(|(t, _)| t))?)
     .fetch_all(&mut **tx)
     .await?;
     let mut by_trace: HashMap<(i64, String), Vec<Existing>> = HashMap::new();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::common::{Api, TestServer};
 use crate::otlp::{
     checkout, checkout_ok, kv, post_proto, request, setup, span, throws, trace_hex, wait_errors,
-    wait_for_errors,
+    wait_for_errors, wait_until,
 };
 use crate::sse::SseStream;
 
@@ -517,6 +517,13 @@ async fn a_failure_passed_up_from_a_call_leaves_its_service_blue_and_the_edge_be
         .await
         .expect(StatusCode::OK);
     let errors = wait_for_errors(&s.api, 2).await;
+    // The trace that succeeded may be assembled in a later round than the failing one.
+    wait_until(
+        &s.api,
+        &format!("/api/projects/{}/traces?callee=inventory", s.project),
+        |v| v.as_array().is_some_and(|t| t.len() == 2),
+    )
+    .await;
     let http = errors
         .iter()
         .find(|e| e["exception_type"] == "HTTPError")

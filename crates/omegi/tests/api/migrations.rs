@@ -387,12 +387,20 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
         ],
         ..started_at(start_ns)
     };
-    let due = DueTrace {
-        project_id: p,
-        trace_id: "t1".into(),
-        version: 2,
+    // The traces waiting for assembly (t1's late span and t3), as the assembler finds them.
+    let waiting = store.due_traces(1, 0, 0, 10).await.unwrap();
+    let due = |trace: &str, version: i64| DueTrace {
+        version,
+        ..waiting
+            .iter()
+            .find(|t| t.trace_id == trace)
+            .unwrap()
+            .clone()
     };
-    store.save_assemblies(&[(due, again)], 0).await.unwrap();
+    store
+        .save_assemblies(&[(due("t1", 2), again)], 0)
+        .await
+        .unwrap();
     let map = store.service_map(p, range.0, range.1).await.unwrap();
     let (calls, errors, durations) = &map.edges[&("orders".into(), "inventory".into())];
     assert_eq!((*calls, *errors), (2, 0));
@@ -418,13 +426,8 @@ async fn the_service_map_stored_before_the_upgrade_shows_the_same_after_it() {
         ..started_at(start_ns)
     };
     for (version, calls) in [(1, 2), (2, 1)] {
-        let due = DueTrace {
-            project_id: p,
-            trace_id: "t3".into(),
-            version,
-        };
         store
-            .save_assemblies(&[(due, to_payments(calls))], 0)
+            .save_assemblies(&[(due("t3", version), to_payments(calls))], 0)
             .await
             .unwrap();
     }
