@@ -69,9 +69,7 @@ pub async fn run(
     let mut saving = Saving(None);
     // Ends when the claimer stops (its sender dropped), after what it claimed last.
     while let Some(round) = claimed.recv().await {
-        if let Err(e) = assemble_round(&store, cfg, &metrics, &on_saved, &mut saving, round).await {
-            tracing::error!("trace assembly failed: {e}");
-        }
+        assemble_round(&store, cfg, &metrics, &on_saved, &mut saving, round).await;
     }
     saving.wait().await;
     if let Err(e) = claiming.await {
@@ -95,6 +93,16 @@ async fn claim(
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
     let mut gauged = Instant::now() - GAUGE_EVERY;
     loop {
+        // A round is claimed only once there is room to pass it on, so at most one waits
+        // while another is assembled: its lease runs from the claim, and on PostgreSQL the
+        // other nodes take what this one has not claimed.
+        let room = tokio::select! {
+            room = claimed.reserve() => match room {
+                Ok(room) => room,
+                Err(_) => return,
+            },
+            _ = stop.changed() => return,
+        };
         if *stop.borrow() {
             return;
         }
@@ -113,14 +121,13 @@ async fn claim(
         };
         match round.await {
             Ok(round) if !round.is_empty() => {
-                if claimed.send(round).await.is_err() {
-                    return;
-                }
+                room.send(round);
                 continue;
             }
             Ok(_) => {}
             Err(e) => tracing::error!("claiming due traces failed: {e}"),
         }
+        drop(room);
         tokio::select! {
             _ = tokio::time::sleep(poll) => {}
             _ = stop.changed() => return,
@@ -163,8 +170,10 @@ impl Saving {
     }
 }
 
-/// Reads the spans of a round's claimed traces, [`READS_AT_ONCE`] queries at a time, and
-/// assembles and saves them every [`SAVE_EVERY_SPANS`] spans.
+/// Reads the spans of a round's claimed traces, [`READS_AT_ONCE`] queries at a time (each a
+/// task, so they go on while a batch is assembled or saved), and assembles and saves them
+/// every [`SAVE_EVERY_SPANS`] spans. A part that cannot be read is left to its lease; the
+/// rest of the round is still assembled.
 async fn assemble_round(
     store: &Store,
     cfg: AssemblerConfig,
@@ -172,9 +181,10 @@ async fn assemble_round(
     on_saved: &OnSaved,
     saving: &mut Saving,
     claimed: Vec<DueTrace>,
-) -> Result<(), StoreError> {
-    // Each query reads about this many spans, so those in flight hold about one save's worth.
+) {
+    // Each query reads about this many spans (at least one trace's `max_spans`).
     let budget = SAVE_EVERY_SPANS / READS_AT_ONCE;
+    let read = |part: Vec<DueTrace>| tokio::spawn(read(store.clone(), part, cfg.max_spans, budget));
     let mut parts = claimed.chunks(LOAD_TRACES);
     let mut reading = FuturesUnordered::new();
     let mut loaded = Vec::new();
@@ -182,22 +192,32 @@ async fn assemble_round(
     loop {
         while reading.len() < READS_AT_ONCE {
             match parts.next() {
-                Some(part) => reading.push(read(store, part, cfg.max_spans, budget)),
+                Some(part) => reading.push(read(part.to_vec())),
                 None => break,
             }
         }
         let Some(done) = reading.next().await else {
             break;
         };
-        let (part, spans) = done?;
+        let (part, spans) = match done {
+            Ok(Ok(read)) => read,
+            Ok(Err(e)) => {
+                tracing::error!("reading spans for assembly failed: {e}");
+                continue;
+            }
+            Err(e) => {
+                tracing::error!("reading spans for assembly failed: {e}");
+                continue;
+            }
+        };
         // A query answers for a prefix of its part; the rest is asked for again.
-        let (chunk, rest) = part.split_at(spans.len().min(part.len()));
-        if !rest.is_empty() {
-            reading.push(read(store, rest, cfg.max_spans, budget));
+        let answered = spans.len().min(part.len());
+        if answered < part.len() {
+            reading.push(read(part[answered..].to_vec()));
         }
-        for (trace, (spans, stored)) in chunk.iter().zip(spans) {
+        for (trace, (spans, stored)) in part.into_iter().zip(spans) {
             loaded_spans += spans.len();
-            loaded.push((trace.clone(), spans, stored));
+            loaded.push((trace, spans, stored));
         }
         if loaded_spans >= SAVE_EVERY_SPANS {
             let assembled = assemble_all(std::mem::take(&mut loaded)).await;
@@ -209,16 +229,15 @@ async fn assemble_round(
         let assembled = assemble_all(loaded).await;
         saving.start(store, metrics, on_saved, assembled).await;
     }
-    Ok(())
 }
 
 /// The spans of a prefix of `part` (see [`Store::traces_spans`]), with the part.
-async fn read<'a>(
-    store: &Store,
-    part: &'a [DueTrace],
+async fn read(
+    store: Store,
+    part: Vec<DueTrace>,
     max_spans: usize,
     budget: usize,
-) -> Result<(&'a [DueTrace], Vec<(Vec<SpanRecord>, usize)>), StoreError> {
+) -> Result<(Vec<DueTrace>, Vec<(Vec<SpanRecord>, usize)>), StoreError> {
     let keys: Vec<(i64, &str)> = part
         .iter()
         .map(|t| (t.project_id, t.trace_id.as_str()))

@@ -340,7 +340,25 @@ impl Store {
             }
             // sqlx holds a PostgreSQL advisory lock while it migrates, so nodes started
             // together migrate one after the other.
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => {
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                // Migration 16 leaves the chunks on pglz when the server lacks LZ4 or the
+                // table was busy; PostgreSQL's notice does not reach Omegi's log, so say it.
+                let compression: std::result::Result<String, _> = sqlx::query_scalar(
+                    "SELECT CAST(attcompression AS TEXT) FROM pg_attribute \
+                     WHERE attrelid = CAST('span_chunks' AS regclass) AND attname = 'spans'",
+                )
+                .fetch_one(&pool)
+                .await;
+                if compression.as_deref().is_ok_and(|c| c != "l") {
+                    tracing::warn!(
+                        "span chunks are compressed with pglz, which takes PostgreSQL over twice \
+                         the time of LZ4 to store them; on a server built with LZ4 run \
+                         \"ALTER TABLE span_chunks ALTER COLUMN spans SET COMPRESSION lz4\" \
+                         (docs/deploying.md)"
+                    );
+                }
+            }
         }
         let postgres_url = match database {
             Database::Postgres { url } => Some(url.as_str().into()),
