@@ -2,9 +2,12 @@
 directory, a signed-up owner with an ingest token, and the benchmark's spans (ten a trace, the
 attributes of a typical HTTP server span with a database query)."""
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,3 +87,32 @@ def signed_up(base, service):
     p = s.post(f"{base}/api/projects", json={"name": "bench"}).json()["id"]
     sid = s.post(f"{base}/api/projects/{p}/services", json={"name": service}).json()["id"]
     return s, s.post(f"{base}/api/projects/{p}/services/{sid}/tokens").json()["secret"]
+
+
+@contextlib.contextmanager
+def postgres_server():
+    """A PostgreSQL server of this machine's newest version with its default settings (`fsync`
+    and `synchronous_commit` on, 128 MB shared buffers), in a temporary directory on a free
+    loopback port; yields the URL of an empty database, and stops and removes the server
+    after. Run as root, the server runs as the `postgres` user."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+    if not found:
+        raise SystemExit("--postgres needs PostgreSQL's server (Debian: postgresql)")
+    bin_dir = found[-1].parent
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    home = tempfile.mkdtemp(prefix="omegi-bench-pg.")
+    if as_postgres:
+        shutil.chown(home, "postgres")
+    port = free_port()
+    pg_ctl = [*as_postgres, str(bin_dir / "pg_ctl"), "-D", f"{home}/data"]
+    try:
+        subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", f"{home}/data", "-U", "postgres", "-A", "trust"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*pg_ctl, "-l", f"{home}/log", "-w", "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {home}", "start"],
+                       check=True, stdout=subprocess.DEVNULL)
+        url = f"postgres://postgres@127.0.0.1:{port}"
+        subprocess.run([str(bin_dir / "psql"), f"{url}/postgres", "-qc", "CREATE DATABASE bench"], check=True)
+        yield f"{url}/bench"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "fast", "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(home, ignore_errors=True)

@@ -4,10 +4,11 @@ spans acknowledged a second, whether assembly kept pace (pending traces and the 
 over the run, and how long the backlog took to drain after the load stopped), CPU seconds per
 million spans, resident memory idle and at peak, and disk bytes per stored span.
 
-    python3 scripts/bench/throughput.py [--rate N] [--duration 60] [--database-url URL]
+    python3 scripts/bench/throughput.py [--rate N] [--duration 60] [--postgres | --database-url URL]
 
-Needs `cargo build --release -p omegi`. With --database-url the server uses that PostgreSQL
-database (it must be empty). First it runs `cargo bench -p omegi --bench ceiling` (decoding
+Needs `cargo build --release -p omegi`. With --postgres the server uses a PostgreSQL server
+started for the run with its default settings (the machine's newest version, `fsync` on, in a
+temporary directory, removed after); with --database-url, that database (it must be empty). First it runs `cargo bench -p omegi --bench ceiling` (decoding
 alone, storing alone, on the same payload) and reports the run's figures as fractions of it."""
 
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import ROOT, signed_up, start_omegi  # noqa: E402
+from benchkit import ROOT, postgres_server, signed_up, start_omegi  # noqa: E402
 
 METRICS_TOKEN = "bench-metrics-token"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -68,10 +69,21 @@ def main():
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--traces-per-export", type=int, default=50)
     ap.add_argument("--database-url")
+    ap.add_argument("--postgres", action="store_true",
+                    help="start a PostgreSQL server with its default settings (fsync on) for this run")
     ap.add_argument("--settle", default="2s")
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--kafka-brokers", help="send through Kafka: loadgen produces, omegi consumes")
     args = ap.parse_args()
+    if args.postgres:
+        with postgres_server() as url:
+            args.database_url = url
+            run(args)
+    else:
+        run(args)
+
+
+def run(args):
     limits = None if args.no_ceiling else ceiling()
 
     with tempfile.TemporaryDirectory() as data:
