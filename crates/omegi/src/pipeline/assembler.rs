@@ -184,7 +184,8 @@ async fn assemble_round(
 ) {
     // Each query reads about this many spans (at least one trace's `max_spans`).
     let budget = SAVE_EVERY_SPANS / READS_AT_ONCE;
-    let read = |part: Vec<DueTrace>| tokio::spawn(read(store.clone(), part, cfg.max_spans, budget));
+    let spawn_read =
+        |part: Vec<DueTrace>| tokio::spawn(read(store.clone(), part, cfg.max_spans, budget));
     let mut parts = claimed.chunks(LOAD_TRACES);
     let mut reading = FuturesUnordered::new();
     let mut loaded = Vec::new();
@@ -192,19 +193,19 @@ async fn assemble_round(
     loop {
         while reading.len() < READS_AT_ONCE {
             match parts.next() {
-                Some(part) => reading.push(read(part.to_vec())),
+                Some(part) => reading.push(spawn_read(part.to_vec())),
                 None => break,
             }
         }
         let Some(done) = reading.next().await else {
             break;
         };
+        // (A read that failed, or whose task panicked.)
+        let done = done
+            .map_err(|e| e.to_string())
+            .and_then(|read| read.map_err(|e| e.to_string()));
         let (part, spans) = match done {
-            Ok(Ok(read)) => read,
-            Ok(Err(e)) => {
-                tracing::error!("reading spans for assembly failed: {e}");
-                continue;
-            }
+            Ok(read) => read,
             Err(e) => {
                 tracing::error!("reading spans for assembly failed: {e}");
                 continue;
@@ -213,7 +214,7 @@ async fn assemble_round(
         // A query answers for a prefix of its part; the rest is asked for again.
         let answered = spans.len().min(part.len());
         if answered < part.len() {
-            reading.push(read(part[answered..].to_vec()));
+            reading.push(spawn_read(part[answered..].to_vec()));
         }
         for (trace, (spans, stored)) in part.into_iter().zip(spans) {
             loaded_spans += spans.len();

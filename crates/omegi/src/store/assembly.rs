@@ -425,7 +425,6 @@ async fn earlier_parts(
         Backend::Sqlite => "",
         Backend::Postgres => " FOR UPDATE OF t",
     };
-    let keys: Vec<[i64; 1]> = items.iter().map(|(t, _)| [t.key]).collect();
     let rows: Vec<(i64, String, String)> = sqlx::query_as(&format!(
         "{}SELECT t.id, t.trace_id, {} FROM batch \
          JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
@@ -433,7 +432,7 @@ async fn earlier_parts(
         backend.json_rows("$1"),
         backend.json_column("t.map_part")
     ))
-    .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+    .bind(super::id_rows(items.iter().map(|(t, _)| t.key))?)
     .fetch_all(&mut **tx)
     .await?;
     // A part that cannot be read is not taken away (the map keeps counting it) rather than

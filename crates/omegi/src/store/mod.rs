@@ -164,6 +164,12 @@ fn encode_error(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("cannot encode a value for storage: {e}"))
 }
 
+/// Row ids as a [`Backend::json_rows`] batch, one id a row (`value ->> 0`).
+fn id_rows(ids: impl IntoIterator<Item = i64>) -> Result<String> {
+    let rows: Vec<[i64; 1]> = ids.into_iter().map(|id| [id]).collect();
+    serde_json::to_string(&rows).map_err(encode_error)
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Page cache of SQLite's writing connection, in KiB.
@@ -238,8 +244,28 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
 /// a reading connection, until the returned handle aborts it ([`Store::close`]). By default
 /// the commit that takes the log past 1,000 pages does it, so every few span batches one
 /// commit also copied and synced the whole log while every other writer waited for it
-/// (measured: commits took 17 ms of a 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE checkpoint takes no write lock:
-/// commits go on beside it, and it copies what it can without waiting for readers.
+/// (measured: commits took 17 ms of a 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE
+/// checkpoint takes no write lock: commits go on beside it, and it copies what it can
+/// without waiting for readers.
+/// Warns when PostgreSQL compresses span chunks with pglz: migration 16 leaves them so when
+/// the server lacks LZ4 or the table was busy, and PostgreSQL's notice does not reach
+/// Omegi's log.
+async fn warn_unless_lz4_chunks(pool: &AnyPool) {
+    let compression: Result<String, sqlx::Error> = sqlx::query_scalar(
+        "SELECT CAST(attcompression AS TEXT) FROM pg_attribute \
+         WHERE attrelid = CAST('span_chunks' AS regclass) AND attname = 'spans'",
+    )
+    .fetch_one(pool)
+    .await;
+    if compression.is_ok_and(|c| c != "l") {
+        tracing::warn!(
+            "span chunks are compressed with pglz, which takes PostgreSQL over twice the time \
+             of LZ4 to store them; on a server built with LZ4 run \"ALTER TABLE span_chunks \
+             ALTER COLUMN spans SET COMPRESSION lz4\" (docs/deploying.md)"
+        );
+    }
+}
+
 fn checkpoints(readers: AnyPool) -> tokio::task::AbortHandle {
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
@@ -342,22 +368,7 @@ impl Store {
             // together migrate one after the other.
             Backend::Postgres => {
                 POSTGRES_MIGRATIONS.run(&pool).await?;
-                // Migration 16 leaves the chunks on pglz when the server lacks LZ4 or the
-                // table was busy; PostgreSQL's notice does not reach Omegi's log, so say it.
-                let compression: std::result::Result<String, _> = sqlx::query_scalar(
-                    "SELECT CAST(attcompression AS TEXT) FROM pg_attribute \
-                     WHERE attrelid = CAST('span_chunks' AS regclass) AND attname = 'spans'",
-                )
-                .fetch_one(&pool)
-                .await;
-                if compression.as_deref().is_ok_and(|c| c != "l") {
-                    tracing::warn!(
-                        "span chunks are compressed with pglz, which takes PostgreSQL over twice \
-                         the time of LZ4 to store them; on a server built with LZ4 run \
-                         \"ALTER TABLE span_chunks ALTER COLUMN spans SET COMPRESSION lz4\" \
-                         (docs/deploying.md)"
-                    );
-                }
+                warn_unless_lz4_chunks(&pool).await;
             }
         }
         let postgres_url = match database {

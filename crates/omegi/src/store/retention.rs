@@ -47,7 +47,7 @@ impl Store {
         // meanwhile updates its trace row (or waits for this transaction's lock on it), so
         // its trace is no longer expired, or gets a new row after this commit, and its spans
         // (not yet committed when the spans below are deleted) are kept.
-        let traces: Vec<(i64,)> = sqlx::query_as(&format!(
+        let traces: Vec<i64> = sqlx::query_scalar(&format!(
             "DELETE FROM traces WHERE id IN \
                (SELECT id FROM traces WHERE {EXPIRED} ORDER BY last_received_at LIMIT $3) \
              AND {EXPIRED} RETURNING id"
@@ -58,7 +58,7 @@ impl Store {
         .fetch_all(&mut **tx)
         .await?;
         if !traces.is_empty() {
-            let keys = serde_json::to_string(&traces).map_err(super::encode_error)?;
+            let keys = super::id_rows(traces.iter().copied())?;
             sqlx::query(&format!(
                 "{}DELETE FROM span_chunks WHERE trace_key IN \
                  (SELECT CAST(value ->> 0 AS BIGINT) FROM batch)",

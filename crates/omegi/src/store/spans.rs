@@ -357,13 +357,12 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let keys: Vec<[i64; 1]> = ids.iter().map(|id| [*id]).collect();
         let rows: Vec<(i64, i64, Vec<u8>)> = sqlx::query_as(&format!(
             "{}SELECT c.id, c.project_id, c.spans FROM batch \
              JOIN span_chunks c ON c.id = CAST(value ->> 0 AS BIGINT)",
             self.backend.json_rows("$1")
         ))
-        .bind(serde_json::to_string(&keys).map_err(encode_error)?)
+        .bind(super::id_rows(ids.iter().copied())?)
         .fetch_all(&self.pool)
         .await?;
         for (id, project, bytes) in rows {
