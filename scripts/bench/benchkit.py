@@ -54,11 +54,11 @@ def export(spans, service):
     return ExportTraceServiceRequest(resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=spans)])]).SerializeToString()
 
 
-def start_omegi(data, extra=()):
-    """`target/release/omegi serve` on free ports; returns the process and its base URL once
-    it is ready."""
+def start_omegi(data, extra=(), binary=None):
+    """`target/release/omegi serve` (or `binary`'s) on free ports; returns the process and its
+    base URL once it is ready."""
     port = free_port()
-    binary = ROOT / "target" / "release" / "omegi"
+    binary = binary or ROOT / "target" / "release" / "omegi"
     proc = subprocess.Popen([str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
                             env={"OMEGI_LOG": "warn", **os.environ})
     base = f"http://127.0.0.1:{port}"

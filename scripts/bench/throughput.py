@@ -5,6 +5,7 @@ over the run, and how long the backlog took to drain after the load stopped), CP
 million spans, resident memory idle and at peak, and disk bytes per stored span.
 
     python3 scripts/bench/throughput.py [--rate N] [--duration 60] [--postgres | --database-url URL]
+                                        [--server-binary PATH]
 
 Needs `cargo build --release -p omegi`. With --postgres the server uses a PostgreSQL server
 started for the run with its default settings (the machine's newest version, `fsync` on, in a
@@ -74,6 +75,8 @@ def main():
     ap.add_argument("--settle", default="2s")
     ap.add_argument("--no-ceiling", action="store_true")
     ap.add_argument("--kafka-brokers", help="send through Kafka: loadgen produces, omegi consumes")
+    ap.add_argument("--server-binary", help="serve with this omegi instead of the release build (A/B runs; the "
+                                            "loadgen stays the release build's)")
     args = ap.parse_args()
     if args.postgres:
         with postgres_server() as url:
@@ -96,7 +99,7 @@ def run(args):
             extra += ["--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic]
             args.protocol = "kafka"
             via_kafka = ["--kafka-brokers", args.kafka_brokers, "--kafka-topic", topic, "--api", "{base}"]
-        proc, base = start_omegi(data, extra)
+        proc, base = start_omegi(data, extra, args.server_binary)
         try:
             _, token = signed_up(base, "gateway")
             time.sleep(3)

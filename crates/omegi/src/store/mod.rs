@@ -209,6 +209,11 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection before every acquire by default: on SQLite a round trip
+        // to the connection's thread, and two thread wake-ups, before each statement or
+        // transaction, for a connection in this process that cannot have gone away
+        // (2% of the server's CPU under load, docs/benchmarks.md, eighth pass).
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
