@@ -59,18 +59,31 @@ impl Store {
         max_wait_ms: i64,
         limit: i64,
     ) -> Result<Vec<DueTrace>> {
-        Ok(sqlx::query_as(
-            "SELECT id AS key, project_id, trace_id, version FROM traces \
-             WHERE version > assembled_version AND claimed_until < $1 \
-               AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
-             ORDER BY pending_since LIMIT $4",
-        )
+        let due: String = sqlx::query_scalar(&format!(
+            "SELECT {} FROM (SELECT id, project_id, trace_id, version, pending_since \
+               FROM traces WHERE version > assembled_version AND claimed_until < $1 \
+                AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
+               ORDER BY pending_since LIMIT $4) AS due",
+            self.backend
+                .json_agg(&["id", "project_id", "trace_id", "version", "pending_since"])
+        ))
         .bind(now)
         .bind(now - settle_ms)
         .bind(now - max_wait_ms)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_one(&self.pool)
+        .await?;
+        let mut due: Vec<(i64, i64, String, i64, i64)> = decode_json(&due, "due traces")?;
+        due.sort_by_key(|t| t.4);
+        Ok(due
+            .into_iter()
+            .map(|(key, project_id, trace_id, version, _)| DueTrace {
+                key,
+                project_id,
+                trace_id,
+                version,
+            })
+            .collect())
     }
 
     /// How many traces wait for assembly, and when the first of them was due (Unix ms).
