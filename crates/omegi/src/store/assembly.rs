@@ -119,28 +119,60 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows: Vec<(i64, i64)> = due.iter().map(|t| (t.key, t.version)).collect();
-        // PostgreSQL skips rows another node is claiming instead of waiting for them.
-        let lock = match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE OF t SKIP LOCKED",
-        };
-        let sql = format!(
-            "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
-             WHERE id IN ( \
-               SELECT t.id FROM batch \
-               JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
-                AND t.version = CAST(value ->> 1 AS BIGINT) \
-               WHERE t.version > t.assembled_version AND t.claimed_until < $2{lock}) \
-             RETURNING id AS key, project_id, trace_id, version",
-            self.backend.json_rows("$3")
-        );
+        let rows = serde_json::to_string(&rows).map_err(encode_error)?;
+        let claimable = "FROM batch JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
+              AND t.version = CAST(value ->> 1 AS BIGINT) \
+             WHERE t.version > t.assembled_version AND t.claimed_until < $1";
         let mut tx = self.write().await?;
-        let won: Vec<DueTrace> = sqlx::query_as(&sql)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(serde_json::to_string(&rows).map_err(encode_error)?)
-            .fetch_all(&mut **tx)
-            .await?;
+        let won = match self.backend {
+            // Which traces can be claimed, as one row (see [`Backend::json_agg`]), then
+            // those claimed: nothing else writes between the two, as the transaction holds
+            // SQLite's write lock from its start.
+            Backend::Sqlite => {
+                let won: String = sqlx::query_scalar(&format!(
+                    "{}SELECT {} {claimable}",
+                    self.backend.json_rows("$2"),
+                    self.backend
+                        .json_agg(&["t.id", "t.project_id", "t.trace_id", "t.version"])
+                ))
+                .bind(now)
+                .bind(&rows)
+                .fetch_one(&mut **tx)
+                .await?;
+                let won: Vec<(i64, i64, String, i64)> = decode_json(&won, "claimed traces")?;
+                sqlx::query(&format!(
+                    "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
+                     WHERE id IN (SELECT CAST(value ->> 0 AS BIGINT) FROM batch)",
+                    self.backend.json_rows("$2")
+                ))
+                .bind(now + lease_ms)
+                .bind(super::id_rows(won.iter().map(|t| t.0))?)
+                .execute(&mut **tx)
+                .await?;
+                won.into_iter()
+                    .map(|(key, project_id, trace_id, version)| DueTrace {
+                        key,
+                        project_id,
+                        trace_id,
+                        version,
+                    })
+                    .collect()
+            }
+            // Rows another node is claiming are skipped instead of waited for.
+            Backend::Postgres => {
+                sqlx::query_as(&format!(
+                    "{}UPDATE traces SET claimed_until = $2, claims = claims + 1 \
+                     WHERE id IN (SELECT t.id {claimable} FOR UPDATE OF t SKIP LOCKED) \
+                     RETURNING id AS key, project_id, trace_id, version",
+                    self.backend.json_rows("$3")
+                ))
+                .bind(now)
+                .bind(now + lease_ms)
+                .bind(&rows)
+                .fetch_all(&mut **tx)
+                .await?
+            }
+        };
         tx.commit().await?;
         Ok(won)
     }
@@ -259,6 +291,40 @@ async fn mark_assembled(
             )
         })
         .collect();
+    let rows = serde_json::to_string(&rows).map_err(encode_error)?;
+    match backend {
+        // Those whose stored assembly is older are found first, as one row (see
+        // [`Backend::json_agg`]): nothing else writes in the transaction meanwhile.
+        Backend::Sqlite => {
+            let versions: Vec<(i64, i64)> = items.iter().map(|(t, _)| (t.key, t.version)).collect();
+            let marked: String = sqlx::query_scalar(&format!(
+                "{}SELECT {} FROM batch JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
+                 WHERE t.assembled_version < CAST(value ->> 1 AS BIGINT)",
+                backend.json_rows("$1"),
+                backend.json_agg(&["t.id"])
+            ))
+            .bind(serde_json::to_string(&versions).map_err(encode_error)?)
+            .fetch_one(&mut **tx)
+            .await?;
+            let marked: Vec<[i64; 1]> = decode_json(&marked, "traces to mark assembled")?;
+            update_assembled(tx, backend, &rows, "").await?;
+            Ok(marked.into_iter().map(|[id]| id).collect())
+        }
+        Backend::Postgres => Ok(update_assembled(tx, backend, &rows, " RETURNING traces.id")
+            .await?
+            .into_iter()
+            .collect()),
+    }
+}
+
+/// Records the assemblies of `rows` (see [`mark_assembled`]) on the traces' rows whose
+/// stored assembly is older; the ids of those rows when `returning` asks for them.
+async fn update_assembled(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    rows: &str,
+    returning: &str,
+) -> Result<Vec<i64>> {
     let sql = format!(
         "{}UPDATE traces SET assembled_version = a.version, claimed_until = 0, \
             span_count = a.span_count, start_ns = a.start_ns, end_ns = a.end_ns, \
@@ -273,16 +339,14 @@ async fn mark_assembled(
                       CAST(value ->> 7 AS BIGINT) AS error_count, value ->> 8 AS truncated, \
                       {} AS map_part \
                FROM batch) AS a \
-         WHERE traces.id = a.id AND traces.assembled_version < a.version \
-         RETURNING traces.id",
+         WHERE traces.id = a.id AND traces.assembled_version < a.version{returning}",
         backend.json_rows("$1"),
         backend.json_cell(9)
     );
-    let marked: Vec<i64> = sqlx::query_scalar(&sql)
-        .bind(serde_json::to_string(&rows).map_err(encode_error)?)
+    Ok(sqlx::query_scalar(&sql)
+        .bind(rows)
         .fetch_all(&mut **tx)
-        .await?;
-    Ok(marked.into_iter().collect())
+        .await?)
 }
 
 /// `[project, trace]` of each trace, as JSON rows.
