@@ -2,8 +2,9 @@
 //! assembly and trace views.
 //!
 //! Spans are stored a trace at a time: the spans of one trace that arrive in one write, up
-//! to [`CHUNK_SPANS`], are one row of `span_chunks` holding them as a JSON array. Writing a
-//! trace of ten spans then inserts one row and one index entry instead of ten of each, and
+//! to [`CHUNK_SPANS`], are one row of `span_chunks` holding them packed (an array of
+//! MessagePack, LZ4-compressed: [`pack_chunk`]; chunks stored before hold JSON text). Writing
+//! a trace of ten spans then inserts one row and one index entry instead of ten of each, and
 //! assembly reads it back as one value (docs/benchmarks.md, issue 14). A span sent twice is
 //! stored twice and read once: the copy stored first, as when each span had its own row.
 
@@ -58,10 +59,11 @@ impl ResourceCache {
 }
 
 /// A stored span as read from its chunk: the fields of [`SpanRecord`] but the project and
-/// trace (the row's), and the resource: a digest (a JSON string) or, for spans stored
-/// before resources had their table, the attributes themselves.
+/// trace (the row's), and the resource `R`: in a packed chunk a digest; in a JSON chunk a
+/// digest (a JSON string) or, for spans stored before resources had their table, the
+/// attributes themselves.
 #[derive(serde::Deserialize)]
-struct StoredSpan<'a>(
+struct StoredSpan<R>(
     String,
     Option<String>,
     String,
@@ -73,8 +75,31 @@ struct StoredSpan<'a>(
     String,
     Map<String, Value>,
     Vec<SpanEvent>,
-    #[serde(borrow)] &'a RawValue,
+    R,
 );
+
+impl<R> StoredSpan<R> {
+    /// The span (its project and trace left for the caller) and its resource.
+    fn split(self) -> (SpanRecord, R) {
+        let span = SpanRecord {
+            project_id: 0,
+            trace_id: String::new(),
+            span_id: self.0,
+            parent_span_id: self.1,
+            service: self.2,
+            name: self.3,
+            kind: self.4,
+            start_ns: self.5,
+            end_ns: self.6,
+            status_code: self.7,
+            status_message: self.8,
+            attributes: self.9,
+            events: self.10,
+            resource: Arc::default(),
+        };
+        (span, self.11)
+    }
+}
 
 /// Where a span read back finds its resource.
 enum ResourceRef {
@@ -126,16 +151,13 @@ impl Store {
             services.insert((s.project_id, s.service.as_str()));
         }
         let mut contents: Vec<u8> = Vec::with_capacity(spans.len() * 192);
-        let mut json: Vec<u8> = Vec::new();
+        let mut scratch: Vec<u8> = Vec::new();
         let mut chunks: Vec<(i64, &str, usize, i64, usize, usize)> = Vec::new();
         let mut traces: Vec<(i64, &str, i64)> = Vec::with_capacity(by_trace.len());
         for ((project, trace), spans) in &by_trace {
             for chunk in spans.chunks(CHUNK_SPANS) {
-                json.clear();
-                serde_json::to_writer(&mut json, &ChunkSpans(chunk, &digests))
-                    .map_err(encode_error)?;
                 let from = contents.len();
-                compress_chunk(&json, &mut contents);
+                pack_chunk(chunk, &digests, &mut scratch, &mut contents)?;
                 let first = chunk.iter().map(|s| s.start_ns).min().unwrap_or(0);
                 // SQL counts bytes from 1.
                 chunks.push((
@@ -386,29 +408,10 @@ impl Store {
                 )));
             };
             rest = after;
-            let json = chunk_json(stored)
+            let spans = chunk_spans(stored)
                 .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
-            let spans: Vec<StoredSpan> = serde_json::from_slice(&json)
-                .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
-            for s in spans {
-                let resource = resource_ref(s.11)
-                    .map_err(|e| StoreError::Corrupt(format!("resource in chunk {id}: {e}")))?;
-                let span = SpanRecord {
-                    project_id: project,
-                    trace_id: String::new(),
-                    span_id: s.0,
-                    parent_span_id: s.1,
-                    service: s.2,
-                    name: s.3,
-                    kind: s.4,
-                    start_ns: s.5,
-                    end_ns: s.6,
-                    status_code: s.7,
-                    status_message: s.8,
-                    attributes: s.9,
-                    events: s.10,
-                    resource: Arc::default(),
-                };
+            for (mut span, resource) in spans {
+                span.project_id = project;
                 out.push(Read {
                     chunk: id,
                     span,
@@ -474,29 +477,51 @@ impl Store {
     }
 }
 
-/// What a compressed chunk starts with; a chunk stored as JSON text starts with `[`.
-const LZ4_CHUNK: u8 = 4;
+/// What a packed chunk starts with; a chunk stored as JSON text (before chunks were
+/// packed) starts with `[`.
+const PACKED_CHUNK: u8 = 4;
 
-/// Largest chunk decompressed: what a damaged size would otherwise make Omegi allocate.
+/// Largest packed chunk unpacked: what a damaged size would otherwise make Omegi allocate.
 /// A chunk holds at most [`CHUNK_SPANS`] spans of exports of at most `--max-body`.
 const MAX_CHUNK_BYTES: usize = 1 << 30;
 
-/// Appends a chunk's JSON to `out`, LZ4-compressed: a marker, the JSON's length and the
-/// block. The spans' JSON shrinks about threefold (443 to 147 bytes a span of the
-/// benchmark's shop), so a commit writes that much less to the write-ahead log, a chunk
-/// of a trace of ten spans fits in one page instead of overflowing into two more, and on
-/// PostgreSQL it stays under the size past which the server compresses it itself
-/// (docs/benchmarks.md, eighth pass).
-fn compress_chunk(json: &[u8], out: &mut Vec<u8>) {
-    out.push(LZ4_CHUNK);
-    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(json));
+/// Appends a packed chunk to `out`: a marker, then the spans as MessagePack (strings as
+/// they are, not escaped as JSON would: serializing took 6% of the server's CPU, most of
+/// it escaping), LZ4-compressed with its length. A chunk shrinks about threefold (443 to
+/// 147 bytes a span of the benchmark's shop, as JSON), so a commit writes that much less to
+/// the write-ahead log, a chunk of a trace of ten spans fits in one page instead of
+/// overflowing into two more, and on PostgreSQL it stays under the size past which the
+/// server compresses it again (docs/benchmarks.md, eighth pass).
+fn pack_chunk(
+    spans: &[&SpanRecord],
+    digests: &ResourceDigests,
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    scratch.clear();
+    rmp_serde::encode::write(scratch, &ChunkSpans(spans, digests))
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode spans for storage: {e}")))?;
+    out.push(PACKED_CHUNK);
+    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(scratch));
+    Ok(())
 }
 
-/// A stored chunk's JSON: as stored (chunks written before compression), or decompressed.
-fn chunk_json(stored: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]>, String> {
+/// The spans of a stored chunk, packed or (stored before chunks were packed) JSON.
+fn chunk_spans(stored: &[u8]) -> std::result::Result<Vec<(SpanRecord, ResourceRef)>, String> {
     match stored.split_first() {
-        Some((b'[', _)) => Ok(std::borrow::Cow::Borrowed(stored)),
-        Some((&LZ4_CHUNK, block)) => {
+        Some((b'[', _)) => {
+            let spans: Vec<StoredSpan<&RawValue>> =
+                serde_json::from_slice(stored).map_err(|e| e.to_string())?;
+            spans
+                .into_iter()
+                .map(|s| {
+                    let (span, raw) = s.split();
+                    let resource = resource_ref(raw).map_err(|e| format!("resource: {e}"))?;
+                    Ok((span, resource))
+                })
+                .collect()
+        }
+        Some((&PACKED_CHUNK, block)) => {
             let size = block
                 .first_chunk::<4>()
                 .map(|n| u32::from_le_bytes(*n) as usize)
@@ -504,11 +529,19 @@ fn chunk_json(stored: &[u8]) -> std::result::Result<std::borrow::Cow<'_, [u8]>, 
             if size > MAX_CHUNK_BYTES {
                 return Err(format!("a stated length of {size} bytes"));
             }
-            lz4_flex::block::decompress_size_prepended(block)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|e| e.to_string())
+            let packed =
+                lz4_flex::block::decompress_size_prepended(block).map_err(|e| e.to_string())?;
+            let spans: Vec<StoredSpan<String>> =
+                rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
+            Ok(spans
+                .into_iter()
+                .map(|s| {
+                    let (span, digest) = s.split();
+                    (span, ResourceRef::Digest(digest))
+                })
+                .collect())
         }
-        _ => Err("neither JSON nor LZ4".to_string()),
+        _ => Err("neither packed nor JSON".to_string()),
     }
 }
 
@@ -521,8 +554,8 @@ fn resource_ref(raw: &RawValue) -> serde_json::Result<ResourceRef> {
     })
 }
 
-/// The spans of one chunk as stored: one array a span (see [`StoredSpan`]), attributes and
-/// events as JSON values.
+/// The spans of one chunk as stored: one array a span (see [`StoredSpan`]), the resource
+/// as its digest.
 struct ChunkSpans<'a>(&'a [&'a SpanRecord], &'a ResourceDigests);
 
 /// The digest of each distinct resource of a batch (spans of one export share theirs),
@@ -630,4 +663,80 @@ async fn mark_pending(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(id: &str) -> SpanRecord {
+        let mut attributes = Map::new();
+        attributes.insert(
+            "db.query.text".into(),
+            "SELECT \"o\".id\n FROM orders".into(),
+        );
+        attributes.insert("http.response.status_code".into(), 500.into());
+        attributes.insert("ratio".into(), 0.25.into());
+        SpanRecord {
+            project_id: 7,
+            trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+            span_id: id.into(),
+            parent_span_id: Some("00f067aa0ba902b7".into()),
+            service: "orders".into(),
+            name: "GET /orders/{id}".into(),
+            kind: "server".into(),
+            start_ns: 1_700_000_000_000_000_000,
+            end_ns: 1_700_000_000_005_000_000,
+            status_code: 2,
+            status_message: "Ünicode ✓".into(),
+            attributes,
+            events: vec![SpanEvent {
+                name: "exception".into(),
+                time_ns: 1_700_000_000_004_000_000,
+                attributes: Map::from_iter([("exception.type".into(), "KeyError".into())]),
+            }],
+            resource: Arc::new(Map::from_iter([("service.name".into(), "orders".into())])),
+        }
+    }
+
+    #[test]
+    fn a_packed_chunk_reads_back_as_the_spans_it_was_made_of() {
+        let spans = [span("a1a2a3a4a5a6a7a8"), span("b1b2b3b4b5b6b7b8")];
+        let refs: Vec<&SpanRecord> = spans.iter().collect();
+        let digests = ResourceDigests::of(&refs).unwrap();
+        let mut stored = Vec::new();
+        pack_chunk(&refs, &digests, &mut Vec::new(), &mut stored).unwrap();
+        assert_eq!(stored[0], PACKED_CHUNK);
+        let read = chunk_spans(&stored).unwrap();
+        assert_eq!(read.len(), 2);
+        for ((mut got, resource), want) in read.into_iter().zip(&spans) {
+            assert!(matches!(resource, ResourceRef::Digest(d) if d == digests.digest(want)));
+            got.project_id = want.project_id;
+            got.trace_id = want.trace_id.clone();
+            got.resource = want.resource.clone();
+            assert_eq!(&got, want);
+        }
+    }
+
+    #[test]
+    fn a_chunk_stored_as_json_before_chunks_were_packed_still_reads() {
+        let json = br#"[["a1a2a3a4a5a6a7a8",null,"orders","GET /","server",1,2,0,"",{"k":"v"},[],"d1"],
+                        ["b1b2b3b4b5b6b7b8",null,"orders","GET /","server",1,2,0,"",{},[],{"host.name":"x"}]]"#;
+        let read = chunk_spans(json).unwrap();
+        assert_eq!(read[0].0.attributes["k"], "v");
+        assert!(matches!(&read[0].1, ResourceRef::Digest(d) if d == "d1"));
+        assert!(matches!(&read[1].1, ResourceRef::Inline(r) if r["host.name"] == "x"));
+    }
+
+    #[test]
+    fn a_damaged_chunk_is_an_error_not_a_huge_allocation() {
+        let mut stored = vec![PACKED_CHUNK];
+        stored.extend_from_slice(&u32::MAX.to_le_bytes());
+        stored.extend_from_slice(b"garbage");
+        assert!(chunk_spans(&stored).unwrap_err().contains("stated length"));
+        assert!(chunk_spans(&[PACKED_CHUNK, 1]).is_err());
+        assert!(chunk_spans(&[PACKED_CHUNK, 9, 0, 0, 0, 0xff]).is_err());
+        assert!(chunk_spans(b"{}").is_err());
+        assert!(chunk_spans(b"").is_err());
+    }
 }
