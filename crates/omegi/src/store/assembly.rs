@@ -64,8 +64,10 @@ impl Store {
                FROM traces WHERE version > assembled_version AND claimed_until < $1 \
                 AND ((has_root = 1 AND last_received_at <= $2) OR pending_since <= $3) \
                ORDER BY pending_since LIMIT $4) AS due",
-            self.backend
-                .json_agg(&["id", "project_id", "trace_id", "version", "pending_since"])
+            self.backend.json_agg(
+                &["id", "project_id", "trace_id", "version"],
+                "pending_since"
+            )
         ))
         .bind(now)
         .bind(now - settle_ms)
@@ -73,11 +75,10 @@ impl Store {
         .bind(limit)
         .fetch_one(&self.pool)
         .await?;
-        let mut due: Vec<(i64, i64, String, i64, i64)> = decode_json(&due, "due traces")?;
-        due.sort_by_key(|t| t.4);
+        let due: Vec<(i64, i64, String, i64)> = decode_json(&due, "due traces")?;
         Ok(due
             .into_iter()
-            .map(|(key, project_id, trace_id, version, _)| DueTrace {
+            .map(|(key, project_id, trace_id, version)| DueTrace {
                 key,
                 project_id,
                 trace_id,
@@ -133,13 +134,16 @@ impl Store {
                     "{}SELECT {} {claimable}",
                     self.backend.json_rows("$2"),
                     self.backend
-                        .json_agg(&["t.id", "t.project_id", "t.trace_id", "t.version"])
+                        .json_agg(&["t.id", "t.project_id", "t.trace_id", "t.version"], "t.id")
                 ))
                 .bind(now)
                 .bind(&rows)
                 .fetch_one(&mut **tx)
                 .await?;
                 let won: Vec<(i64, i64, String, i64)> = decode_json(&won, "claimed traces")?;
+                if won.is_empty() {
+                    return Ok(Vec::new());
+                }
                 sqlx::query(&format!(
                     "{}UPDATE traces SET claimed_until = $1, claims = claims + 1 \
                      WHERE id IN (SELECT CAST(value ->> 0 AS BIGINT) FROM batch)",
@@ -301,7 +305,7 @@ async fn mark_assembled(
                 "{}SELECT {} FROM batch JOIN traces t ON t.id = CAST(value ->> 0 AS BIGINT) \
                  WHERE t.assembled_version < CAST(value ->> 1 AS BIGINT)",
                 backend.json_rows("$1"),
-                backend.json_agg(&["t.id"])
+                backend.json_agg(&["t.id"], "t.id")
             ))
             .bind(serde_json::to_string(&versions).map_err(encode_error)?)
             .fetch_one(&mut **tx)

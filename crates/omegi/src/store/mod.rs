@@ -103,28 +103,27 @@ impl Backend {
     }
 
     /// A select list of one cell: the rows a query selects as one JSON array (text) of
-    /// arrays of `columns`, `[]` when there are none; read it with [`decode_json`]. SQLite's
-    /// driver hands each row from the connection's thread over a channel, waking a thread
-    /// about every row under load, so a query answering hundreds of rows cost more in those
-    /// hand-offs than in the database (docs/benchmarks.md, eighth pass). The rows are in no
-    /// particular order (but see [`Backend::concat_bytes`]).
-    pub(crate) fn json_agg(self, columns: &[&str]) -> String {
+    /// arrays of `columns`, in the order of `order` (an `ORDER BY` list), `[]` when there
+    /// are none; read it with [`decode_json`]. SQLite's driver hands each row from the
+    /// connection's thread over a channel, waking a thread about every row under load, so a
+    /// query answering hundreds of rows cost more in those hand-offs than in the database
+    /// (docs/benchmarks.md, eighth pass).
+    pub(crate) fn json_agg(self, columns: &[&str], order: &str) -> String {
         let cells = columns.join(", ");
         match self {
-            Backend::Sqlite => format!("json_group_array(json_array({cells}))"),
-            Backend::Postgres => {
-                format!("CAST(COALESCE(json_agg(json_build_array({cells})), '[]') AS TEXT)")
-            }
+            Backend::Sqlite => format!("json_group_array(json_array({cells}) ORDER BY {order})"),
+            Backend::Postgres => format!(
+                "CAST(COALESCE(json_agg(json_build_array({cells}) ORDER BY {order}), '[]') AS TEXT)"
+            ),
         }
     }
 
-    /// A select list of one cell: the bytes of `column` in every row, one after the other,
-    /// NULL when there are none; in the order [`Backend::json_agg`] lists the rows of the
-    /// same query (one pass of aggregates reads the rows once, in one order).
-    pub(crate) fn concat_bytes(self, column: &str) -> String {
+    /// A select list of one cell: the bytes of `column` in every row, one after the other in
+    /// the order of `order`, NULL when there are none.
+    pub(crate) fn concat_bytes(self, column: &str, order: &str) -> String {
         match self {
-            Backend::Sqlite => format!("CAST(group_concat({column}, '') AS BLOB)"),
-            Backend::Postgres => format!("string_agg({column}, ''::bytea)"),
+            Backend::Sqlite => format!("CAST(group_concat({column}, '' ORDER BY {order}) AS BLOB)"),
+            Backend::Postgres => format!("string_agg({column}, ''::bytea ORDER BY {order})"),
         }
     }
 

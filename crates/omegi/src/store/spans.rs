@@ -102,6 +102,7 @@ impl<R> StoredSpan<R> {
 }
 
 /// Where a span read back finds its resource.
+#[derive(Debug)]
 enum ResourceRef {
     Digest(String),
     Inline(Resource),
@@ -254,18 +255,20 @@ impl Store {
               AND t.trace_id = value ->> 1 \
              JOIN span_chunks c ON c.trace_key = t.id",
             self.backend.json_rows("$1"),
-            self.backend.json_agg(&[
-                "CAST(value ->> 2 AS BIGINT)",
-                "c.id",
-                "c.span_count",
-                "c.first_start_ns"
-            ])
+            self.backend.json_agg(
+                &[
+                    "CAST(value ->> 2 AS BIGINT)",
+                    "c.id",
+                    "c.span_count",
+                    "c.first_start_ns"
+                ],
+                "CAST(value ->> 2 AS BIGINT), c.first_start_ns, c.id"
+            )
         ))
         .bind(serde_json::to_string(&keys).map_err(encode_error)?)
         .fetch_one(&self.pool)
         .await?;
-        let mut metas: Vec<ChunkMeta> = super::decode_json(&metas, "span chunks of traces")?;
-        metas.sort_unstable_by_key(|m| (m.k, m.first_start_ns, m.id));
+        let metas: Vec<ChunkMeta> = super::decode_json(&metas, "span chunks of traces")?;
         let mut of_trace: Vec<Vec<ChunkMeta>> = (0..traces.len()).map(|_| Vec::new()).collect();
         for m in metas {
             if let Some(chunks) = usize::try_from(m.k).ok().and_then(|k| of_trace.get_mut(k)) {
@@ -392,8 +395,8 @@ impl Store {
             "{}SELECT {}, {} FROM batch JOIN span_chunks c ON c.id = CAST(value ->> 0 AS BIGINT)",
             self.backend.json_rows("$1"),
             self.backend
-                .json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"]),
-            self.backend.concat_bytes("c.spans")
+                .json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
+            self.backend.concat_bytes("c.spans", "c.id")
         ))
         .bind(super::id_rows(ids.iter().copied())?)
         .fetch_one(&self.pool)
@@ -418,6 +421,12 @@ impl Store {
                     resource,
                 });
             }
+        }
+        if !rest.is_empty() {
+            return Err(StoreError::Corrupt(format!(
+                "span chunks {ids:?} read {} bytes more than they hold",
+                rest.len()
+            )));
         }
         Ok(out)
     }
@@ -490,8 +499,9 @@ const MAX_CHUNK_BYTES: usize = 1 << 30;
 /// it escaping), LZ4-compressed with its length. A chunk shrinks about threefold (443 to
 /// 147 bytes a span of the benchmark's shop, as JSON), so a commit writes that much less to
 /// the write-ahead log, a chunk of a trace of ten spans fits in one page instead of
-/// overflowing into two more, and on PostgreSQL it stays under the size past which the
-/// server compresses it again (docs/benchmarks.md, eighth pass).
+/// overflowing into two more, and on PostgreSQL it stays under the size (about 2 KB, some
+/// fifteen spans) past which the server compresses it again (docs/benchmarks.md, eighth
+/// pass).
 fn pack_chunk(
     spans: &[&SpanRecord],
     digests: &ResourceDigests,
@@ -526,7 +536,8 @@ fn chunk_spans(stored: &[u8]) -> std::result::Result<Vec<(SpanRecord, ResourceRe
                 .first_chunk::<4>()
                 .map(|n| u32::from_le_bytes(*n) as usize)
                 .ok_or("no length")?;
-            if size > MAX_CHUNK_BYTES {
+            // LZ4 expands a block at most 255-fold.
+            if size > MAX_CHUNK_BYTES || size / 255 > block.len() {
                 return Err(format!("a stated length of {size} bytes"));
             }
             let packed =
@@ -732,6 +743,11 @@ mod tests {
     fn a_damaged_chunk_is_an_error_not_a_huge_allocation() {
         let mut stored = vec![PACKED_CHUNK];
         stored.extend_from_slice(&u32::MAX.to_le_bytes());
+        stored.extend_from_slice(b"garbage");
+        assert!(chunk_spans(&stored).unwrap_err().contains("stated length"));
+        // Under the cap, but more than a block this short can hold.
+        let mut stored = vec![PACKED_CHUNK];
+        stored.extend_from_slice(&(1u32 << 29).to_le_bytes());
         stored.extend_from_slice(b"garbage");
         assert!(chunk_spans(&stored).unwrap_err().contains("stated length"));
         assert!(chunk_spans(&[PACKED_CHUNK, 1]).is_err());
