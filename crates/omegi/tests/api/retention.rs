@@ -128,8 +128,16 @@ async fn freed_pages_go_back_to_the_file_system_on_sqlite() {
     }
     let t = TestServer::start().await;
     let s = setup(&t).await;
-    // 20 successful traces of 7 spans, each span carrying 4 KiB.
-    let padding = "x".repeat(4096);
+    // 20 successful traces of 7 spans, each span carrying 4 KiB that do not compress
+    // (spans are stored LZ4-compressed).
+    let padding = || -> String {
+        use rand::Rng;
+        rand::thread_rng()
+            .sample_iter(rand::distributions::Alphanumeric)
+            .take(4096)
+            .map(char::from)
+            .collect()
+    };
     for n in 0..20 {
         let groups = checkout_ok(n)
             .into_iter()
@@ -138,7 +146,7 @@ async fn freed_pages_go_back_to_the_file_system_on_sqlite() {
                     service,
                     spans
                         .into_iter()
-                        .map(|sp| with_attr(sp, "padding", &padding))
+                        .map(|sp| with_attr(sp, "padding", &padding()))
                         .collect(),
                 )
             })
