@@ -13,8 +13,9 @@ use super::{decode_json, encode_error, Backend, Result, Store};
 use crate::model::Millis;
 use crate::model::{Activity, Assembly, OccurrenceDraft, Seen};
 
-/// A trace whose spans have settled, at the version that was seen.
-#[derive(Clone, Debug, FromRow)]
+/// A trace whose spans have settled, at the version that was seen. Read as a row, or as
+/// an array `[key, project_id, trace_id, version]` of a [`Backend::json_agg`] answer.
+#[derive(Clone, Debug, FromRow, Deserialize)]
 pub struct DueTrace {
     /// The trace row's key (`traces.id`): claims and saves find the row by it.
     pub key: i64,
@@ -75,16 +76,7 @@ impl Store {
         .bind(limit)
         .fetch_one(&self.pool)
         .await?;
-        let due: Vec<(i64, i64, String, i64)> = decode_json(&due, "due traces")?;
-        Ok(due
-            .into_iter()
-            .map(|(key, project_id, trace_id, version)| DueTrace {
-                key,
-                project_id,
-                trace_id,
-                version,
-            })
-            .collect())
+        decode_json(&due, "due traces")
     }
 
     /// How many traces wait for assembly, and when the first of them was due (Unix ms).
@@ -140,7 +132,7 @@ impl Store {
                 .bind(&rows)
                 .fetch_one(&mut **tx)
                 .await?;
-                let won: Vec<(i64, i64, String, i64)> = decode_json(&won, "claimed traces")?;
+                let won: Vec<DueTrace> = decode_json(&won, "claimed traces")?;
                 if won.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -150,17 +142,10 @@ impl Store {
                     self.backend.json_rows("$2")
                 ))
                 .bind(now + lease_ms)
-                .bind(super::id_rows(won.iter().map(|t| t.0))?)
+                .bind(super::id_rows(won.iter().map(|t| t.key))?)
                 .execute(&mut **tx)
                 .await?;
-                won.into_iter()
-                    .map(|(key, project_id, trace_id, version)| DueTrace {
-                        key,
-                        project_id,
-                        trace_id,
-                        version,
-                    })
-                    .collect()
+                won
             }
             // Rows another node is claiming are skipped instead of waited for.
             Backend::Postgres => {

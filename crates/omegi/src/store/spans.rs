@@ -511,8 +511,20 @@ fn pack_chunk(
     scratch.clear();
     rmp_serde::encode::write(scratch, &ChunkSpans(spans, digests))
         .map_err(|e| StoreError::Corrupt(format!("cannot encode spans for storage: {e}")))?;
+    let size = u32::try_from(scratch.len())
+        .map_err(|_| StoreError::Corrupt(format!("a chunk of {} bytes", scratch.len())))?;
     out.push(PACKED_CHUNK);
-    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(scratch));
+    out.extend_from_slice(&size.to_le_bytes());
+    // Compressed straight into `out` (as `compress_prepend_size` lays it out), not into a
+    // vector of its own that is then copied.
+    let block = out.len();
+    out.resize(
+        block + lz4_flex::block::get_maximum_output_size(scratch.len()),
+        0,
+    );
+    let len = lz4_flex::block::compress_into(scratch, &mut out[block..])
+        .map_err(|e| StoreError::Corrupt(format!("cannot compress spans for storage: {e}")))?;
+    out.truncate(block + len);
     Ok(())
 }
 
