@@ -17,6 +17,8 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", web.join(input).display());
     }
+    // `sqlx::migrate!` embeds the migrations, and cargo does not see a proc macro read them.
+    println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-env-changed=OMEGI_SKIP_WEB_BUILD");
     let dist = web.join("dist/index.html");
     if std::env::var_os("OMEGI_SKIP_WEB_BUILD").is_some() && dist.exists() {

@@ -326,11 +326,10 @@ async fn update_assembled(
                       CAST(value ->> 4 AS BIGINT) AS end_ns, \
                       value ->> 5 AS root_service, value ->> 6 AS root_name, \
                       CAST(value ->> 7 AS BIGINT) AS error_count, value ->> 8 AS truncated, \
-                      {} AS map_part \
+                      value -> 9 AS map_part \
                FROM batch) AS a \
          WHERE traces.id = a.id AND traces.assembled_version < a.version{returning}",
-        backend.json_rows("$1"),
-        backend.json_cell(9)
+        backend.json_rows("$1")
     );
     Ok(sqlx::query_scalar(&sql)
         .bind(rows)

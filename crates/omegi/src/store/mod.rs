@@ -65,28 +65,45 @@ impl Backend {
     /// A `WITH` clause naming `batch` the rows of a JSON array of arrays bound at
     /// `placeholder`: one row an element, in a column `value`, whose cells are read with
     /// `value ->> N` (a scalar, as text or number; cast where a number is meant) and
-    /// [`Backend::json_cell`]. Binding a whole batch as one JSON document makes a set
+    /// `value -> N` (JSON, as a JSON column takes it on either database). Binding a whole batch as one JSON document makes a set
     /// operation one statement, not a statement a row: through sqlx every statement is a
     /// round trip to the database thread (SQLite) or server. MATERIALIZED: SQLite then turns
     /// each element into text once, not once for every cell read from it (measured: 2.7×
-    /// faster for a 15-column insert).
+    /// faster for a 15-column insert). PostgreSQL reads the document as `jsonb`: parsed once,
+    /// where each cell read from a `json` value parses its row's text again up to that cell
+    /// (a save's update of 500 traces by 10 cells spent most of its time there).
     pub(crate) fn json_rows(self, placeholder: &str) -> String {
+        format!("WITH {} ", self.json_table("batch", placeholder))
+    }
+
+    /// One `WITH` item: [`Backend::json_rows`] under another name, for a statement that
+    /// reads two batches.
+    pub(crate) fn json_table(self, name: &str, placeholder: &str) -> String {
         match self {
             Backend::Sqlite => {
-                format!("WITH batch AS MATERIALIZED (SELECT value FROM json_each({placeholder})) ")
+                format!("{name} AS MATERIALIZED (SELECT value FROM json_each({placeholder}))")
             }
             Backend::Postgres => format!(
-                "WITH batch AS MATERIALIZED (SELECT value FROM \
-                 json_array_elements(CAST({placeholder} AS json)) AS value) "
+                "{name} AS MATERIALIZED (SELECT value FROM \
+                 jsonb_array_elements(CAST({placeholder} AS jsonb)) AS value)"
             ),
         }
     }
 
-    /// Cell `n` of a [`Backend::json_rows`] row as a JSON column takes it.
-    pub(crate) fn json_cell(self, n: usize) -> String {
+    /// A join of the rows so far to the rows of `table` (aliased `alias`) that meet
+    /// `condition`, looked up through the table's index row by row. SQLite plans joins of a
+    /// batch to a keyed table that way. PostgreSQL plans from statistics, which lag far
+    /// behind a table that grows by thousands of rows a second: it took a batch of 100 trace
+    /// keys for a few rows and a table of 50,000 chunks for 5,000, and chose a hash join over
+    /// a scan of the whole table (docs/benchmarks.md, ninth pass). There the table is read in
+    /// a `LATERAL` subquery that `OFFSET 0` keeps from being flattened into the join.
+    pub(crate) fn lookup_join(self, table: &str, alias: &str, condition: &str) -> String {
         match self {
-            Backend::Sqlite => format!("value -> {n}"),
-            Backend::Postgres => format!("CAST(value -> {n} AS jsonb)"),
+            Backend::Sqlite => format!("JOIN {table} {alias} ON {condition}"),
+            Backend::Postgres => format!(
+                "CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {condition} OFFSET 0) \
+                 AS {alias}"
+            ),
         }
     }
 

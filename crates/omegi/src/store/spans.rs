@@ -14,8 +14,6 @@ use std::sync::{Arc, Mutex};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use sqlx::{Any, Transaction};
-
 use super::{encode_error, Backend, Result, Store, StoreError};
 use crate::model::{Millis, SpanEvent, SpanRecord};
 
@@ -177,10 +175,9 @@ impl Store {
         let mut tx = self.write().await?;
         sqlx::query(&format!(
             "{}INSERT INTO resources (project_id, digest, attributes, last_used_at) \
-             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, {}, $2 FROM batch WHERE true \
+             SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, value -> 2, $2 FROM batch WHERE true \
              ON CONFLICT (project_id, digest) DO UPDATE SET last_used_at = excluded.last_used_at",
-            self.backend.json_rows("$1"),
-            self.backend.json_cell(2)
+            self.backend.json_rows("$1")
         ))
         .bind(resources)
         .bind(now)
@@ -196,31 +193,52 @@ impl Store {
         .bind(now)
         .execute(&mut **tx)
         .await?;
-        mark_pending(
-            &mut tx,
-            self.backend,
-            serde_json::to_string(&traces).map_err(encode_error)?,
-            now,
-        )
-        .await?;
         // The traces first: a chunk names its trace by the key the trace's row got when its
         // first span was stored (keys grow as traces arrive, so the chunks' index appends).
-        sqlx::query(&format!(
-            "{}INSERT INTO span_chunks (project_id, trace_key, span_count, first_start_ns, \
-                                       received_at, spans) \
-             SELECT t.project_id, t.id, CAST(value ->> 2 AS BIGINT), \
-                    CAST(value ->> 3 AS BIGINT), $3, {} \
-             FROM batch JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
-              AND t.trace_id = value ->> 1 \
-             ORDER BY CAST(value ->> 4 AS BIGINT)",
-            self.backend.json_rows("$1"),
-            self.backend.blob_slice("$2", "value ->> 4", "value ->> 5")
-        ))
-        .bind(serde_json::to_string(&chunks).map_err(encode_error)?)
-        .bind(contents)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+        // On PostgreSQL the upsert of the traces hands the chunks their keys in the same
+        // statement; SQLite has no `INSERT` inside `WITH`, and looks the keys up.
+        let chunk_rows = |traces: &str| {
+            format!(
+                "INSERT INTO span_chunks (project_id, trace_key, span_count, first_start_ns, \
+                                          received_at, spans) \
+                 SELECT t.project_id, t.id, CAST(value ->> 2 AS BIGINT), \
+                        CAST(value ->> 3 AS BIGINT), $1, {} \
+                 FROM batch JOIN {traces} ON t.project_id = CAST(value ->> 0 AS BIGINT) \
+                  AND t.trace_id = value ->> 1 \
+                 ORDER BY CAST(value ->> 4 AS BIGINT)",
+                self.backend.blob_slice("$4", "value ->> 4", "value ->> 5")
+            )
+        };
+        let traces = serde_json::to_string(&traces).map_err(encode_error)?;
+        let chunks = serde_json::to_string(&chunks).map_err(encode_error)?;
+        let pending = self.backend.json_table("pending", "$2");
+        let batch = self.backend.json_table("batch", "$3");
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query(&format!(
+                    "WITH {pending} {}",
+                    pending_upsert("pending", "$1")
+                ))
+                .bind(now)
+                .bind(&traces)
+                .execute(&mut **tx)
+                .await?;
+                // Its parameter $2 is bound but not read.
+                format!("WITH {batch} {}", chunk_rows("traces t"))
+            }
+            Backend::Postgres => format!(
+                "WITH {pending}, t AS ({} RETURNING id, project_id, trace_id), {batch} {}",
+                pending_upsert("pending", "$1"),
+                chunk_rows("t")
+            ),
+        };
+        sqlx::query(&sql)
+            .bind(now)
+            .bind(traces)
+            .bind(chunks)
+            .bind(contents)
+            .execute(&mut **tx)
+            .await?;
         tx.commit().await?;
         self.resources.insert_all(
             distinct
@@ -251,9 +269,7 @@ impl Store {
             .map(|(i, (p, t))| (*p, *t, i))
             .collect();
         let metas: String = sqlx::query_scalar(&format!(
-            "{}SELECT {} FROM batch JOIN traces t ON t.project_id = CAST(value ->> 0 AS BIGINT) \
-              AND t.trace_id = value ->> 1 \
-             JOIN span_chunks c ON c.trace_key = t.id",
+            "{}SELECT {} FROM batch {} {}",
             self.backend.json_rows("$1"),
             self.backend.json_agg(
                 &[
@@ -263,7 +279,14 @@ impl Store {
                     "c.first_start_ns"
                 ],
                 "CAST(value ->> 2 AS BIGINT), c.first_start_ns, c.id"
-            )
+            ),
+            self.backend.lookup_join(
+                "traces",
+                "t",
+                "t.project_id = CAST(value ->> 0 AS BIGINT) AND t.trace_id = value ->> 1"
+            ),
+            self.backend
+                .lookup_join("span_chunks", "c", "c.trace_key = t.id")
         ))
         .bind(serde_json::to_string(&keys).map_err(encode_error)?)
         .fetch_one(&self.pool)
@@ -392,11 +415,13 @@ impl Store {
             return Ok(out);
         }
         let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
-            "{}SELECT {}, {} FROM batch JOIN span_chunks c ON c.id = CAST(value ->> 0 AS BIGINT)",
+            "{}SELECT {}, {} FROM batch {}",
             self.backend.json_rows("$1"),
             self.backend
                 .json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
-            self.backend.concat_bytes("c.spans", "c.id")
+            self.backend.concat_bytes("c.spans", "c.id"),
+            self.backend
+                .lookup_join("span_chunks", "c", "c.id = CAST(value ->> 0 AS BIGINT)")
         ))
         .bind(super::id_rows(ids.iter().copied())?)
         .fetch_one(&self.pool)
@@ -658,34 +683,24 @@ impl serde::Serialize for ChunkSpans<'_> {
     }
 }
 
-/// Records that traces got spans: each becomes (or stays) pending. A trace that was already
-/// assembled is re-opened, and its wait starts again. `traces` is a JSON array of
-/// `[project, trace, has root]`; the keys are distinct, as a multi-row upsert requires.
-async fn mark_pending(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    traces: String,
-    now: Millis,
-) -> Result<()> {
-    let sql = format!(
-        "{}INSERT INTO traces (project_id, trace_id, has_root, first_received_at, \
+/// The upsert that records that traces got spans: each becomes (or stays) pending. A trace
+/// that was already assembled is re-opened, and its wait starts again. The traces are the
+/// rows of the `WITH` item `from` ([`Backend::json_table`]), `[project, trace, has root]`,
+/// with distinct keys (as a multi-row upsert requires); `now` is the time's placeholder.
+fn pending_upsert(from: &str, now: &str) -> String {
+    format!(
+        "INSERT INTO traces (project_id, trace_id, has_root, first_received_at, \
                              last_received_at, pending_since, version) \
-         SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), $2, $2, $2, 1 \
-         FROM batch WHERE true \
+         SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
+                {now}, {now}, {now}, 1 \
+         FROM {from} WHERE true \
          ON CONFLICT (project_id, trace_id) DO UPDATE SET \
            last_received_at = excluded.last_received_at, \
            pending_since = CASE WHEN traces.version = traces.assembled_version \
                            THEN excluded.pending_since ELSE traces.pending_since END, \
            has_root = CASE WHEN excluded.has_root = 1 THEN 1 ELSE traces.has_root END, \
-           version = traces.version + 1",
-        backend.json_rows("$1")
-    );
-    sqlx::query(&sql)
-        .bind(traces)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+           version = traces.version + 1"
+    )
 }
 
 #[cfg(test)]
