@@ -287,13 +287,6 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
         .await?)
 }
 
-/// Copies SQLite's write-ahead log into the database file every [`CHECKPOINT_EVERY`], from
-/// a reading connection, until the returned handle aborts it ([`Store::close`]). By default
-/// the commit that takes the log past 1,000 pages does it, so every few span batches one
-/// commit also copied and synced the whole log while every other writer waited for it
-/// (measured: commits took 17 ms of a 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE
-/// checkpoint takes no write lock: commits go on beside it, and it copies what it can
-/// without waiting for readers.
 /// Warns when PostgreSQL compresses span chunks with pglz: migration 16 leaves them so when
 /// the server lacks LZ4 or the table was busy, and PostgreSQL's notice does not reach
 /// Omegi's log.
@@ -313,6 +306,13 @@ async fn warn_unless_lz4_chunks(pool: &AnyPool) {
     }
 }
 
+/// Copies SQLite's write-ahead log into the database file every [`CHECKPOINT_EVERY`], from
+/// a reading connection, until the returned handle aborts it ([`Store::close`]). By default
+/// the commit that takes the log past 1,000 pages does it, so every few span batches one
+/// commit also copied and synced the whole log while every other writer waited for it
+/// (measured: commits took 17 ms of a 2,000-span batch's 49, docs/benchmarks.md). A PASSIVE
+/// checkpoint takes no write lock: commits go on beside it, and it copies what it can
+/// without waiting for readers.
 fn checkpoints(readers: AnyPool) -> tokio::task::AbortHandle {
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
