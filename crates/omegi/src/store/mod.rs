@@ -65,9 +65,10 @@ impl Backend {
     /// A `WITH` clause naming `batch` the rows of a JSON array of arrays bound at
     /// `placeholder`: one row an element, in a column `value`, whose cells are read with
     /// `value ->> N` (a scalar, as text or number; cast where a number is meant) and
-    /// `value -> N` (JSON, as a JSON column takes it on either database). Binding a whole batch as one JSON document makes a set
-    /// operation one statement, not a statement a row: through sqlx every statement is a
-    /// round trip to the database thread (SQLite) or server. MATERIALIZED: SQLite then turns
+    /// `value -> N` (JSON, as a JSON column takes it on either database). Binding a whole
+    /// batch as one JSON document makes a set operation one statement, not a statement a
+    /// row: through sqlx every statement is a round trip to the database thread (SQLite) or
+    /// server. MATERIALIZED: SQLite then turns
     /// each element into text once, not once for every cell read from it (measured: 2.7×
     /// faster for a 15-column insert). PostgreSQL reads the document as `jsonb`: parsed once,
     /// where each cell read from a `json` value parses its row's text again up to that cell
@@ -96,7 +97,9 @@ impl Backend {
     /// behind a table that grows by thousands of rows a second: it took a batch of 100 trace
     /// keys for a few rows and a table of 50,000 chunks for 5,000, and chose a hash join over
     /// a scan of the whole table (docs/benchmarks.md, ninth pass). There the table is read in
-    /// a `LATERAL` subquery that `OFFSET 0` keeps from being flattened into the join.
+    /// a `LATERAL` subquery that `OFFSET 0` keeps from being flattened into the join. The
+    /// condition names the rows before it by their table (`batch.value`, `t.id`): inside the
+    /// subquery a bare column would be the table's own if it had one of that name.
     pub(crate) fn lookup_join(self, table: &str, alias: &str, condition: &str) -> String {
         match self {
             Backend::Sqlite => format!("JOIN {table} {alias} ON {condition}"),
@@ -287,10 +290,10 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
         .await?)
 }
 
-/// Warns when PostgreSQL compresses span chunks with pglz: migration 16 leaves them so when
-/// the server lacks LZ4 or the table was busy, and PostgreSQL's notice does not reach
-/// Omegi's log.
-async fn warn_unless_lz4_chunks(pool: &AnyPool) {
+/// Warns of what migrations 16 and 17 leave undone when the server lacks LZ4 or a table was
+/// busy (PostgreSQL's notices do not reach Omegi's log): span chunks compressed with pglz,
+/// `traces` pages filled to the brim.
+async fn warn_of_skipped_settings(pool: &AnyPool) {
     let compression: Result<String, sqlx::Error> = sqlx::query_scalar(
         "SELECT CAST(attcompression AS TEXT) FROM pg_attribute \
          WHERE attrelid = CAST('span_chunks' AS regclass) AND attname = 'spans'",
@@ -302,6 +305,18 @@ async fn warn_unless_lz4_chunks(pool: &AnyPool) {
             "span chunks are compressed with pglz, which takes PostgreSQL over twice the time \
              of LZ4 to store them; on a server built with LZ4 run \"ALTER TABLE span_chunks \
              ALTER COLUMN spans SET COMPRESSION lz4\" (docs/deploying.md)"
+        );
+    }
+    let options: Result<Option<String>, sqlx::Error> = sqlx::query_scalar(
+        "SELECT CAST(reloptions AS TEXT) FROM pg_class WHERE oid = CAST('traces' AS regclass)",
+    )
+    .fetch_one(pool)
+    .await;
+    if options.is_ok_and(|o| !o.is_some_and(|o| o.contains("fillfactor=70"))) {
+        tracing::warn!(
+            "the pages of traces are filled to the brim, so every claim of a trace writes \
+             into each of its indexes; run \"ALTER TABLE traces SET (fillfactor = 70)\" \
+             at a quiet moment (docs/deploying.md)"
         );
     }
 }
@@ -415,7 +430,7 @@ impl Store {
             // together migrate one after the other.
             Backend::Postgres => {
                 POSTGRES_MIGRATIONS.run(&pool).await?;
-                warn_unless_lz4_chunks(&pool).await;
+                warn_of_skipped_settings(&pool).await;
             }
         }
         let postgres_url = match database {

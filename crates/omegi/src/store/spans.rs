@@ -283,7 +283,8 @@ impl Store {
             self.backend.lookup_join(
                 "traces",
                 "t",
-                "t.project_id = CAST(value ->> 0 AS BIGINT) AND t.trace_id = value ->> 1"
+                "t.project_id = CAST(batch.value ->> 0 AS BIGINT) \
+                 AND t.trace_id = batch.value ->> 1"
             ),
             self.backend
                 .lookup_join("span_chunks", "c", "c.trace_key = t.id")
@@ -420,8 +421,11 @@ impl Store {
             self.backend
                 .json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
             self.backend.concat_bytes("c.spans", "c.id"),
-            self.backend
-                .lookup_join("span_chunks", "c", "c.id = CAST(value ->> 0 AS BIGINT)")
+            self.backend.lookup_join(
+                "span_chunks",
+                "c",
+                "c.id = CAST(batch.value ->> 0 AS BIGINT)"
+            )
         ))
         .bind(super::id_rows(ids.iter().copied())?)
         .fetch_one(&self.pool)
