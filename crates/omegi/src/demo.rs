@@ -107,6 +107,7 @@ pub async fn start(store: &Store, addr: SocketAddr) -> anyhow::Result<tokio::tas
         user: None,
         password: None,
         watch_per_sec: 0.0,
+        watch_after: Duration::ZERO,
         probes_per_sec: 0.0,
         json: false,
         quiet: true,

@@ -74,6 +74,11 @@ pub struct LoadgenArgs {
     /// Failing traces a second whose time until the API lists them is measured.
     #[arg(long, default_value_t = 5.0)]
     pub watch_per_sec: f64,
+    /// How long after sending a watched trace the API is first asked for it (then every
+    /// 20 ms). Nothing is listed before the server's settle time, and a poll before it
+    /// only loads the server: give a little less than that time.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    pub watch_after: Duration,
     /// Probes a second: failing traces with a new exception type each, timed until they
     /// arrive over SSE as a new error. 0 sends none.
     #[arg(long, default_value_t = 1.0)]
@@ -270,6 +275,7 @@ async fn work(run: Arc<Run>, mut sender: Sender) -> Vec<tokio::task::JoinHandle<
             let (watcher, run, trace) = (watcher.clone(), run.clone(), t.trace_id.clone());
             watches.push(tokio::spawn(async move {
                 let deadline = Instant::now() + Duration::from_secs(60);
+                tokio::time::sleep_until((sent + run.args.watch_after).into()).await;
                 match watcher.until_listed(&trace, sent, deadline).await {
                     Some(d) => run.tally.api_visible(d),
                     None => run.tally.never_listed(),
