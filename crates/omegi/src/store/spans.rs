@@ -215,20 +215,17 @@ impl Store {
         let batch = self.backend.json_table("batch", "$3");
         let sql = match self.backend {
             Backend::Sqlite => {
-                sqlx::query(&format!(
-                    "WITH {pending} {}",
-                    pending_upsert("pending", "$1")
-                ))
-                .bind(now)
-                .bind(&traces)
-                .execute(&mut **tx)
-                .await?;
+                sqlx::query(&format!("WITH {pending} {}", PENDING_UPSERT))
+                    .bind(now)
+                    .bind(&traces)
+                    .execute(&mut **tx)
+                    .await?;
                 // Its parameter $2 is bound but not read.
                 format!("WITH {batch} {}", chunk_rows("traces t"))
             }
             Backend::Postgres => format!(
                 "WITH {pending}, t AS ({} RETURNING id, project_id, trace_id), {batch} {}",
-                pending_upsert("pending", "$1"),
+                PENDING_UPSERT,
                 chunk_rows("t")
             ),
         };
@@ -689,23 +686,20 @@ impl serde::Serialize for ChunkSpans<'_> {
 
 /// The upsert that records that traces got spans: each becomes (or stays) pending. A trace
 /// that was already assembled is re-opened, and its wait starts again. The traces are the
-/// rows of the `WITH` item `from` ([`Backend::json_table`]), `[project, trace, has root]`,
-/// with distinct keys (as a multi-row upsert requires); `now` is the time's placeholder.
-fn pending_upsert(from: &str, now: &str) -> String {
-    format!(
-        "INSERT INTO traces (project_id, trace_id, has_root, first_received_at, \
+/// rows of the `WITH` item `pending` ([`Backend::json_table`]), `[project, trace, has
+/// root]`, with distinct keys (as a multi-row upsert requires); the time is `$1`.
+const PENDING_UPSERT: &str =
+    "INSERT INTO traces (project_id, trace_id, has_root, first_received_at, \
                              last_received_at, pending_since, version) \
          SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, CAST(value ->> 2 AS BIGINT), \
-                {now}, {now}, {now}, 1 \
-         FROM {from} WHERE true \
+                $1, $1, $1, 1 \
+         FROM pending WHERE true \
          ON CONFLICT (project_id, trace_id) DO UPDATE SET \
            last_received_at = excluded.last_received_at, \
            pending_since = CASE WHEN traces.version = traces.assembled_version \
                            THEN excluded.pending_since ELSE traces.pending_since END, \
            has_root = CASE WHEN excluded.has_root = 1 THEN 1 ELSE traces.has_root END, \
-           version = traces.version + 1"
-    )
-}
+           version = traces.version + 1";
 
 #[cfg(test)]
 mod tests {
