@@ -19,7 +19,11 @@ pub type Probes = Arc<Mutex<HashMap<String, Instant>>>;
 
 impl Watcher {
     /// Polls the error list for `trace` until an error of it is listed; the time from `sent`,
-    /// or `None` when it is not listed by `deadline`.
+    /// or `None` when it is not listed by `deadline`. Every 20 ms for [`POLL_CLOSELY`], then
+    /// a tenth of the time beyond it apart (at most a second): a server that falls behind
+    /// would otherwise answer ever more polls of ever more watched traces (at 40,000 spans/s
+    /// on PostgreSQL they took more of its time than the spans did; docs/benchmarks.md,
+    /// tenth pass), and a late error's time is still read to a tenth.
     pub async fn until_listed(
         &self,
         trace: &str,
@@ -27,6 +31,7 @@ impl Watcher {
         deadline: Instant,
     ) -> Option<Duration> {
         let path = format!("/api/errors?trace={trace}&limit=1");
+        let started = Instant::now();
         while Instant::now() < deadline {
             let listed = self.0.get(&path).await.ok().map(|page| {
                 page["errors"]
@@ -36,7 +41,7 @@ impl Watcher {
             if listed == Some(true) {
                 return Some(sent.elapsed());
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(poll_interval(started.elapsed())).await;
         }
         None
     }
@@ -82,6 +87,16 @@ impl Watcher {
     }
 }
 
+/// How long the error list is polled every 20 ms: longer than an error takes to show once
+/// the loadgen starts polling (`--watch-after`) when the server keeps pace.
+const POLL_CLOSELY: Duration = Duration::from_millis(1500);
+
+/// The wait before the next poll, after polling for `polled`.
+fn poll_interval(polled: Duration) -> Duration {
+    (polled.saturating_sub(POLL_CLOSELY) / 10)
+        .clamp(Duration::from_millis(20), Duration::from_secs(1))
+}
+
 /// An `error.new` event's data: the error row, whose exception type names the probe.
 fn arrived(data: &str, probes: &Probes, seen: &impl Fn(Duration)) {
     let Ok(row) = serde_json::from_str::<Value>(data.trim()) else {
@@ -93,5 +108,19 @@ fn arrived(data: &str, probes: &Probes, seen: &impl Fn(Duration)) {
     let sent = probes.lock().ok().and_then(|mut p| p.remove(ty));
     if let Some(sent) = sent {
         seen(sent.elapsed());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_closely_at_first_then_a_tenth_of_the_time_beyond_at_most_a_second() {
+        let ms = Duration::from_millis;
+        assert_eq!(poll_interval(ms(0)), ms(20));
+        assert_eq!(poll_interval(ms(1_500)), ms(20));
+        assert_eq!(poll_interval(ms(2_500)), ms(100));
+        assert_eq!(poll_interval(ms(60_000)), ms(1_000));
     }
 }

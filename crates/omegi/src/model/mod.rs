@@ -40,8 +40,8 @@ pub use project::{
 pub use service_map::{MapEdge, MapNode, MapNote, ServiceMap, TraceSummary};
 pub use settings::{DatabaseView, KafkaView, RetentionView, ServerSettings};
 pub use span::{
-    hex, SpanEvent, SpanRecord, SENTRY_EVENT_ID, SENTRY_REPORTED, STATUS_ERROR, STATUS_OK,
-    STATUS_UNSET,
+    hex, SpanDetail, SpanEvent, SpanRecord, PEER_ATTRIBUTES, SENTRY_EVENT_ID, SENTRY_REPORTED,
+    STATUS_ERROR, STATUS_OK, STATUS_UNSET,
 };
 
 /// Unix time in milliseconds; how every timestamp is stored.

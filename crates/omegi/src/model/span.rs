@@ -14,6 +14,29 @@ pub const SENTRY_EVENT_ID: &str = "sentry.event_id";
 /// Attribute of such a span's `exception` event: the [`super::Reported`] details as JSON.
 pub const SENTRY_REPORTED: &str = "sentry.reported";
 
+/// The attributes that name the remote a client span talks to, in the order they are looked
+/// at (semantic conventions: a traced service, a database, a messaging system, a server).
+pub const PEER_ATTRIBUTES: [&str; 5] = [
+    "peer.service",
+    "db.system.name",
+    "db.system",
+    "messaging.system",
+    "server.address",
+];
+
+/// How much of a stored span a reader gets back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpanDetail {
+    /// All of it.
+    Full,
+    /// What assembling a trace in which nothing failed looks at: the span's fields, of its
+    /// attributes only the [`PEER_ATTRIBUTES`], of its events only the names and times, no
+    /// resource. [`SpanRecord::is_error`] reads the same as of the whole span, so a reader
+    /// can tell a failing trace by its outline and read it again in full; the others are
+    /// read without parsing and freeing the attributes nothing looks at.
+    Outline,
+}
+
 /// A span as Omegi stores it: ids in lower-case hex, times in Unix nanoseconds, attributes
 /// as JSON. Decoded once at ingestion, so storage and assembly never see OTLP types.
 #[derive(Clone, Debug, PartialEq)]

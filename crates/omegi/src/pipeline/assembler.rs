@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, watch};
 use super::assembly::assemble;
 use crate::metrics::Metrics;
 use crate::model::now_ms;
-use crate::model::{Assembly, SpanRecord};
+use crate::model::{Assembly, SpanDetail, SpanRecord};
 use crate::store::{Backend, DueTrace, Saved, Store, StoreError};
 
 #[derive(Clone, Copy, Debug)]
@@ -232,7 +232,9 @@ async fn assemble_round(
     }
 }
 
-/// The spans of a prefix of `part` (see [`Store::traces_spans`]), with the part.
+/// The spans of a prefix of `part` (see [`Store::traces_spans`]), with the part: the
+/// outlines of its traces' spans ([`SpanDetail::Outline`]), all there is to assembling a
+/// trace in which nothing failed, and the whole spans of those in which something did.
 async fn read(
     store: Store,
     part: Vec<DueTrace>,
@@ -243,7 +245,22 @@ async fn read(
         .iter()
         .map(|t| (t.project_id, t.trace_id.as_str()))
         .collect();
-    let spans = store.traces_spans(&keys, max_spans, budget).await?;
+    let mut spans = store
+        .traces_spans(&keys, max_spans, budget, SpanDetail::Outline)
+        .await?;
+    // A trace in which something failed becomes occurrences, which take all of its spans.
+    let failing: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].0.iter().any(SpanRecord::is_error))
+        .collect();
+    if !failing.is_empty() {
+        let keys: Vec<(i64, &str)> = failing.iter().map(|&i| keys[i]).collect();
+        let whole = store
+            .traces_spans(&keys, max_spans, usize::MAX, SpanDetail::Full)
+            .await?;
+        for (i, trace) in failing.into_iter().zip(whole) {
+            spans[i] = trace;
+        }
+    }
     Ok((part, spans))
 }
 

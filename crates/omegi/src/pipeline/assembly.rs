@@ -9,7 +9,7 @@ use super::fingerprint::fingerprint;
 use super::tree::TraceTree;
 use crate::model::{
     duration_bin, rfc3339, Assembly, Edge, Log, OccurrenceDraft, Operation, Reported, ServiceStat,
-    SpanRecord, Summary, SENTRY_REPORTED,
+    SpanRecord, Summary, PEER_ATTRIBUTES, SENTRY_REPORTED,
 };
 
 /// Most error occurrences one trace records: a trace whose every span fails is one incident,
@@ -94,15 +94,7 @@ fn edges(tree: &TraceTree) -> Vec<Edge> {
 
 /// The remote a client span talks to, from the semantic-convention attributes.
 fn peer_name(span: &SpanRecord) -> Option<&str> {
-    [
-        "peer.service",
-        "db.system.name",
-        "db.system",
-        "messaging.system",
-        "server.address",
-    ]
-    .iter()
-    .find_map(|k| span.attr_str(k))
+    PEER_ATTRIBUTES.iter().find_map(|k| span.attr_str(k))
 }
 
 fn services(tree: &TraceTree) -> Vec<ServiceStat> {

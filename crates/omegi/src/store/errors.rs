@@ -232,12 +232,15 @@ impl Store {
             ));
         }
         if let Some(trace) = &f.trace {
-            // `+` keeps the occurrence's group out of the index choice: looked up by
-            // (project, trace), not by scanning every occurrence of the group (found under
-            // load, where a group had thousands).
+            // The trace's few occurrences, found once by (project, trace) in the user's
+            // projects, not a lookup for each group of the list: on PostgreSQL that walked
+            // every group row, and its dead versions too while saves updated the groups
+            // (8 ms a query with a few dozen groups at 30,000 spans/s; docs/benchmarks.md,
+            // tenth pass).
             sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM occurrences o WHERE o.project_id = e.project_id \
-                   AND o.trace_id = {} AND +o.error_id = e.id)",
+                " AND e.id IN (SELECT o.error_id FROM occurrences o \
+                   JOIN project_members om ON om.project_id = o.project_id AND om.user_id = $1 \
+                   WHERE o.trace_id = {})",
                 p.text(trace)
             ));
         }

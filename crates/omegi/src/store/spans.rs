@@ -11,11 +11,12 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{encode_error, Backend, Result, Store, StoreError};
-use crate::model::{Millis, SpanEvent, SpanRecord};
+use crate::model::{Millis, SpanDetail, SpanEvent, SpanRecord, PEER_ATTRIBUTES};
 
 /// Most spans a chunk row holds; a trace's larger writes take several rows, so a reader that
 /// wants the earliest spans of an enormous trace need not read all of it.
@@ -59,9 +60,10 @@ impl ResourceCache {
 /// A stored span as read from its chunk: the fields of [`SpanRecord`] but the project and
 /// trace (the row's), and the resource `R`: in a packed chunk a digest; in a JSON chunk a
 /// digest (a JSON string) or, for spans stored before resources had their table, the
-/// attributes themselves.
+/// attributes themselves. Its attributes `A` and events `E` are read whole or, for a
+/// [`SpanDetail::Outline`], as [`PeerAttributes`] and [`EventOutline`]s.
 #[derive(serde::Deserialize)]
-struct StoredSpan<R>(
+struct StoredSpan<R, A = Map<String, Value>, E = SpanEvent>(
     String,
     Option<String>,
     String,
@@ -71,12 +73,12 @@ struct StoredSpan<R>(
     i64,
     i64,
     String,
-    Map<String, Value>,
-    Vec<SpanEvent>,
+    A,
+    Vec<E>,
     R,
 );
 
-impl<R> StoredSpan<R> {
+impl<R, A: Into<Map<String, Value>>, E: Into<SpanEvent>> StoredSpan<R, A, E> {
     /// The span (its project and trace left for the caller) and its resource.
     fn split(self) -> (SpanRecord, R) {
         let span = SpanRecord {
@@ -91,11 +93,89 @@ impl<R> StoredSpan<R> {
             end_ns: self.6,
             status_code: self.7,
             status_message: self.8,
-            attributes: self.9,
-            events: self.10,
+            attributes: self.9.into(),
+            events: self.10.into_iter().map(Into::into).collect(),
             resource: Arc::default(),
         };
         (span, self.11)
+    }
+}
+
+/// A span's attributes as its outline keeps them: the [`PEER_ATTRIBUTES`]; the others are
+/// skipped over, neither parsed into values nor allocated.
+struct PeerAttributes(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for PeerAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> std::result::Result<Self, D::Error> {
+        struct Attributes;
+        impl<'de> serde::de::Visitor<'de> for Attributes {
+            type Value = PeerAttributes;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of attributes")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<PeerAttributes, M::Error> {
+                let mut kept = Map::new();
+                while let Some(PeerKey(key)) = map.next_key()? {
+                    match key {
+                        Some(key) => {
+                            kept.insert(key.to_string(), map.next_value()?);
+                        }
+                        None => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(PeerAttributes(kept))
+            }
+        }
+        from.deserialize_map(Attributes)
+    }
+}
+
+impl From<PeerAttributes> for Map<String, Value> {
+    fn from(kept: PeerAttributes) -> Self {
+        kept.0
+    }
+}
+
+/// An attribute's key, if it is one of the [`PEER_ATTRIBUTES`].
+struct PeerKey(Option<&'static str>);
+
+impl<'de> serde::Deserialize<'de> for PeerKey {
+    fn deserialize<D: serde::Deserializer<'de>>(from: D) -> std::result::Result<Self, D::Error> {
+        struct Key;
+        impl serde::de::Visitor<'_> for Key {
+            type Value = PeerKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an attribute's key")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> std::result::Result<PeerKey, E> {
+                Ok(PeerKey(PEER_ATTRIBUTES.iter().copied().find(|k| *k == key)))
+            }
+        }
+        from.deserialize_str(Key)
+    }
+}
+
+/// A span event as its outline keeps it: its name and time, its attributes skipped.
+#[derive(serde::Deserialize)]
+struct EventOutline {
+    name: String,
+    time_ns: i64,
+    #[serde(rename = "attributes")]
+    _attributes: IgnoredAny,
+}
+
+impl From<EventOutline> for SpanEvent {
+    fn from(event: EventOutline) -> Self {
+        SpanEvent {
+            name: event.name,
+            time_ns: event.time_ns,
+            attributes: Map::new(),
+        }
     }
 }
 
@@ -104,6 +184,8 @@ impl<R> StoredSpan<R> {
 enum ResourceRef {
     Digest(String),
     Inline(Resource),
+    /// Not read: the span is an outline.
+    Unread,
 }
 
 /// A chunk's metadata: the trace it belongs to (index into the traces asked for), its row,
@@ -248,13 +330,14 @@ impl Store {
     /// The spans of several traces, each as [`Store::trace_spans`] gives it: at most `limit`
     /// (the earliest) and how many are stored. About `budget` spans (at least `limit`) are
     /// read, so the answer covers a prefix of `traces`, never less than the first one: the
-    /// caller asks again for the rest.
+    /// caller asks again for the rest. Each span as much as `detail` asks.
     #[tracing::instrument(level = "debug", skip_all, fields(traces = traces.len()))]
     pub async fn traces_spans(
         &self,
         traces: &[(i64, &str)],
         limit: usize,
         budget: usize,
+        detail: SpanDetail,
     ) -> Result<Vec<(Vec<SpanRecord>, usize)>> {
         if traces.is_empty() {
             return Ok(Vec::new());
@@ -322,7 +405,7 @@ impl Store {
             }
         }
         of_trace.truncate(count);
-        let mut read = self.read_chunks(&wanted).await?;
+        let mut read = self.read_chunks(&wanted, detail).await?;
         // An enormous trace: its `limit` earliest spans may lie in chunks that start later
         // than those read (chunks overlap in time), so every chunk that starts no later
         // than the `limit`-th span read so far is read too.
@@ -352,10 +435,12 @@ impl Store {
             );
         }
         if !more.is_empty() {
-            let extra = self.read_chunks(&more).await?;
+            let extra = self.read_chunks(&more, detail).await?;
             read.extend(extra);
         }
-        self.resolve_resources(&mut read).await?;
+        if detail == SpanDetail::Full {
+            self.resolve_resources(&mut read).await?;
+        }
 
         let mut by_chunk: HashMap<i64, Vec<SpanRecord>> = HashMap::new();
         for r in read {
@@ -400,14 +485,14 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<SpanRecord>, usize)> {
         let mut one = self
-            .traces_spans(&[(project, trace)], limit, usize::MAX)
+            .traces_spans(&[(project, trace)], limit, usize::MAX, SpanDetail::Full)
             .await?;
         Ok(one.pop().unwrap_or_default())
     }
 
-    /// Reads and parses chunks; each span knows its chunk.
-    /// Project and trace are filled in by the caller (they are the row's).
-    async fn read_chunks(&self, ids: &[i64]) -> Result<Vec<Read>> {
+    /// Reads and parses chunks, each span as much as `detail` asks; each span knows its
+    /// chunk. Project and trace are filled in by the caller (they are the row's).
+    async fn read_chunks(&self, ids: &[i64], detail: SpanDetail) -> Result<Vec<Read>> {
         let mut out = Vec::new();
         if ids.is_empty() {
             return Ok(out);
@@ -437,7 +522,7 @@ impl Store {
                 )));
             };
             rest = after;
-            let spans = chunk_spans(stored)
+            let spans = chunk_spans(stored, detail)
                 .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
             for (mut span, resource) in spans {
                 span.project_id = project;
@@ -464,7 +549,7 @@ impl Store {
             .iter()
             .filter_map(|r| match &r.resource {
                 ResourceRef::Digest(d) => Some((r.span.project_id, d.as_str())),
-                ResourceRef::Inline(_) => None,
+                ResourceRef::Inline(_) | ResourceRef::Unread => None,
             })
             .collect();
         let cached = self.resources.get_all(wanted.iter().copied());
@@ -496,6 +581,7 @@ impl Store {
             .iter()
             .map(|r| match &r.resource {
                 ResourceRef::Inline(resource) => resource.clone(),
+                ResourceRef::Unread => Resource::default(),
                 // A resource gone from the table (it cannot be while a span names it) reads
                 // as none rather than failing the trace.
                 ResourceRef::Digest(d) => cached
@@ -554,8 +640,12 @@ fn pack_chunk(
     Ok(())
 }
 
-/// The spans of a stored chunk, packed or (stored before chunks were packed) JSON.
-fn chunk_spans(stored: &[u8]) -> std::result::Result<Vec<(SpanRecord, ResourceRef)>, String> {
+/// The spans of a stored chunk, packed or (stored before chunks were packed) JSON, as much
+/// of each as `detail` asks (a JSON chunk is read whole).
+fn chunk_spans(
+    stored: &[u8],
+    detail: SpanDetail,
+) -> std::result::Result<Vec<(SpanRecord, ResourceRef)>, String> {
     match stored.split_first() {
         Some((b'[', _)) => {
             let spans: Vec<StoredSpan<&RawValue>> =
@@ -580,15 +670,28 @@ fn chunk_spans(stored: &[u8]) -> std::result::Result<Vec<(SpanRecord, ResourceRe
             }
             let packed =
                 lz4_flex::block::decompress_size_prepended(block).map_err(|e| e.to_string())?;
-            let spans: Vec<StoredSpan<String>> =
-                rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
-            Ok(spans
-                .into_iter()
-                .map(|s| {
-                    let (span, digest) = s.split();
-                    (span, ResourceRef::Digest(digest))
-                })
-                .collect())
+            Ok(match detail {
+                SpanDetail::Full => {
+                    let spans: Vec<StoredSpan<String>> =
+                        rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
+                    spans
+                        .into_iter()
+                        .map(|s| {
+                            let (span, digest) = s.split();
+                            (span, ResourceRef::Digest(digest))
+                        })
+                        .collect()
+                }
+                SpanDetail::Outline => {
+                    type Outline = StoredSpan<IgnoredAny, PeerAttributes, EventOutline>;
+                    let spans: Vec<Outline> =
+                        rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
+                    spans
+                        .into_iter()
+                        .map(|s| (s.split().0, ResourceRef::Unread))
+                        .collect()
+                }
+            })
         }
         _ => Err("neither packed nor JSON".to_string()),
     }
@@ -713,6 +816,7 @@ mod tests {
         );
         attributes.insert("http.response.status_code".into(), 500.into());
         attributes.insert("ratio".into(), 0.25.into());
+        attributes.insert("server.address".into(), "db.internal".into());
         SpanRecord {
             project_id: 7,
             trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
@@ -743,7 +847,7 @@ mod tests {
         let mut stored = Vec::new();
         pack_chunk(&refs, &digests, &mut Vec::new(), &mut stored).unwrap();
         assert_eq!(stored[0], PACKED_CHUNK);
-        let read = chunk_spans(&stored).unwrap();
+        let read = chunk_spans(&stored, SpanDetail::Full).unwrap();
         assert_eq!(read.len(), 2);
         for ((mut got, resource), want) in read.into_iter().zip(&spans) {
             assert!(matches!(resource, ResourceRef::Digest(d) if d == digests.digest(want)));
@@ -755,10 +859,46 @@ mod tests {
     }
 
     #[test]
+    fn an_outline_keeps_what_assembly_looks_at_and_fails_as_the_whole_span_does() {
+        let mut ok = span("b1b2b3b4b5b6b7b8");
+        ok.status_code = 0;
+        ok.events[0].name = "retry".into();
+        let spans = [span("a1a2a3a4a5a6a7a8"), ok];
+        let refs: Vec<&SpanRecord> = spans.iter().collect();
+        let mut stored = Vec::new();
+        let digests = ResourceDigests::of(&refs).unwrap();
+        pack_chunk(&refs, &digests, &mut Vec::new(), &mut stored).unwrap();
+        let read = chunk_spans(&stored, SpanDetail::Outline).unwrap();
+        assert_eq!(read.len(), 2);
+        for ((got, resource), whole) in read.into_iter().zip(&spans) {
+            assert!(matches!(resource, ResourceRef::Unread));
+            assert_eq!(got.is_error(), whole.is_error());
+            assert_eq!(got.attr_str("server.address"), Some("db.internal"));
+            assert_eq!(got.attributes.len(), 1, "{:?}", got.attributes);
+            assert_eq!(got.events.len(), 1);
+            assert_eq!(got.events[0].name, whole.events[0].name);
+            assert_eq!(got.events[0].time_ns, whole.events[0].time_ns);
+            assert!(got.events[0].attributes.is_empty());
+            let fields = |s: &SpanRecord| {
+                (
+                    s.span_id.clone(),
+                    s.parent_span_id.clone(),
+                    s.service.clone(),
+                    s.name.clone(),
+                    s.kind.clone(),
+                    (s.start_ns, s.end_ns, s.status_code),
+                    s.status_message.clone(),
+                )
+            };
+            assert_eq!(fields(&got), fields(whole));
+        }
+    }
+
+    #[test]
     fn a_chunk_stored_as_json_before_chunks_were_packed_still_reads() {
         let json = br#"[["a1a2a3a4a5a6a7a8",null,"orders","GET /","server",1,2,0,"",{"k":"v"},[],"d1"],
                         ["b1b2b3b4b5b6b7b8",null,"orders","GET /","server",1,2,0,"",{},[],{"host.name":"x"}]]"#;
-        let read = chunk_spans(json).unwrap();
+        let read = chunk_spans(json, SpanDetail::Full).unwrap();
         assert_eq!(read[0].0.attributes["k"], "v");
         assert!(matches!(&read[0].1, ResourceRef::Digest(d) if d == "d1"));
         assert!(matches!(&read[1].1, ResourceRef::Inline(r) if r["host.name"] == "x"));
@@ -769,15 +909,19 @@ mod tests {
         let mut stored = vec![PACKED_CHUNK];
         stored.extend_from_slice(&u32::MAX.to_le_bytes());
         stored.extend_from_slice(b"garbage");
-        assert!(chunk_spans(&stored).unwrap_err().contains("stated length"));
+        assert!(chunk_spans(&stored, SpanDetail::Full)
+            .unwrap_err()
+            .contains("stated length"));
         // Under the cap, but more than a block this short can hold.
         let mut stored = vec![PACKED_CHUNK];
         stored.extend_from_slice(&(1u32 << 29).to_le_bytes());
         stored.extend_from_slice(b"garbage");
-        assert!(chunk_spans(&stored).unwrap_err().contains("stated length"));
-        assert!(chunk_spans(&[PACKED_CHUNK, 1]).is_err());
-        assert!(chunk_spans(&[PACKED_CHUNK, 9, 0, 0, 0, 0xff]).is_err());
-        assert!(chunk_spans(b"{}").is_err());
-        assert!(chunk_spans(b"").is_err());
+        assert!(chunk_spans(&stored, SpanDetail::Full)
+            .unwrap_err()
+            .contains("stated length"));
+        assert!(chunk_spans(&[PACKED_CHUNK, 1], SpanDetail::Full).is_err());
+        assert!(chunk_spans(&[PACKED_CHUNK, 9, 0, 0, 0, 0xff], SpanDetail::Outline).is_err());
+        assert!(chunk_spans(b"{}", SpanDetail::Full).is_err());
+        assert!(chunk_spans(b"", SpanDetail::Outline).is_err());
     }
 }
