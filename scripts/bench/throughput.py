@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--protocol", default="http-protobuf")
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--traces-per-export", type=int, default=50)
+    ap.add_argument("--error-ratio", type=float, default=0.05, help="share of traces that fail")
     ap.add_argument("--database-url")
     ap.add_argument("--postgres", action="store_true",
                     help="start a PostgreSQL server with its default settings (fsync on) for this run")
@@ -120,7 +121,7 @@ def run(args):
             loadgen = subprocess.Popen(
                 [str(binary), "loadgen", "--target", base, "--token", token, "--protocol", args.protocol,
                  "--rate", str(args.rate), "--duration", f"{args.duration}s", "--concurrency", str(args.concurrency),
-                 "--traces-per-export", str(args.traces_per_export), "--user", "bench", "--password", "bench-password",
+                 "--traces-per-export", str(args.traces_per_export), "--error-ratio", str(args.error_ratio), "--user", "bench", "--password", "bench-password",
                  "--watch-after", f"{watch_after_ms(args.settle)}ms",
                  "--json", "--quiet", *[a.replace("{base}", base) for a in via_kafka]],
                 stdout=subprocess.PIPE, text=True)

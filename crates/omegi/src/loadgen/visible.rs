@@ -32,7 +32,7 @@ impl Watcher {
     ) -> Option<Duration> {
         let path = format!("/api/errors?trace={trace}&limit=1");
         let started = Instant::now();
-        while Instant::now() < deadline {
+        loop {
             let listed = self.0.get(&path).await.ok().map(|page| {
                 page["errors"]
                     .as_array()
@@ -41,9 +41,13 @@ impl Watcher {
             if listed == Some(true) {
                 return Some(sent.elapsed());
             }
-            tokio::time::sleep(poll_interval(started.elapsed())).await;
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            // The last poll at the deadline, not a backed-off interval after it.
+            tokio::time::sleep(poll_interval(started.elapsed()).min(deadline - now)).await;
         }
-        None
     }
 
     /// Follows `/api/events` and reports each awaited probe that arrives as `error.new`, with

@@ -31,9 +31,9 @@ pub enum SpanDetail {
     Full,
     /// What assembling a trace in which nothing failed looks at: the span's fields, of its
     /// attributes only the [`PEER_ATTRIBUTES`], of its events only the names and times, no
-    /// resource. [`SpanRecord::is_error`] reads the same as of the whole span, so a reader
-    /// can tell a failing trace by its outline and read it again in full; the others are
-    /// read without parsing and freeing the attributes nothing looks at.
+    /// resource; the spans of a trace in which a span failed ([`SpanRecord::is_error`]
+    /// reads the same of the outline as of the whole span) whole, for its occurrences. The
+    /// others are read without parsing and freeing the attributes nothing looks at.
     Outline,
 }
 

@@ -245,22 +245,9 @@ async fn read(
         .iter()
         .map(|t| (t.project_id, t.trace_id.as_str()))
         .collect();
-    let mut spans = store
+    let spans = store
         .traces_spans(&keys, max_spans, budget, SpanDetail::Outline)
         .await?;
-    // A trace in which something failed becomes occurrences, which take all of its spans.
-    let failing: Vec<usize> = (0..spans.len())
-        .filter(|&i| spans[i].0.iter().any(SpanRecord::is_error))
-        .collect();
-    if !failing.is_empty() {
-        let keys: Vec<(i64, &str)> = failing.iter().map(|&i| keys[i]).collect();
-        let whole = store
-            .traces_spans(&keys, max_spans, usize::MAX, SpanDetail::Full)
-            .await?;
-        for (i, trace) in failing.into_iter().zip(whole) {
-            spans[i] = trace;
-        }
-    }
     Ok((part, spans))
 }
 

@@ -65,7 +65,8 @@ impl Store {
         // waits is due: the scan of the pending traces' index ends there instead of reading
         // the row of every trace still settling (5 ms a query at 70,000 spans/s, when fewer
         // than `limit` were due; docs/benchmarks.md, tenth pass). (Were a clock to step
-        // back, a trace would wait that much longer.)
+        // back, or the node that stored a trace's last span to run behind the one that
+        // stored its first, the trace would wait that much longer.)
         let due: String = sqlx::query_scalar(&format!(
             "SELECT {} FROM (SELECT id, project_id, trace_id, version, pending_since \
                FROM traces WHERE version > assembled_version AND claimed_until < $1 \

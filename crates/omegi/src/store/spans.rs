@@ -211,6 +211,41 @@ struct Read {
     resource: ResourceRef,
 }
 
+/// Chunks as stored, by id, with their project: those read as outlines, kept to read the
+/// chunks of a failing trace whole without asking the database again.
+#[derive(Default)]
+struct Stored(HashMap<i64, (i64, Vec<u8>)>);
+
+impl Stored {
+    /// The spans of the chunks `ids`, whole.
+    fn whole(&self, ids: &HashSet<i64>) -> Result<Vec<Read>> {
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some((project, stored)) = self.0.get(id) {
+                out.extend(read_chunk(*id, *project, stored, SpanDetail::Full)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The spans of chunk `id` of `project` as stored, as much of each as `detail` asks.
+fn read_chunk(id: i64, project: i64, stored: &[u8], detail: SpanDetail) -> Result<Vec<Read>> {
+    let spans = chunk_spans(stored, detail)
+        .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
+    Ok(spans
+        .into_iter()
+        .map(|(mut span, resource)| {
+            span.project_id = project;
+            Read {
+                chunk: id,
+                span,
+                resource,
+            }
+        })
+        .collect())
+}
+
 impl Store {
     /// Stores spans in one transaction: the spans (a chunk row for each trace's spans), the
     /// resources and services they name, and the pending state of their traces. When this
@@ -405,7 +440,7 @@ impl Store {
             }
         }
         of_trace.truncate(count);
-        let mut read = self.read_chunks(&wanted, detail).await?;
+        let (mut read, mut stored) = self.read_chunks(&wanted, detail).await?;
         // An enormous trace: its `limit` earliest spans may lie in chunks that start later
         // than those read (chunks overlap in time), so every chunk that starts no later
         // than the `limit`-th span read so far is read too.
@@ -435,12 +470,29 @@ impl Store {
             );
         }
         if !more.is_empty() {
-            let extra = self.read_chunks(&more, detail).await?;
+            let (extra, extra_stored) = self.read_chunks(&more, detail).await?;
             read.extend(extra);
+            stored.0.extend(extra_stored.0);
         }
-        if detail == SpanDetail::Full {
-            self.resolve_resources(&mut read).await?;
+        if detail == SpanDetail::Outline {
+            // A trace in which a span failed, whole: all of its chunks read, again.
+            let failing: HashSet<i64> = read
+                .iter()
+                .filter(|r| r.span.is_error())
+                .map(|r| r.chunk)
+                .collect();
+            let whole: HashSet<i64> = of_trace
+                .iter()
+                .filter(|chunks| chunks.iter().any(|c| failing.contains(&c.id)))
+                .flat_map(|chunks| chunks.iter().map(|c| c.id))
+                .filter(|id| stored.0.contains_key(id))
+                .collect();
+            if !whole.is_empty() {
+                read.retain(|r| !whole.contains(&r.chunk));
+                read.extend(stored.whole(&whole)?);
+            }
         }
+        self.resolve_resources(&mut read).await?;
 
         let mut by_chunk: HashMap<i64, Vec<SpanRecord>> = HashMap::new();
         for r in read {
@@ -491,11 +543,13 @@ impl Store {
     }
 
     /// Reads and parses chunks, each span as much as `detail` asks; each span knows its
-    /// chunk. Project and trace are filled in by the caller (they are the row's).
-    async fn read_chunks(&self, ids: &[i64], detail: SpanDetail) -> Result<Vec<Read>> {
+    /// chunk. Project and trace are filled in by the caller (they are the row's). Of
+    /// outlines, the chunks as stored too, to be read whole again ([`Stored::whole`]).
+    async fn read_chunks(&self, ids: &[i64], detail: SpanDetail) -> Result<(Vec<Read>, Stored)> {
         let mut out = Vec::new();
+        let mut kept = Stored::default();
         if ids.is_empty() {
-            return Ok(out);
+            return Ok((out, kept));
         }
         let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
             "{}SELECT {}, {} FROM batch {}",
@@ -522,15 +576,9 @@ impl Store {
                 )));
             };
             rest = after;
-            let spans = chunk_spans(stored, detail)
-                .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
-            for (mut span, resource) in spans {
-                span.project_id = project;
-                out.push(Read {
-                    chunk: id,
-                    span,
-                    resource,
-                });
+            out.extend(read_chunk(id, project, stored, detail)?);
+            if detail == SpanDetail::Outline {
+                kept.0.insert(id, (project, stored.to_vec()));
             }
         }
         if !rest.is_empty() {
@@ -539,7 +587,7 @@ impl Store {
                 rest.len()
             )));
         }
-        Ok(out)
+        Ok((out, kept))
     }
 
     /// Gives each span read back its resource: looked up once a distinct resource, in the
