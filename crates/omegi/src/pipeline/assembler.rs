@@ -86,9 +86,10 @@ async fn claim(
     mut stop: watch::Receiver<bool>,
     claimed: mpsc::Sender<Vec<DueTrace>>,
 ) {
-    // Due traces are looked for at least every 100 ms: the poll adds to how long an error
-    // takes to show, and the query (an index range of pending traces) is cheap.
-    let poll = (cfg.settle / 10).clamp(Duration::from_millis(20), Duration::from_millis(100));
+    // Due traces are looked for at least every 50 ms: the poll adds to how long an error
+    // takes to show, and the query (the settled part of the pending traces' index) is
+    // cheap (docs/benchmarks.md, tenth pass).
+    let poll = (cfg.settle / 20).clamp(Duration::from_millis(20), Duration::from_millis(50));
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
     let mut gauged = Instant::now() - GAUGE_EVERY;
