@@ -75,8 +75,8 @@ pub struct LoadgenArgs {
     #[arg(long, default_value_t = 5.0)]
     pub watch_per_sec: f64,
     /// How long after sending a watched trace the API is first asked for it (then every
-    /// 20 ms for 1.5 s, then less often). Nothing is listed before the server's settle time, and a poll before it
-    /// only loads the server: give a little less than that time.
+    /// 20 ms for 1.5 s, then less often). Nothing is listed before the server's settle
+    /// time, and a poll before it only loads the server: give a little less than that time.
     #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
     pub watch_after: Duration,
     /// Probes a second: failing traces with a new exception type each, timed until they

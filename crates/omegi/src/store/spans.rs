@@ -9,6 +9,7 @@
 //! stored twice and read once: the copy stored first, as when each span had its own row.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use serde::de::IgnoredAny;
@@ -211,39 +212,33 @@ struct Read {
     resource: ResourceRef,
 }
 
-/// Chunks as stored, by id, with their project: those read as outlines, kept to read the
-/// chunks of a failing trace whole without asking the database again.
-#[derive(Default)]
-struct Stored(HashMap<i64, (i64, Vec<u8>)>);
+/// Chunks as read from the database, not yet parsed: their bytes one after the other, and
+/// each chunk's id, project and place in them. Kept until their spans are parsed, so that
+/// the chunks of a trace read as outlines can be parsed again whole.
+struct Chunks {
+    bytes: Vec<u8>,
+    index: Vec<(i64, i64, Range<usize>)>,
+}
 
-impl Stored {
-    /// The spans of the chunks `ids`, whole.
-    fn whole(&self, ids: &HashSet<i64>) -> Result<Vec<Read>> {
+impl Chunks {
+    /// The spans of the chunks whose id `wanted` picks, as much of each as `detail` asks;
+    /// each knows its chunk and project (its trace is the caller's to fill in).
+    fn spans(&self, detail: SpanDetail, wanted: impl Fn(i64) -> bool) -> Result<Vec<Read>> {
         let mut out = Vec::new();
-        for id in ids {
-            if let Some((project, stored)) = self.0.get(id) {
-                out.extend(read_chunk(*id, *project, stored, SpanDetail::Full)?);
-            }
+        for (id, project, at) in self.index.iter().filter(|(id, _, _)| wanted(*id)) {
+            let spans = chunk_spans(&self.bytes[at.clone()], detail)
+                .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
+            out.extend(spans.into_iter().map(|(mut span, resource)| {
+                span.project_id = *project;
+                Read {
+                    chunk: *id,
+                    span,
+                    resource,
+                }
+            }));
         }
         Ok(out)
     }
-}
-
-/// The spans of chunk `id` of `project` as stored, as much of each as `detail` asks.
-fn read_chunk(id: i64, project: i64, stored: &[u8], detail: SpanDetail) -> Result<Vec<Read>> {
-    let spans = chunk_spans(stored, detail)
-        .map_err(|e| StoreError::Corrupt(format!("spans of chunk {id}: {e}")))?;
-    Ok(spans
-        .into_iter()
-        .map(|(mut span, resource)| {
-            span.project_id = project;
-            Read {
-                chunk: id,
-                span,
-                resource,
-            }
-        })
-        .collect())
 }
 
 impl Store {
@@ -440,7 +435,8 @@ impl Store {
             }
         }
         of_trace.truncate(count);
-        let (mut read, mut stored) = self.read_chunks(&wanted, detail).await?;
+        let mut chunks = vec![self.read_chunks(&wanted).await?];
+        let mut read = chunks[0].spans(detail, |_| true)?;
         // An enormous trace: its `limit` earliest spans may lie in chunks that start later
         // than those read (chunks overlap in time), so every chunk that starts no later
         // than the `limit`-th span read so far is read too.
@@ -470,12 +466,12 @@ impl Store {
             );
         }
         if !more.is_empty() {
-            let (extra, extra_stored) = self.read_chunks(&more, detail).await?;
-            read.extend(extra);
-            stored.0.extend(extra_stored.0);
+            let extra = self.read_chunks(&more).await?;
+            read.extend(extra.spans(detail, |_| true)?);
+            chunks.push(extra);
         }
         if detail == SpanDetail::Outline {
-            // A trace in which a span failed, whole: all of its chunks read, again.
+            // A trace in which a span failed, whole: all of its chunks read, parsed again.
             let failing: HashSet<i64> = read
                 .iter()
                 .filter(|r| r.span.is_error())
@@ -483,13 +479,14 @@ impl Store {
                 .collect();
             let whole: HashSet<i64> = of_trace
                 .iter()
-                .filter(|chunks| chunks.iter().any(|c| failing.contains(&c.id)))
-                .flat_map(|chunks| chunks.iter().map(|c| c.id))
-                .filter(|id| stored.0.contains_key(id))
+                .filter(|trace| trace.iter().any(|c| failing.contains(&c.id)))
+                .flat_map(|trace| trace.iter().map(|c| c.id))
                 .collect();
             if !whole.is_empty() {
                 read.retain(|r| !whole.contains(&r.chunk));
-                read.extend(stored.whole(&whole)?);
+                for c in &chunks {
+                    read.extend(c.spans(SpanDetail::Full, |id| whole.contains(&id))?);
+                }
             }
         }
         self.resolve_resources(&mut read).await?;
@@ -542,14 +539,14 @@ impl Store {
         Ok(one.pop().unwrap_or_default())
     }
 
-    /// Reads and parses chunks, each span as much as `detail` asks; each span knows its
-    /// chunk. Project and trace are filled in by the caller (they are the row's). Of
-    /// outlines, the chunks as stored too, to be read whole again ([`Stored::whole`]).
-    async fn read_chunks(&self, ids: &[i64], detail: SpanDetail) -> Result<(Vec<Read>, Stored)> {
-        let mut out = Vec::new();
-        let mut kept = Stored::default();
+    /// Reads chunks, to be parsed with [`Chunks::spans`].
+    async fn read_chunks(&self, ids: &[i64]) -> Result<Chunks> {
+        let mut chunks = Chunks {
+            bytes: Vec::new(),
+            index: Vec::new(),
+        };
         if ids.is_empty() {
-            return Ok((out, kept));
+            return Ok(chunks);
         }
         let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
             "{}SELECT {}, {} FROM batch {}",
@@ -567,27 +564,24 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         let index: Vec<(i64, i64, usize)> = super::decode_json(&index, "span chunks read")?;
-        let bytes = bytes.unwrap_or_default();
-        let mut rest = bytes.as_slice();
+        chunks.bytes = bytes.unwrap_or_default();
+        let mut at = 0;
         for (id, project, len) in index {
-            let Some((stored, after)) = rest.split_at_checked(len) else {
+            if len > chunks.bytes.len() - at {
                 return Err(StoreError::Corrupt(format!(
                     "span chunk {id} was cut short"
                 )));
-            };
-            rest = after;
-            out.extend(read_chunk(id, project, stored, detail)?);
-            if detail == SpanDetail::Outline {
-                kept.0.insert(id, (project, stored.to_vec()));
             }
+            chunks.index.push((id, project, at..at + len));
+            at += len;
         }
-        if !rest.is_empty() {
+        if at < chunks.bytes.len() {
             return Err(StoreError::Corrupt(format!(
                 "span chunks {ids:?} read {} bytes more than they hold",
-                rest.len()
+                chunks.bytes.len() - at
             )));
         }
-        Ok((out, kept))
+        Ok(chunks)
     }
 
     /// Gives each span read back its resource: looked up once a distinct resource, in the
@@ -718,31 +712,41 @@ fn chunk_spans(
             }
             let packed =
                 lz4_flex::block::decompress_size_prepended(block).map_err(|e| e.to_string())?;
-            Ok(match detail {
+            match detail {
                 SpanDetail::Full => {
-                    let spans: Vec<StoredSpan<String>> =
-                        rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
-                    spans
-                        .into_iter()
-                        .map(|s| {
-                            let (span, digest) = s.split();
-                            (span, ResourceRef::Digest(digest))
-                        })
-                        .collect()
+                    unpack::<String, Map<String, Value>, SpanEvent>(&packed, ResourceRef::Digest)
                 }
                 SpanDetail::Outline => {
-                    type Outline = StoredSpan<IgnoredAny, PeerAttributes, EventOutline>;
-                    let spans: Vec<Outline> =
-                        rmp_serde::from_slice(&packed).map_err(|e| e.to_string())?;
-                    spans
-                        .into_iter()
-                        .map(|s| (s.split().0, ResourceRef::Unread))
-                        .collect()
+                    unpack::<IgnoredAny, PeerAttributes, EventOutline>(&packed, |_| {
+                        ResourceRef::Unread
+                    })
                 }
-            })
+            }
         }
         _ => Err("neither packed nor JSON".to_string()),
     }
+}
+
+/// The spans of a packed chunk's MessagePack, read as [`StoredSpan<R, A, E>`]s, each with
+/// what `resource` makes of its `R`.
+fn unpack<R, A, E>(
+    packed: &[u8],
+    resource: impl Fn(R) -> ResourceRef,
+) -> std::result::Result<Vec<(SpanRecord, ResourceRef)>, String>
+where
+    StoredSpan<R, A, E>: serde::de::DeserializeOwned,
+    A: Into<Map<String, Value>>,
+    E: Into<SpanEvent>,
+{
+    let spans: Vec<StoredSpan<R, A, E>> =
+        rmp_serde::from_slice(packed).map_err(|e| e.to_string())?;
+    Ok(spans
+        .into_iter()
+        .map(|s| {
+            let (span, r) = s.split();
+            (span, resource(r))
+        })
+        .collect())
 }
 
 /// A stored span's resource: a digest, or the attributes themselves.
