@@ -12,7 +12,7 @@ use super::assembly::assemble;
 use crate::metrics::Metrics;
 use crate::model::now_ms;
 use crate::model::{Assembly, SpanDetail, SpanRecord};
-use crate::store::{Backend, DueTrace, Saved, Store, StoreError};
+use crate::store::{Backend, DueTrace, Saved, Store, StoreError, TraceRef};
 
 #[derive(Clone, Copy, Debug)]
 pub struct AssemblerConfig {
@@ -242,9 +242,13 @@ async fn read(
     max_spans: usize,
     budget: usize,
 ) -> Result<(Vec<DueTrace>, Vec<(Vec<SpanRecord>, usize)>), StoreError> {
-    let keys: Vec<(i64, &str)> = part
+    let keys: Vec<TraceRef> = part
         .iter()
-        .map(|t| (t.project_id, t.trace_id.as_str()))
+        .map(|t| TraceRef {
+            project_id: t.project_id,
+            trace_id: &t.trace_id,
+            key: Some(t.key),
+        })
         .collect();
     let spans = store
         .traces_spans(&keys, max_spans, budget, SpanDetail::Outline)

@@ -40,6 +40,7 @@ pub use notes::NoteInput;
 pub use notifications::Recipient;
 pub use retention::Expired;
 pub use sentry_keys::{SentryKeyOwner, SentryKeyRow};
+pub use spans::TraceRef;
 pub use tokens::TokenOwner;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -282,6 +283,12 @@ async fn connect(url: &str, backend: Backend, role: Role) -> Result<AnyPool> {
                         ),
                     };
                     conn.execute(sqlx::raw_sql(&settings)).await?;
+                } else {
+                    // No JIT compilation: Omegi's queries each touch few rows, but a generic
+                    // plan's estimate can cross the JIT threshold, and then compiling took
+                    // 355 ms of a query that ran in 0.5 ms (docs/benchmarks.md, eleventh
+                    // pass).
+                    conn.execute(sqlx::raw_sql("SET jit = off")).await?;
                 }
                 Ok(())
             })

@@ -16,6 +16,8 @@ use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use sqlx::{Any, Transaction};
+
 use super::{encode_error, Backend, Result, Store, StoreError};
 use crate::model::{Millis, SpanDetail, SpanEvent, SpanRecord, PEER_ATTRIBUTES};
 
@@ -187,6 +189,15 @@ enum ResourceRef {
     Inline(Resource),
     /// Not read: the span is an outline.
     Unread,
+}
+
+/// A trace whose spans are read: its project and id, and its row's key (`traces.id`) when
+/// the caller has it (the assembler does), which finds its chunks without looking it up.
+#[derive(Clone, Copy, Debug)]
+pub struct TraceRef<'a> {
+    pub project_id: i64,
+    pub trace_id: &'a str,
+    pub key: Option<i64>,
 }
 
 /// A chunk's metadata: the trace it belongs to (index into the traces asked for), its row,
@@ -361,10 +372,14 @@ impl Store {
     /// (the earliest) and how many are stored. About `budget` spans (at least `limit`) are
     /// read, so the answer covers a prefix of `traces`, never less than the first one: the
     /// caller asks again for the rest. Each span as much as `detail` asks.
+    ///
+    /// Its queries share one snapshot (a read transaction): on SQLite a connection's page
+    /// cache is emptied whenever a read begins after a commit, so the chunks' pages, which
+    /// the first query brought in, are read again only when the two are separate reads.
     #[tracing::instrument(level = "debug", skip_all, fields(traces = traces.len()))]
     pub async fn traces_spans(
         &self,
-        traces: &[(i64, &str)],
+        traces: &[TraceRef<'_>],
         limit: usize,
         budget: usize,
         detail: SpanDetail,
@@ -373,13 +388,35 @@ impl Store {
             return Ok(Vec::new());
         }
         let budget = budget.max(limit);
-        let keys: Vec<(i64, &str, usize)> = traces
+        let keys: Vec<(i64, &str, usize, Option<i64>)> = traces
             .iter()
             .enumerate()
-            .map(|(i, (p, t))| (*p, *t, i))
+            .map(|(i, t)| (t.project_id, t.trace_id, i, t.key))
             .collect();
+        // By the traces' keys when all are known; else each trace's key is looked up.
+        let chunks_of = if traces.iter().all(|t| t.key.is_some()) {
+            self.backend.lookup_join(
+                "span_chunks",
+                "c",
+                "c.trace_key = CAST(batch.value ->> 3 AS BIGINT) \
+                 AND c.project_id = CAST(batch.value ->> 0 AS BIGINT)",
+            )
+        } else {
+            format!(
+                "{} {}",
+                self.backend.lookup_join(
+                    "traces",
+                    "t",
+                    "t.project_id = CAST(batch.value ->> 0 AS BIGINT) \
+                     AND t.trace_id = batch.value ->> 1"
+                ),
+                self.backend
+                    .lookup_join("span_chunks", "c", "c.trace_key = t.id")
+            )
+        };
+        let mut tx = self.pool.begin().await?;
         let metas: String = sqlx::query_scalar(&format!(
-            "{}SELECT {} FROM batch {} {}",
+            "{}SELECT {} FROM batch {chunks_of}",
             self.backend.json_rows("$1"),
             self.backend.json_agg(
                 &[
@@ -390,17 +427,9 @@ impl Store {
                 ],
                 "CAST(value ->> 2 AS BIGINT), c.first_start_ns, c.id"
             ),
-            self.backend.lookup_join(
-                "traces",
-                "t",
-                "t.project_id = CAST(batch.value ->> 0 AS BIGINT) \
-                 AND t.trace_id = batch.value ->> 1"
-            ),
-            self.backend
-                .lookup_join("span_chunks", "c", "c.trace_key = t.id")
         ))
         .bind(serde_json::to_string(&keys).map_err(encode_error)?)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
         let metas: Vec<ChunkMeta> = super::decode_json(&metas, "span chunks of traces")?;
         let mut of_trace: Vec<Vec<ChunkMeta>> = (0..traces.len()).map(|_| Vec::new()).collect();
@@ -435,7 +464,7 @@ impl Store {
             }
         }
         of_trace.truncate(count);
-        let mut chunks = vec![self.read_chunks(&wanted).await?];
+        let mut chunks = vec![read_chunks(&mut tx, self.backend, &wanted).await?];
         let mut read = chunks[0].spans(detail, |_| true)?;
         // An enormous trace: its `limit` earliest spans may lie in chunks that start later
         // than those read (chunks overlap in time), so every chunk that starts no later
@@ -466,7 +495,7 @@ impl Store {
             );
         }
         if !more.is_empty() {
-            let extra = self.read_chunks(&more).await?;
+            let extra = read_chunks(&mut tx, self.backend, &more).await?;
             read.extend(extra.spans(detail, |_| true)?);
             chunks.push(extra);
         }
@@ -489,14 +518,15 @@ impl Store {
                 }
             }
         }
-        self.resolve_resources(&mut read).await?;
+        self.resolve_resources(&mut tx, &mut read).await?;
+        tx.commit().await?;
 
         let mut by_chunk: HashMap<i64, Vec<SpanRecord>> = HashMap::new();
         for r in read {
             by_chunk.entry(r.chunk).or_default().push(r.span);
         }
         let mut out = Vec::with_capacity(of_trace.len());
-        for (mut chunks, (project, trace)) in of_trace.into_iter().zip(traces) {
+        for (mut chunks, t) in of_trace.into_iter().zip(traces) {
             // In the order stored, so that of a span stored twice the first copy is kept.
             chunks.sort_unstable_by_key(|c| c.id);
             let mut stored: usize = 0;
@@ -510,8 +540,8 @@ impl Store {
                 };
                 for mut span in chunk {
                     if seen.insert(span.span_id.clone()) {
-                        span.project_id = *project;
-                        span.trace_id = trace.to_string();
+                        span.project_id = t.project_id;
+                        span.trace_id = t.trace_id.to_string();
                         spans.push(span);
                         stored += 1;
                     }
@@ -534,59 +564,27 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<SpanRecord>, usize)> {
         let mut one = self
-            .traces_spans(&[(project, trace)], limit, usize::MAX, SpanDetail::Full)
+            .traces_spans(
+                &[TraceRef {
+                    project_id: project,
+                    trace_id: trace,
+                    key: None,
+                }],
+                limit,
+                usize::MAX,
+                SpanDetail::Full,
+            )
             .await?;
         Ok(one.pop().unwrap_or_default())
     }
 
-    /// Reads chunks, to be parsed with [`Chunks::spans`].
-    async fn read_chunks(&self, ids: &[i64]) -> Result<Chunks> {
-        let mut chunks = Chunks {
-            bytes: Vec::new(),
-            index: Vec::new(),
-        };
-        if ids.is_empty() {
-            return Ok(chunks);
-        }
-        let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
-            "{}SELECT {}, {} FROM batch {}",
-            self.backend.json_rows("$1"),
-            self.backend
-                .json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
-            self.backend.concat_bytes("c.spans", "c.id"),
-            self.backend.lookup_join(
-                "span_chunks",
-                "c",
-                "c.id = CAST(batch.value ->> 0 AS BIGINT)"
-            )
-        ))
-        .bind(super::id_rows(ids.iter().copied())?)
-        .fetch_one(&self.pool)
-        .await?;
-        let index: Vec<(i64, i64, usize)> = super::decode_json(&index, "span chunks read")?;
-        chunks.bytes = bytes.unwrap_or_default();
-        let mut at = 0;
-        for (id, project, len) in index {
-            if len > chunks.bytes.len() - at {
-                return Err(StoreError::Corrupt(format!(
-                    "span chunk {id} was cut short"
-                )));
-            }
-            chunks.index.push((id, project, at..at + len));
-            at += len;
-        }
-        if at < chunks.bytes.len() {
-            return Err(StoreError::Corrupt(format!(
-                "span chunks {ids:?} read {} bytes more than they hold",
-                chunks.bytes.len() - at
-            )));
-        }
-        Ok(chunks)
-    }
-
     /// Gives each span read back its resource: looked up once a distinct resource, in the
     /// cache, else read once a batch.
-    async fn resolve_resources(&self, read: &mut [Read]) -> Result<()> {
+    async fn resolve_resources(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        read: &mut [Read],
+    ) -> Result<()> {
         let wanted: BTreeSet<(i64, &str)> = read
             .iter()
             .filter_map(|r| match &r.resource {
@@ -606,7 +604,7 @@ impl Store {
                 self.backend.json_column("r.attributes")
             ))
             .bind(serde_json::to_string(&missing).map_err(encode_error)?)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut **tx)
             .await?;
             for (project, digest, attributes) in rows {
                 let resource: Map<String, Value> =
@@ -638,6 +636,54 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Reads chunks, to be parsed with [`Chunks::spans`].
+async fn read_chunks(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    ids: &[i64],
+) -> Result<Chunks> {
+    let mut chunks = Chunks {
+        bytes: Vec::new(),
+        index: Vec::new(),
+    };
+    if ids.is_empty() {
+        return Ok(chunks);
+    }
+    let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
+        "{}SELECT {}, {} FROM batch {}",
+        backend.json_rows("$1"),
+        backend.json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
+        backend.concat_bytes("c.spans", "c.id"),
+        backend.lookup_join(
+            "span_chunks",
+            "c",
+            "c.id = CAST(batch.value ->> 0 AS BIGINT)"
+        )
+    ))
+    .bind(super::id_rows(ids.iter().copied())?)
+    .fetch_one(&mut **tx)
+    .await?;
+    let index: Vec<(i64, i64, usize)> = super::decode_json(&index, "span chunks read")?;
+    chunks.bytes = bytes.unwrap_or_default();
+    let mut at = 0;
+    for (id, project, len) in index {
+        if len > chunks.bytes.len() - at {
+            return Err(StoreError::Corrupt(format!(
+                "span chunk {id} was cut short"
+            )));
+        }
+        chunks.index.push((id, project, at..at + len));
+        at += len;
+    }
+    if at < chunks.bytes.len() {
+        return Err(StoreError::Corrupt(format!(
+            "span chunks {ids:?} read {} bytes more than they hold",
+            chunks.bytes.len() - at
+        )));
+    }
+    Ok(chunks)
 }
 
 /// What a packed chunk starts with; a chunk stored as JSON text (before chunks were
