@@ -73,15 +73,17 @@ impl TryFrom<ErrorRow> for ErrorGroup {
     }
 }
 
-/// Error groups visible to member `$1`.
-const ERROR_SELECT: &str = "SELECT e.id, e.project_id, p.name AS project, e.service, \
+/// Error groups visible to member `$1`: [`ERROR_COLUMNS`] `FROM` [`ERROR_JOINS`].
+const ERROR_COLUMNS: &str = "SELECT e.id, e.project_id, p.name AS project, e.service, \
      e.exception_type, e.message, e.operation, e.status, e.regressed, e.first_seen, e.last_seen, \
      e.occurrence_count, e.status_changed_at, u.username AS status_changed_by, e.passed_from, \
      (SELECT COUNT(*) FROM notes n WHERE n.error_id = e.id \
       AND (n.visibility = 'public' OR n.author_id = $1)) AS note_count, \
      e.resolved_at, ru.username AS resolved_by, e.resolved_in, \
-     rn.id AS resolution_note_id, rn.title AS resolution_note_title \
-     FROM errors e JOIN projects p ON p.id = e.project_id \
+     rn.id AS resolution_note_id, rn.title AS resolution_note_title";
+
+/// The groups' table and what their rows name, for [`ERROR_COLUMNS`].
+const ERROR_JOINS: &str = "errors e JOIN projects p ON p.id = e.project_id \
      JOIN project_members m ON m.project_id = e.project_id AND m.user_id = $1 \
      LEFT JOIN users u ON u.id = e.status_changed_by \
      LEFT JOIN users ru ON ru.id = e.resolved_by \
@@ -208,10 +210,35 @@ impl Store {
         f: &ErrorFilter,
     ) -> Result<Vec<(ErrorGroup, ErrorRowKeys)>> {
         let mut p = Params::default();
-        // ERROR_SELECT refers to the user as $1, the first parameter.
+        // ERROR_COLUMNS and ERROR_JOINS refer to the user as $1, the first parameter.
         p.int(user);
-        let mut sql = ERROR_SELECT.to_string();
-        sql.push_str(" WHERE 1 = 1");
+        let mut sql = String::new();
+        if let Some(trace) = &f.trace {
+            // The trace's few groups, found first by (project, trace) in the user's projects
+            // and materialized, so that the groups are then looked up by key whatever the
+            // statistics say. As a condition on the groups (`e.id IN (…)`),
+            // PostgreSQL's plan for the first polls of a growing database walked the groups
+            // and each group's occurrences (2,656 pages, 8.6 ms a query under load; as a
+            // correlated `EXISTS` earlier, the groups' dead versions too: docs/benchmarks.md,
+            // tenth and eleventh passes).
+            sql.push_str(&format!(
+                "WITH in_trace AS MATERIALIZED (SELECT DISTINCT o.error_id FROM occurrences o \
+                   JOIN project_members om ON om.project_id = o.project_id AND om.user_id = $1 \
+                   WHERE o.trace_id = {}) ",
+                p.text(trace)
+            ));
+        }
+        sql.push_str(ERROR_COLUMNS);
+        if f.trace.is_some() {
+            // SQLite joins the tables in the order written after a CROSS JOIN: the trace's
+            // groups first, each group then found by its key (else it walks the project's
+            // groups and probes the list); PostgreSQL plans it as any inner join.
+            sql.push_str(&format!(
+                " FROM in_trace CROSS JOIN {ERROR_JOINS} WHERE e.id = in_trace.error_id"
+            ));
+        } else {
+            sql.push_str(&format!(" FROM {ERROR_JOINS} WHERE 1 = 1"));
+        }
         if let Some(project) = f.project {
             sql.push_str(&format!(" AND e.project_id = {}", p.int(project)));
         }
@@ -229,19 +256,6 @@ impl Store {
             sql.push_str(&format!(
                 " AND (lower(e.exception_type) LIKE {pattern} ESCAPE '\\' \
                  OR lower(e.message) LIKE {pattern} ESCAPE '\\')"
-            ));
-        }
-        if let Some(trace) = &f.trace {
-            // The trace's few occurrences, found once by (project, trace) in the user's
-            // projects, not a lookup for each group of the list: on PostgreSQL that walked
-            // every group row, and its dead versions too while saves updated the groups
-            // (8 ms a query with a few dozen groups at 30,000 spans/s; docs/benchmarks.md,
-            // tenth pass).
-            sql.push_str(&format!(
-                " AND e.id IN (SELECT o.error_id FROM occurrences o \
-                   JOIN project_members om ON om.project_id = o.project_id AND om.user_id = $1 \
-                   WHERE o.trace_id = {})",
-                p.text(trace)
             ));
         }
         for (column, value) in [("environment", &f.environment), ("release", &f.release)] {
@@ -289,7 +303,7 @@ impl Store {
     /// The group if `user` is a member of its project.
     #[tracing::instrument(level = "debug", skip_all, fields(user = ?user, id = ?id))]
     pub async fn error_for(&self, user: i64, id: i64) -> Result<ErrorGroup> {
-        let sql = format!("{ERROR_SELECT} WHERE e.id = $2");
+        let sql = format!("{ERROR_COLUMNS} FROM {ERROR_JOINS} WHERE e.id = $2");
         let row: Option<ErrorRow> = sqlx::query_as(&sql)
             .bind(user)
             .bind(id)

@@ -141,12 +141,37 @@ async fn every_filter_of_the_error_list_works() {
     assert_eq!(by_first["errors"].as_array().unwrap().len(), 1);
     assert!(by_first["next_cursor"].is_string());
 
+    // The groups with an occurrence in a trace: the trace view's "errors in this trace".
+    assert_eq!(
+        types(&get(format!("trace={}", trace_hex(2))).await),
+        ["ValueError"]
+    );
+    assert_eq!(
+        types(&get(format!("trace={}&status=unresolved", trace_hex(50))).await),
+        ["TimeoutError"]
+    );
+    assert_eq!(
+        types(&get(format!("trace={}&status=resolved", trace_hex(50))).await).len(),
+        0
+    );
+    assert_eq!(
+        types(&get(format!("trace={}", trace_hex(999))).await).len(),
+        0
+    );
+    let mallory: Api = t.user("mallory").await;
+    let theirs = mallory
+        .get(&format!("/api/errors?trace={}", trace_hex(1)))
+        .await
+        .expect(StatusCode::OK);
+    assert_eq!(types(&theirs).len(), 0, "a trace of a project not theirs");
+
     for bad in [
         "status=fixed",
         "since=yesterday",
         "limit=0",
         "cursor=nope",
         "sort=random",
+        "trace=not-a-trace",
     ] {
         let reply = s.api.get(&format!("/api/errors?{bad}")).await;
         assert_eq!(
