@@ -59,12 +59,15 @@ def disk_bytes(data, database_url):
 
 
 def watch_after_ms(settle):
-    """When the loadgen first asks the API for a watched failing trace: half a second before
-    the settle time (`2s`, `500ms`), before which nothing is listed. Polling from the start
-    (5 watched traces a second, each every 20 ms until listed ~2.3 s later) was ~575
-    requests a second, most of them only loading the server."""
+    """When the loadgen first asks the API for a watched failing trace: one poll (20 ms)
+    before the settle time (`2s`, `500ms`). Nothing can be listed earlier: a trace is
+    assembled only once no span of it arrived for the settle time, counted from when the
+    server received the last one, after the loadgen sent it. Polling from the start (5
+    watched traces a second, each every 20 ms until listed ~2.3 s later) was ~575 requests a
+    second, from half a second before the settle time still ~150, most of them only loading
+    the server."""
     ms = float(settle[:-2]) if settle.endswith("ms") else float(settle.rstrip("s")) * 1000
-    return max(0, int(ms) - 500)
+    return max(0, int(ms) - 20)
 
 
 def ceiling():
