@@ -652,10 +652,12 @@ async fn read_chunks(
         return Ok(chunks);
     }
     let (index, bytes): (String, Option<Vec<u8>>) = sqlx::query_as(&format!(
-        "{}SELECT {}, {} FROM batch {}",
+        "{}SELECT {} FROM batch {}",
         backend.json_rows("$1"),
-        backend.json_agg(&["c.id", "c.project_id", "octet_length(c.spans)"], "c.id"),
-        backend.concat_bytes("c.spans", "c.id"),
+        backend.rows_and_bytes(
+            &["c.id", "c.project_id", "octet_length(c.spans)"],
+            "c.spans"
+        ),
         backend.lookup_join(
             "span_chunks",
             "c",
