@@ -212,33 +212,27 @@ impl Store {
         let mut p = Params::default();
         // ERROR_COLUMNS and ERROR_JOINS refer to the user as $1, the first parameter.
         p.int(user);
-        let mut sql = String::new();
-        if let Some(trace) = &f.trace {
+        let mut sql = match &f.trace {
             // The trace's few groups, found first by (project, trace) in the user's projects
             // and materialized, so that the groups are then looked up by key whatever the
             // statistics say. As a condition on the groups (`e.id IN (…)`),
             // PostgreSQL's plan for the first polls of a growing database walked the groups
             // and each group's occurrences (2,656 pages, 8.6 ms a query under load; as a
             // correlated `EXISTS` earlier, the groups' dead versions too: docs/benchmarks.md,
-            // tenth and eleventh passes).
-            sql.push_str(&format!(
+            // tenth and eleventh passes). SQLite joins the tables in the order written after
+            // a CROSS JOIN: the trace's groups first, each group then found by its key (else
+            // it walks the project's groups and probes the list); PostgreSQL plans it as any
+            // inner join.
+            Some(trace) => format!(
                 "WITH in_trace AS MATERIALIZED (SELECT DISTINCT o.error_id FROM occurrences o \
                    JOIN project_members om ON om.project_id = o.project_id AND om.user_id = $1 \
-                   WHERE o.trace_id = {}) ",
+                   WHERE o.trace_id = {}) \
+                 {ERROR_COLUMNS} FROM in_trace CROSS JOIN {ERROR_JOINS} \
+                 WHERE e.id = in_trace.error_id",
                 p.text(trace)
-            ));
-        }
-        sql.push_str(ERROR_COLUMNS);
-        if f.trace.is_some() {
-            // SQLite joins the tables in the order written after a CROSS JOIN: the trace's
-            // groups first, each group then found by its key (else it walks the project's
-            // groups and probes the list); PostgreSQL plans it as any inner join.
-            sql.push_str(&format!(
-                " FROM in_trace CROSS JOIN {ERROR_JOINS} WHERE e.id = in_trace.error_id"
-            ));
-        } else {
-            sql.push_str(&format!(" FROM {ERROR_JOINS} WHERE 1 = 1"));
-        }
+            ),
+            None => format!("{ERROR_COLUMNS} FROM {ERROR_JOINS} WHERE 1 = 1"),
+        };
         if let Some(project) = f.project {
             sql.push_str(&format!(" AND e.project_id = {}", p.int(project)));
         }

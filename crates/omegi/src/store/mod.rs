@@ -130,11 +130,17 @@ impl Backend {
     /// query answering hundreds of rows cost more in those hand-offs than in the database
     /// (docs/benchmarks.md, eighth pass).
     pub(crate) fn json_agg(self, columns: &[&str], order: &str) -> String {
+        self.json_agg_ordered(columns, &format!(" ORDER BY {order}"))
+    }
+
+    /// [`Backend::json_agg`] with `order_by` (an `ORDER BY` clause, or nothing for the order
+    /// the rows come in) written as given.
+    fn json_agg_ordered(self, columns: &[&str], order_by: &str) -> String {
         let cells = columns.join(", ");
         match self {
-            Backend::Sqlite => format!("json_group_array(json_array({cells}) ORDER BY {order})"),
+            Backend::Sqlite => format!("json_group_array(json_array({cells}){order_by})"),
             Backend::Postgres => format!(
-                "CAST(COALESCE(json_agg(json_build_array({cells}) ORDER BY {order}), '[]') AS TEXT)"
+                "CAST(COALESCE(json_agg(json_build_array({cells}){order_by}), '[]') AS TEXT)"
             ),
         }
     }
@@ -146,16 +152,11 @@ impl Backend {
     /// had each copy and sort the rows, bytes and all: reading a round's chunks on SQLite
     /// took 2.1 ms a query with `ORDER BY`, 0.6 ms without (docs/benchmarks.md, eleventh pass).
     pub(crate) fn rows_and_bytes(self, columns: &[&str], bytes: &str) -> String {
-        let cells = columns.join(", ");
-        match self {
-            Backend::Sqlite => format!(
-                "json_group_array(json_array({cells})), CAST(group_concat({bytes}, '') AS BLOB)"
-            ),
-            Backend::Postgres => format!(
-                "CAST(COALESCE(json_agg(json_build_array({cells})), '[]') AS TEXT), \
-                 string_agg({bytes}, ''::bytea)"
-            ),
-        }
+        let concat = match self {
+            Backend::Sqlite => format!("CAST(group_concat({bytes}, '') AS BLOB)"),
+            Backend::Postgres => format!("string_agg({bytes}, ''::bytea)"),
+        };
+        format!("{}, {concat}", self.json_agg_ordered(columns, ""))
     }
 
     /// A `FROM` item: the elements of the array under `key` of the JSON object in `column`,
