@@ -176,11 +176,14 @@ impl Store {
     }
 
     /// Saves assemblies in one transaction (one durable commit for the batch), a statement
-    /// a table for the whole batch; only occurrences (failing traces) take statements of
-    /// their own. Occurrences are keyed by (trace, span), so saving a re-assembled trace
-    /// updates them instead of counting them twice; occurrences that no longer exist (a late
-    /// span moved the cause deeper) are removed from their group. A trace whose newer
-    /// assembly was saved meanwhile is skipped.
+    /// a table for the whole batch, new occurrences and their groups included; only an
+    /// occurrence updated or removed, and an event, take statements of their own (through
+    /// sqlx every statement is a round trip to the database's thread: a statement an
+    /// occurrence was half of the saves' statements; docs/benchmarks.md, twelfth pass).
+    /// Occurrences are keyed by (trace, span), so saving a re-assembled trace updates them
+    /// instead of counting them twice; occurrences that no longer exist (a late span moved
+    /// the cause deeper) are removed from their group. A trace whose newer assembly was
+    /// saved meanwhile is skipped.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_assemblies(
         &self,
@@ -210,23 +213,53 @@ impl Store {
         let mut seen_in = Vec::new();
         if !items.is_empty() {
             let mut existing = existing_occurrences(&mut tx, self.backend, &items).await?;
-            for (t, a) in &items {
+            // Each draft updates the occurrence stored for its span, or is new; stored
+            // occurrences no draft names are gone.
+            let mut news: Vec<(usize, &DueTrace, &OccurrenceDraft)> = Vec::new();
+            let mut gone = Vec::new();
+            for (i, (t, a)) in items.iter().enumerate() {
                 let key = (t.project_id, t.trace_id.clone());
-                let existing = existing.remove(&key).unwrap_or_default();
-                if a.occurrences.is_empty() && existing.is_empty() {
-                    out.push((t.project_id, Saved::default()));
-                    continue;
+                let stored = existing.remove(&key).unwrap_or_default();
+                for d in &a.occurrences {
+                    match stored.iter().find(|(_, span, _)| *span == d.span_id) {
+                        Some((id, _, error_id)) => {
+                            update_occurrence(&mut tx, self.backend, *id, *error_id, d, now).await?
+                        }
+                        None => news.push((i, t, d)),
+                    }
                 }
-                let saved = save_occurrences(
-                    &mut tx,
-                    self.backend,
-                    t,
-                    &a.occurrences,
-                    existing,
-                    now,
-                    &mut seen,
-                )
-                .await?;
+                gone.extend(
+                    stored
+                        .into_iter()
+                        .filter(|(_, span, _)| !a.occurrences.iter().any(|d| d.span_id == *span)),
+                );
+            }
+            let grouped = group(&mut tx, self.backend, &news, now).await?;
+            insert_occurrences(&mut tx, self.backend, &news, &grouped, now).await?;
+            remove_occurrences(&mut tx, &gone).await?;
+            let mut saved: Vec<Saved> = items.iter().map(|_| Saved::default()).collect();
+            for (&(i, t, d), &(error_id, count, regressed_now)) in news.iter().zip(&grouped) {
+                let saved = &mut saved[i];
+                saved.seen_errors.push(error_id);
+                seen.push(Seen {
+                    project_id: t.project_id,
+                    error_id,
+                    service: d.service.clone(),
+                    environment: d.summary.deployment_environment(),
+                    exception_type: d.exception_type.clone(),
+                    count,
+                    new: count == 1,
+                    regressed: regressed_now,
+                    passed_up: d.passed_from.is_some(),
+                });
+                seen_in.push(i);
+                if count == 1 {
+                    saved.new_errors.push(error_id);
+                } else if regressed_now && !saved.regressed_errors.contains(&error_id) {
+                    saved.regressed_errors.push(error_id);
+                }
+            }
+            for ((t, _), saved) in items.iter().zip(saved) {
                 for (kind, ids) in [
                     (ERROR_NEW, &saved.new_errors),
                     (ERROR_REGRESSED, &saved.regressed_errors),
@@ -235,7 +268,6 @@ impl Store {
                         events::record(&mut tx, t.project_id, kind, id, now).await?;
                     }
                 }
-                seen_in.resize(seen.len(), out.len());
                 out.push((t.project_id, saved));
             }
         }
@@ -550,78 +582,71 @@ async fn existing_occurrences(
     Ok(by_trace)
 }
 
-async fn save_occurrences(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    t: &DueTrace,
-    drafts: &[OccurrenceDraft],
-    existing: Vec<Existing>,
-    now: Millis,
-    seen: &mut Vec<Seen>,
-) -> Result<Saved> {
-    let mut saved = Saved::default();
-    for d in drafts {
-        match existing.iter().find(|(_, span, _)| *span == d.span_id) {
-            Some((id, _, error_id)) => {
-                update_occurrence(tx, backend, *id, *error_id, d, now).await?
-            }
-            None => {
-                let (error_id, count, regressed_now) = group(tx, t.project_id, d, now).await?;
-                saved.seen_errors.push(error_id);
-                insert_occurrence(tx, backend, t, error_id, d, now).await?;
-                seen.push(Seen {
-                    project_id: t.project_id,
-                    error_id,
-                    service: d.service.clone(),
-                    environment: d.summary.deployment_environment(),
-                    exception_type: d.exception_type.clone(),
-                    count,
-                    new: count == 1,
-                    regressed: regressed_now,
-                    passed_up: d.passed_from.is_some(),
-                });
-                if count == 1 {
-                    saved.new_errors.push(error_id);
-                } else if regressed_now && !saved.regressed_errors.contains(&error_id) {
-                    saved.regressed_errors.push(error_id);
-                }
-            }
-        }
-    }
-    for (id, span, error_id) in &existing {
-        if !drafts.iter().any(|d| d.span_id == *span) {
-            sqlx::query("DELETE FROM occurrences WHERE id = $1")
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("UPDATE errors SET occurrence_count = occurrence_count - 1 WHERE id = $1")
-                .bind(error_id)
-                .execute(&mut **tx)
-                .await?;
-            sqlx::query("DELETE FROM errors WHERE id = $1 AND occurrence_count <= 0")
-                .bind(error_id)
-                .execute(&mut **tx)
-                .await?;
-        }
-    }
-    Ok(saved)
-}
-
-/// Adds one occurrence to its error group (creating the group on first sight). A resolved
-/// group re-opens and is marked as a regression. Returns the group id, its new count, and
-/// whether it regressed now.
+/// Adds the new occurrences to their error groups (creating a group on first sight), one
+/// statement for all of them. A resolved group re-opens and is marked as a regression.
+/// Returns, for each occurrence in turn: its group, the group's count with it, and whether
+/// the group regressed now. The groups are written in key order, so PostgreSQL nodes saving
+/// at once lock the rows they share in one order.
 async fn group(
     tx: &mut Transaction<'_, Any>,
-    project: i64,
-    d: &OccurrenceDraft,
+    backend: Backend,
+    news: &[(usize, &DueTrace, &OccurrenceDraft)],
     now: Millis,
-) -> Result<(i64, i64, bool)> {
-    let (id, count, regressed_at): (i64, i64, Option<i64>) = sqlx::query_as(
-        "INSERT INTO errors (project_id, fingerprint, service, exception_type, message, operation, \
-                             first_seen, last_seen, occurrence_count, passed_from) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $9) \
+) -> Result<Vec<(i64, i64, bool)>> {
+    if news.is_empty() {
+        return Ok(Vec::new());
+    }
+    /// A group's new occurrences: the first names what a new group is created with, the
+    /// latest (the last of the latest) its message and where it was passed from.
+    struct Adding<'a> {
+        first: &'a OccurrenceDraft,
+        latest: &'a OccurrenceDraft,
+        first_seen: i64,
+        count: i64,
+    }
+    let mut adding: BTreeMap<(i64, &str), Adding> = BTreeMap::new();
+    for &(_, t, d) in news {
+        adding
+            .entry((t.project_id, d.fingerprint.as_str()))
+            .and_modify(|a| {
+                a.count += 1;
+                a.first_seen = a.first_seen.min(d.occurred_at);
+                if d.occurred_at >= a.latest.occurred_at {
+                    a.latest = d;
+                }
+            })
+            .or_insert(Adding {
+                first: d,
+                latest: d,
+                first_seen: d.occurred_at,
+                count: 1,
+            });
+    }
+    let rows: Vec<_> = adding
+        .iter()
+        .map(|(&(project, fingerprint), a)| {
+            (
+                project,
+                fingerprint,
+                &a.first.service,
+                &a.first.exception_type,
+                &a.latest.message,
+                &a.first.operation,
+                a.first_seen,
+                a.latest.occurred_at,
+                a.count,
+                &a.latest.passed_from,
+            )
+        })
+        .collect();
+    let groups: Vec<(i64, i64, String, i64, Option<i64>)> = sqlx::query_as(&format!(
+        "{}INSERT INTO errors (project_id, fingerprint, service, exception_type, message, \
+                             operation, first_seen, last_seen, occurrence_count, passed_from) \
+         SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
+                value ->> 5, CAST(value ->> 6 AS BIGINT), CAST(value ->> 7 AS BIGINT), \
+                CAST(value ->> 8 AS BIGINT), value ->> 9 FROM batch WHERE true \
          ON CONFLICT (project_id, fingerprint) DO UPDATE SET \
-           occurrence_count = errors.occurrence_count + 1, \
+           occurrence_count = errors.occurrence_count + excluded.occurrence_count, \
            message = CASE WHEN excluded.last_seen >= errors.last_seen \
                      THEN excluded.message ELSE errors.message END, \
            passed_from = CASE WHEN excluded.last_seen >= errors.last_seen \
@@ -631,55 +656,109 @@ async fn group(
            first_seen = CASE WHEN excluded.first_seen < errors.first_seen \
                         THEN excluded.first_seen ELSE errors.first_seen END, \
            regressed = CASE WHEN errors.status = 'resolved' THEN 1 ELSE errors.regressed END, \
-           regressed_at = CASE WHEN errors.status = 'resolved' THEN $8 ELSE errors.regressed_at END, \
+           regressed_at = CASE WHEN errors.status = 'resolved' THEN $2 ELSE errors.regressed_at END, \
            status_changed_at = CASE WHEN errors.status = 'resolved' \
-                               THEN $8 ELSE errors.status_changed_at END, \
+                               THEN $2 ELSE errors.status_changed_at END, \
            status = CASE WHEN errors.status = 'resolved' THEN 'unresolved' ELSE errors.status END \
-         RETURNING id, occurrence_count, regressed_at",
-    )
-    .bind(project)
-    .bind(&d.fingerprint)
-    .bind(&d.service)
-    .bind(&d.exception_type)
-    .bind(&d.message)
-    .bind(&d.operation)
-    .bind(d.occurred_at)
+         RETURNING id, project_id, fingerprint, occurrence_count, regressed_at",
+        backend.json_rows("$1")
+    ))
+    .bind(serde_json::to_string(&rows).map_err(encode_error)?)
     .bind(now)
-    .bind(&d.passed_from)
-    .fetch_one(&mut **tx)
+    .fetch_all(&mut **tx)
     .await?;
-    Ok((id, count, regressed_at == Some(now)))
+    // Each group's count before these occurrences, counted up as they are handed out.
+    let groups: HashMap<(i64, String), (i64, i64, Option<i64>)> = groups
+        .into_iter()
+        .map(|(id, project, fingerprint, count, at)| ((project, fingerprint), (id, count, at)))
+        .collect();
+    let mut counted: HashMap<(i64, &str), (i64, i64, bool)> = adding
+        .iter()
+        .filter_map(|(&(project, fingerprint), a)| {
+            let &(id, count, regressed_at) = groups.get(&(project, fingerprint.to_owned()))?;
+            Some((
+                (project, fingerprint),
+                (id, count - a.count, regressed_at == Some(now)),
+            ))
+        })
+        .collect();
+    news.iter()
+        .map(|&(_, t, d)| {
+            let group = counted.get_mut(&(t.project_id, d.fingerprint.as_str()));
+            let (id, count, regressed) = group.ok_or_else(|| {
+                super::StoreError::Corrupt(format!(
+                    "error group {} of project {} was not returned by its upsert",
+                    d.fingerprint, t.project_id
+                ))
+            })?;
+            *count += 1;
+            Ok((*id, *count, *regressed))
+        })
+        .collect()
 }
 
-async fn insert_occurrence(
+/// Stores the new occurrences, each in the group [`group`] gave it, in one statement.
+async fn insert_occurrences(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
-    t: &DueTrace,
-    error_id: i64,
-    d: &OccurrenceDraft,
+    news: &[(usize, &DueTrace, &OccurrenceDraft)],
+    grouped: &[(i64, i64, bool)],
     now: Millis,
 ) -> Result<()> {
-    let sql = format!(
-        "INSERT INTO occurrences (error_id, project_id, trace_id, span_id, occurred_at, summary, \
-                                  log, path, created_at, updated_at, environment, release) \
-         VALUES ($1, $2, $3, $4, $5, {}, {}, $8, $9, $9, $10, $11)",
-        backend.json_param("$6"),
-        backend.json_param("$7")
-    );
-    sqlx::query(&sql)
-        .bind(error_id)
-        .bind(t.project_id)
-        .bind(&t.trace_id)
-        .bind(&d.span_id)
-        .bind(d.occurred_at)
-        .bind(serde_json::to_string(&d.summary).map_err(encode_error)?)
-        .bind(serde_json::to_string(&d.log).map_err(encode_error)?)
-        .bind(serde_json::to_string(&d.path).unwrap_or_default())
-        .bind(now)
-        .bind(d.summary.deployment_environment())
-        .bind(d.summary.release())
-        .execute(&mut **tx)
-        .await?;
+    if news.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = news
+        .iter()
+        .zip(grouped)
+        .map(|(&(_, t, d), &(error_id, _, _))| {
+            (
+                error_id,
+                t.project_id,
+                &t.trace_id,
+                &d.span_id,
+                d.occurred_at,
+                &d.summary,
+                &d.log,
+                serde_json::to_string(&d.path).unwrap_or_default(),
+                d.summary.deployment_environment(),
+                d.summary.release(),
+            )
+        })
+        .collect();
+    sqlx::query(&format!(
+        "{}INSERT INTO occurrences (error_id, project_id, trace_id, span_id, occurred_at, \
+                                  summary, log, path, created_at, updated_at, environment, \
+                                  release) \
+         SELECT CAST(value ->> 0 AS BIGINT), CAST(value ->> 1 AS BIGINT), value ->> 2, \
+                value ->> 3, CAST(value ->> 4 AS BIGINT), value -> 5, value -> 6, value ->> 7, \
+                $2, $2, value ->> 8, value ->> 9 FROM batch",
+        backend.json_rows("$1")
+    ))
+    .bind(serde_json::to_string(&rows).map_err(encode_error)?)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Removes occurrences that a newer assembly of their trace no longer has (a late span
+/// moved the cause deeper) from their groups; a group left empty goes too.
+async fn remove_occurrences(tx: &mut Transaction<'_, Any>, gone: &[Existing]) -> Result<()> {
+    for (id, _, error_id) in gone {
+        sqlx::query("DELETE FROM occurrences WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE errors SET occurrence_count = occurrence_count - 1 WHERE id = $1")
+            .bind(error_id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM errors WHERE id = $1 AND occurrence_count <= 0")
+            .bind(error_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -236,12 +236,11 @@ async fn a_hundred_occurrences_of_one_failure_are_one_error_and_two_failures_two
     use opentelemetry_proto::tonic::trace::v1::span::SpanKind::Server;
     let mut batch = Vec::new();
     for n in 100..200 {
-        batch.push(throws(
-            span(n, 1, None, "GET /cart", Server),
-            "KeyError",
-            &format!("'item-{n}'"),
-            "cart",
-        ));
+        // A millisecond apart, so that the latest is known: the group shows its message.
+        let mut s = span(n, 1, None, "GET /cart", Server);
+        s.start_time_unix_nano += (n - 100) * 1_000_000;
+        s.end_time_unix_nano += (n - 100) * 1_000_000;
+        batch.push(throws(s, "KeyError", &format!("'item-{n}'"), "cart"));
     }
     batch.push(throws(
         span(300, 1, None, "GET /cart", Server),
@@ -277,11 +276,15 @@ async fn a_hundred_occurrences_of_one_failure_are_one_error_and_two_failures_two
             ("ZeroDivisionError".to_string(), 1)
         ]
     );
-    let id = errors
+    let key_error = errors
         .iter()
         .find(|e| e["exception_type"] == "KeyError")
-        .unwrap()["id"]
-        .clone();
+        .unwrap();
+    assert_eq!(
+        key_error["message"], "'item-199'",
+        "the latest occurrence's message"
+    );
+    let id = key_error["id"].clone();
     let occ = s
         .api
         .get(&format!("/api/errors/{id}/occurrences?limit=500"))
