@@ -3,16 +3,18 @@
 assembled (store/assembly.rs, `update_assembled`): the statement as Omegi writes it, reading
 the batch's cells out of the document alone, and the same updates through one prepared
 statement with bound values. A `traces` table of Omegi's shape (migration 15) and indexes,
-WAL, synchronous = FULL. Uses Python's own sqlite3 module, whose SQLite may be older than the
-one Omegi builds in (docs/benchmarks.md, twelfth pass).
+WAL, synchronous = FULL. Python's own sqlite3 module may have an older SQLite than the one
+Omegi builds in; `--module pysqlite3` (pip install pysqlite3-binary) brings a recent one
+(docs/benchmarks.md, twelfth pass).
 
     python3 scripts/bench/mark_assembled_sqlite.py [--rows 300000] [--batch 280] [--rounds 40]
+        [--module sqlite3]
 """
 
 import argparse
+import importlib
 import json
 import os
-import sqlite3
 import tempfile
 import time
 
@@ -76,7 +78,9 @@ def main():
     ap.add_argument("--rows", type=int, default=300_000, help="traces in the table")
     ap.add_argument("--batch", type=int, default=280, help="traces marked a statement")
     ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--module", default="sqlite3", help="the DB-API module: sqlite3 or pysqlite3")
     args = ap.parse_args()
+    sqlite3 = importlib.import_module(args.module)
     with tempfile.TemporaryDirectory() as dir:
         db = sqlite3.connect(os.path.join(dir, "traces.db"), isolation_level=None)
         db.executescript(SCHEMA)
