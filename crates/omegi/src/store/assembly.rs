@@ -236,6 +236,9 @@ impl Store {
             }
             let grouped = group(&mut tx, self.backend, &news, now).await?;
             insert_occurrences(&mut tx, self.backend, &news, &grouped, now).await?;
+            // After the save's new occurrences (until 2fce5f1, each trace's went after its
+            // own): a group that loses one trace's occurrence and gains another's in the
+            // same save is kept, not deleted and created again as a new error.
             remove_occurrences(&mut tx, &gone).await?;
             let mut saved: Vec<Saved> = items.iter().map(|_| Saved::default()).collect();
             for (&(i, t, d), &(error_id, count, regressed_now)) in news.iter().zip(&grouped) {
