@@ -236,9 +236,9 @@ impl Store {
             }
             let grouped = group(&mut tx, self.backend, &news, now).await?;
             insert_occurrences(&mut tx, self.backend, &news, &grouped, now).await?;
-            // After the save's new occurrences (until 2fce5f1, each trace's went after its
-            // own): a group that loses one trace's occurrence and gains another's in the
-            // same save is kept, not deleted and created again as a new error.
+            // After all of the save's new occurrences, not each trace's after its own: a
+            // group that loses one trace's occurrence and gains another's in the same save
+            // is kept, not deleted and created again as a new error.
             remove_occurrences(&mut tx, &gone).await?;
             let mut saved: Vec<Saved> = items.iter().map(|_| Saved::default()).collect();
             for (&(i, t, d), &(error_id, count, regressed_now)) in news.iter().zip(&grouped) {
@@ -600,17 +600,20 @@ async fn group(
         return Ok(Vec::new());
     }
     /// A group's new occurrences: the first names what a new group is created with, the
-    /// latest (the last of the latest) its message and where it was passed from.
+    /// latest (the last of the latest) its message and where it was passed from. Once
+    /// written, `handed` is the group's id, its count before these occurrences (counted up
+    /// as they are handed out), and whether it regressed now.
     struct Adding<'a> {
         first: &'a OccurrenceDraft,
         latest: &'a OccurrenceDraft,
         first_seen: i64,
         count: i64,
+        handed: Option<(i64, i64, bool)>,
     }
-    let mut adding: BTreeMap<(i64, &str), Adding> = BTreeMap::new();
+    let mut adding: BTreeMap<(i64, String), Adding> = BTreeMap::new();
     for &(_, t, d) in news {
         adding
-            .entry((t.project_id, d.fingerprint.as_str()))
+            .entry((t.project_id, d.fingerprint.clone()))
             .and_modify(|a| {
                 a.count += 1;
                 a.first_seen = a.first_seen.min(d.occurred_at);
@@ -623,11 +626,12 @@ async fn group(
                 latest: d,
                 first_seen: d.occurred_at,
                 count: 1,
+                handed: None,
             });
     }
     let rows: Vec<_> = adding
         .iter()
-        .map(|(&(project, fingerprint), a)| {
+        .map(|((project, fingerprint), a)| {
             (
                 project,
                 fingerprint,
@@ -670,25 +674,17 @@ async fn group(
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
-    // Each group's count before these occurrences, counted up as they are handed out.
-    let groups: HashMap<(i64, String), (i64, i64, Option<i64>)> = groups
-        .into_iter()
-        .map(|(id, project, fingerprint, count, at)| ((project, fingerprint), (id, count, at)))
-        .collect();
-    let mut counted: HashMap<(i64, &str), (i64, i64, bool)> = adding
-        .iter()
-        .filter_map(|(&(project, fingerprint), a)| {
-            let &(id, count, regressed_at) = groups.get(&(project, fingerprint.to_owned()))?;
-            Some((
-                (project, fingerprint),
-                (id, count - a.count, regressed_at == Some(now)),
-            ))
-        })
-        .collect();
+    for (id, project, fingerprint, count, regressed_at) in groups {
+        if let Some(a) = adding.get_mut(&(project, fingerprint)) {
+            a.handed = Some((id, count - a.count, regressed_at == Some(now)));
+        }
+    }
     news.iter()
         .map(|&(_, t, d)| {
-            let group = counted.get_mut(&(t.project_id, d.fingerprint.as_str()));
-            let (id, count, regressed) = group.ok_or_else(|| {
+            let handed = adding
+                .get_mut(&(t.project_id, d.fingerprint.clone()))
+                .and_then(|a| a.handed.as_mut());
+            let (id, count, regressed) = handed.ok_or_else(|| {
                 super::StoreError::Corrupt(format!(
                     "error group {} of project {} was not returned by its upsert",
                     d.fingerprint, t.project_id
