@@ -230,6 +230,40 @@ async fn a_late_span_updates_the_occurrence() {
 }
 
 #[tokio::test]
+async fn a_group_that_loses_one_occurrence_and_gains_another_at_once_keeps_its_id() {
+    let t = TestServer::start().await;
+    let s = setup(&t).await;
+    // Each trace without its deepest span fails at orders' UpstreamError.
+    let without_deepest = |trace| {
+        let mut groups = checkout(trace);
+        let (_, mut inventory) = groups.pop().unwrap();
+        let deepest = inventory.pop().unwrap();
+        groups.push(("inventory", inventory));
+        (groups, deepest)
+    };
+    let (first, deepest) = without_deepest(7);
+    post_proto(&t, &s.token, &request(first))
+        .await
+        .expect(StatusCode::OK);
+    let before = wait_for_errors(&s.api, 1).await;
+    assert_eq!(before[0]["exception_type"], "UpstreamError");
+
+    // One export, so both traces settle together and are saved together: trace 7's deepest
+    // span moves its occurrence to OutOfStock, and trace 8 brings UpstreamError a new one.
+    let (mut both, _) = without_deepest(8);
+    both.push(("inventory", vec![deepest]));
+    post_proto(&t, &s.token, &request(both))
+        .await
+        .expect(StatusCode::OK);
+    let errors = wait_for_errors(&s.api, 2).await;
+    let of = |kind: &str| errors.iter().find(|e| e["exception_type"] == kind).unwrap();
+    // The group is kept (its notes and status with it), not deleted and made again as new.
+    assert_eq!(of("UpstreamError")["id"], before[0]["id"], "{errors:?}");
+    assert_eq!(of("UpstreamError")["occurrence_count"], 1, "{errors:?}");
+    assert_eq!(of("OutOfStock")["occurrence_count"], 1, "{errors:?}");
+}
+
+#[tokio::test]
 async fn a_hundred_occurrences_of_one_failure_are_one_error_and_two_failures_two() {
     let t = TestServer::start().await;
     let s = setup(&t).await;
