@@ -37,6 +37,15 @@ fn batch(backend: Backend) -> i64 {
         Backend::Postgres => 500,
     }
 }
+/// Most traces claimed in one round while a backlog is worked off (each round before it
+/// was full), by back-end: on PostgreSQL larger rounds share each round's statements among
+/// more traces, and a backlog means the export latency is already spent.
+fn backlog_batch(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 1_000,
+        Backend::Postgres => 2_000,
+    }
+}
 /// Traces whose spans are read in one query.
 const LOAD_TRACES: usize = 100;
 /// Queries reading spans at once: the reading connections answer them side by side, and
@@ -93,6 +102,7 @@ async fn claim(
     let settle = i64::try_from(cfg.settle.as_millis()).unwrap_or(i64::MAX);
     let max_wait = i64::try_from(cfg.max_wait.as_millis()).unwrap_or(i64::MAX);
     let mut gauged = Instant::now() - GAUGE_EVERY;
+    let mut limit = batch(store.backend());
     loop {
         // A round is claimed only once there is room to pass it on, so at most one waits
         // while another is assembled: its lease runs from the claim, and on PostgreSQL the
@@ -112,15 +122,24 @@ async fn claim(
             gauge(&store, settle, max_wait, &metrics).await;
         }
         let round = async {
-            let due = store
-                .due_traces(now_ms(), settle, max_wait, batch(store.backend()))
-                .await?;
+            let due = store.due_traces(now_ms(), settle, max_wait, limit).await?;
+            // A full round means more were due: the next may take twice as many.
+            let full = due.len() as i64 >= limit;
             if due.is_empty() {
-                return Ok(Vec::new());
+                return Ok::<_, StoreError>((full, Vec::new()));
             }
-            store.claim_traces(&due, now_ms(), LEASE_MS).await
+            Ok((full, store.claim_traces(&due, now_ms(), LEASE_MS).await?))
         };
-        match round.await {
+        let round = round.await.map(|(full, round)| {
+            let backend = store.backend();
+            limit = if full {
+                (limit * 2).min(backlog_batch(backend))
+            } else {
+                batch(backend)
+            };
+            round
+        });
+        match round {
             Ok(round) if !round.is_empty() => {
                 room.send(round);
                 continue;
