@@ -123,23 +123,20 @@ async fn claim(
         }
         let round = async {
             let due = store.due_traces(now_ms(), settle, max_wait, limit).await?;
-            // A full round means more were due: the next may take twice as many.
-            let full = due.len() as i64 >= limit;
-            if due.is_empty() {
-                return Ok::<_, StoreError>((full, Vec::new()));
-            }
-            Ok((full, store.claim_traces(&due, now_ms(), LEASE_MS).await?))
-        };
-        let round = round.await.map(|(full, round)| {
-            let backend = store.backend();
-            limit = if full {
-                (limit * 2).min(backlog_batch(backend))
+            let won = if due.is_empty() {
+                Vec::new()
             } else {
-                batch(backend)
+                store.claim_traces(&due, now_ms(), LEASE_MS).await?
             };
-            round
-        });
-        match round {
+            // A full round means more were due: the next may take twice as many.
+            limit = if due.len() as i64 >= limit {
+                (limit * 2).min(backlog_batch(store.backend()))
+            } else {
+                batch(store.backend())
+            };
+            Ok::<_, StoreError>(won)
+        };
+        match round.await {
             Ok(round) if !round.is_empty() => {
                 room.send(round);
                 continue;

@@ -610,10 +610,10 @@ async fn group(
         count: i64,
         handed: Option<(i64, i64, bool)>,
     }
-    let mut adding: BTreeMap<(i64, String), Adding> = BTreeMap::new();
+    let mut adding: BTreeMap<(i64, &str), Adding> = BTreeMap::new();
     for &(_, t, d) in news {
         adding
-            .entry((t.project_id, d.fingerprint.clone()))
+            .entry((t.project_id, d.fingerprint.as_str()))
             .and_modify(|a| {
                 a.count += 1;
                 a.first_seen = a.first_seen.min(d.occurred_at);
@@ -631,7 +631,7 @@ async fn group(
     }
     let rows: Vec<_> = adding
         .iter()
-        .map(|((project, fingerprint), a)| {
+        .map(|(&(project, fingerprint), a)| {
             (
                 project,
                 fingerprint,
@@ -646,7 +646,7 @@ async fn group(
             )
         })
         .collect();
-    let groups: Vec<(i64, i64, String, i64, Option<i64>)> = sqlx::query_as(&format!(
+    let mut groups: Vec<(i64, i64, String, i64, Option<i64>)> = sqlx::query_as(&format!(
         "{}INSERT INTO errors (project_id, fingerprint, service, exception_type, message, \
                              operation, first_seen, last_seen, occurrence_count, passed_from) \
          SELECT CAST(value ->> 0 AS BIGINT), value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
@@ -674,15 +674,20 @@ async fn group(
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
-    for (id, project, fingerprint, count, regressed_at) in groups {
-        if let Some(a) = adding.get_mut(&(project, fingerprint)) {
+    // In the groups' key order, each answer beside the group it is for (an answer missing
+    // leaves the groups after it unpaired, and their occurrences fail below).
+    groups.sort_unstable_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)));
+    for ((&key, a), (id, project, fingerprint, count, regressed_at)) in
+        adding.iter_mut().zip(groups)
+    {
+        if key == (project, fingerprint.as_str()) {
             a.handed = Some((id, count - a.count, regressed_at == Some(now)));
         }
     }
     news.iter()
         .map(|&(_, t, d)| {
             let handed = adding
-                .get_mut(&(t.project_id, d.fingerprint.clone()))
+                .get_mut(&(t.project_id, d.fingerprint.as_str()))
                 .and_then(|a| a.handed.as_mut());
             let (id, count, regressed) = handed.ok_or_else(|| {
                 super::StoreError::Corrupt(format!(
