@@ -74,7 +74,10 @@ pub async fn run(
 ) {
     let on_saved: OnSaved = Arc::new(on_saved);
     let (claimed_tx, mut claimed) = mpsc::channel(1);
-    let claiming = tokio::spawn(claim(store.clone(), cfg, metrics.clone(), stop, claimed_tx));
+    let claiming = super::write_thread::spawn(
+        store.backend(),
+        claim(store.clone(), cfg, metrics.clone(), stop, claimed_tx),
+    );
     let mut saving = Saving(None);
     // Ends when the claimer stops (its sender dropped), after what it claimed last.
     while let Some(round) = claimed.recv().await {
@@ -179,7 +182,7 @@ impl Saving {
     ) {
         self.wait().await;
         let (store, metrics, on_saved) = (store.clone(), metrics.clone(), on_saved.clone());
-        self.0 = Some(tokio::spawn(async move {
+        self.0 = Some(super::write_thread::spawn(store.backend(), async move {
             let occurrences = assembled.iter().map(|(_, a)| a.occurrences.len()).sum();
             let n = save(&store, assembled, &*on_saved).await;
             metrics.assembled(n, if n > 0 { occurrences } else { 0 });

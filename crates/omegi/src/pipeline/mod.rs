@@ -6,4 +6,5 @@ pub mod assembly;
 pub mod fingerprint;
 pub mod trace_view;
 pub mod tree;
+pub mod write_thread;
 pub mod writer;

@@ -66,7 +66,7 @@ impl SpanWriter {
             capacity,
             metrics,
         };
-        let task = tokio::spawn(run(store, queue, depth));
+        let task = super::write_thread::spawn(store.backend(), run(store, queue, depth));
         let writer = SpanWriter {
             jobs,
             room,
