@@ -240,6 +240,12 @@ impl Store {
             // group that loses one trace's occurrence and gains another's in the same save
             // is kept, not deleted and created again as a new error.
             remove_occurrences(&mut tx, &gone).await?;
+            // What a rule sees of a group is its count once the save is done: one that gains
+            // an occurrence as it loses another counts as before, not one more.
+            let mut removed: HashMap<i64, i64> = HashMap::new();
+            for (_, _, error_id) in &gone {
+                *removed.entry(*error_id).or_default() += 1;
+            }
             let mut saved: Vec<Saved> = items.iter().map(|_| Saved::default()).collect();
             for (&(i, t, d), &(error_id, count, regressed_now)) in news.iter().zip(&grouped) {
                 let saved = &mut saved[i];
@@ -250,7 +256,7 @@ impl Store {
                     service: d.service.clone(),
                     environment: d.summary.deployment_environment(),
                     exception_type: d.exception_type.clone(),
-                    count,
+                    count: count - removed.get(&error_id).copied().unwrap_or(0),
                     new: count == 1,
                     regressed: regressed_now,
                     passed_up: d.passed_from.is_some(),

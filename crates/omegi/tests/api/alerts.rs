@@ -17,7 +17,9 @@ use sha2::Sha256;
 
 use crate::common::{fresh_database, Api, Process, TestServer};
 use crate::durability::token_for;
-use crate::otlp::{checkout, post_proto, request, setup, span, throws, wait_errors};
+use crate::otlp::{
+    checkout, checkout_without_deepest, post_proto, request, setup, span, throws, wait_errors,
+};
 
 /// One request the sink received.
 #[derive(Clone, Debug)]
@@ -400,6 +402,69 @@ async fn a_spike_rule_fires_once_and_muted_or_filtered_rules_stay_silent() {
     for silent in ["/muted", "/service", "/type", "/env", "/count"] {
         assert!(sink.received(silent).is_empty(), "{silent} got an alert");
     }
+    t.stop().await;
+}
+
+/// stop 37 made a save move a trace's occurrence to another group after the save's new
+/// occurrences are counted: a rule must see a group's count as it is once the save is done.
+#[tokio::test]
+async fn a_count_filter_sees_a_group_that_swaps_occurrences_at_its_count_after_the_save() {
+    let t = alerting_server().await;
+    let sink = Sink::start().await;
+    let ing = setup(&t).await;
+    let (api, p) = (&ing.api, ing.project);
+    let (twice, _) = channel(api, p, "webhook", &format!("{}/twice", sink.base)).await;
+    let (every, _) = channel(api, p, "webhook", &format!("{}/every", sink.base)).await;
+    // Every rule alerts once an interval for each error; each kind is one error here.
+    rule(
+        api,
+        p,
+        json!({"name": "twice", "trigger": "occurrence", "min_count": 2, "channel_ids": [twice]}),
+    )
+    .await;
+    rule(
+        api,
+        p,
+        json!({"name": "every", "trigger": "occurrence", "channel_ids": [every]}),
+    )
+    .await;
+
+    let (first, deepest) = checkout_without_deepest(7);
+    post_proto(&t, &ing.token, &request(first))
+        .await
+        .expect(StatusCode::OK);
+    sink.wait_for("/every", 1).await;
+    // One export, saved together: trace 7 leaves UpstreamError for OutOfStock, and trace 8
+    // brings UpstreamError a new occurrence, so it still has one.
+    let (mut both, _) = checkout_without_deepest(8);
+    both.push(("inventory", vec![deepest]));
+    post_proto(&t, &ing.token, &request(both))
+        .await
+        .expect(StatusCode::OK);
+    sink.wait_for("/every", 2).await; // OutOfStock's
+    let errors = wait_errors(api, |e| e.len() == 2).await;
+    let upstream = errors
+        .iter()
+        .find(|e| e["exception_type"] == "UpstreamError")
+        .unwrap();
+    assert_eq!(upstream["occurrence_count"], 1, "{errors:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        sink.received("/twice").is_empty(),
+        "an error with one occurrence passed a rule for two: {:?}",
+        sink.received("/twice")
+            .iter()
+            .map(Received::json)
+            .collect::<Vec<_>>()
+    );
+
+    // Its second occurrence does pass it.
+    let (third, _) = checkout_without_deepest(9);
+    post_proto(&t, &ing.token, &request(third))
+        .await
+        .expect(StatusCode::OK);
+    let alert = &sink.wait_for("/twice", 1).await[0].json()["alerts"][0];
+    assert_eq!(alert["error"]["exception_type"], "UpstreamError", "{alert}");
     t.stop().await;
 }
 

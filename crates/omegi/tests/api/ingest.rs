@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 
 use crate::common::TestServer;
 use crate::otlp::{
-    checkout, post, post_proto, request, setup, span, throws, trace_hex, wait_errors,
-    wait_for_errors,
+    checkout, checkout_without_deepest, post, post_proto, request, setup, span, throws, trace_hex,
+    wait_errors, wait_for_errors,
 };
 
 /// Checks the one error a checkout trace produces: the deepest exception, with its flow,
@@ -233,15 +233,7 @@ async fn a_late_span_updates_the_occurrence() {
 async fn a_group_that_loses_one_occurrence_and_gains_another_at_once_keeps_its_id() {
     let t = TestServer::start().await;
     let s = setup(&t).await;
-    // Each trace without its deepest span fails at orders' UpstreamError.
-    let without_deepest = |trace| {
-        let mut groups = checkout(trace);
-        let (_, mut inventory) = groups.pop().unwrap();
-        let deepest = inventory.pop().unwrap();
-        groups.push(("inventory", inventory));
-        (groups, deepest)
-    };
-    let (first, deepest) = without_deepest(7);
+    let (first, deepest) = checkout_without_deepest(7);
     post_proto(&t, &s.token, &request(first))
         .await
         .expect(StatusCode::OK);
@@ -250,7 +242,7 @@ async fn a_group_that_loses_one_occurrence_and_gains_another_at_once_keeps_its_i
 
     // One export, so both traces settle together and are saved together: trace 7's deepest
     // span moves its occurrence to OutOfStock, and trace 8 brings UpstreamError a new one.
-    let (mut both, _) = without_deepest(8);
+    let (mut both, _) = checkout_without_deepest(8);
     both.push(("inventory", vec![deepest]));
     post_proto(&t, &s.token, &request(both))
         .await
