@@ -87,7 +87,7 @@ fn main() -> anyhow::Result<()> {
 
 /// SQLite allocates with glibc's `malloc` (Rust code with mimalloc): one arena for all of
 /// its threads instead of one for each of its connections' threads. An idle server then
-/// holds 2 MiB less and a loaded one 9 MiB less, and three alternating pairs as fast as
+/// holds ~1.5 MiB less and a loaded one 5-9 MiB less, and six alternating pairs as fast as
 /// acknowledged were all faster with it (docs/benchmarks.md, fourteenth pass). Set before
 /// any other thread starts.
 fn one_malloc_arena() {

@@ -14,10 +14,10 @@ use tokio::task::JoinHandle;
 
 use crate::store::Backend;
 
-/// Runs `task`, which writes to a database of `backend`: on SQLite on the write path's thread (started
-/// with the first such task; it lives as long as the process); on PostgreSQL, whose
-/// writers share no turn and whose connections answer through the runtime's own I/O
-/// driver, as any task.
+/// Runs `task`, which writes to a database of `backend`: on SQLite on the write path's
+/// thread (started with the first such task; it lives as long as the process); on
+/// PostgreSQL, whose writers share no turn and whose connections answer through the
+/// runtime's own I/O driver, as any task.
 pub fn spawn<F>(backend: Backend, task: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,

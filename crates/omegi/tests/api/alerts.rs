@@ -151,13 +151,15 @@ async fn channel(api: &Api, p: i64, kind: &str, target: &str) -> (i64, Option<St
 
 /// A webhook channel to the sink's `/hook` and a rule sending alerts on `trigger` to it.
 async fn hook_rule(api: &Api, p: i64, sink: &Sink, trigger: &str) -> i64 {
-    let (c, _) = channel(api, p, "webhook", &format!("{}/hook", sink.base)).await;
-    rule(
-        api,
-        p,
-        json!({"name": trigger, "trigger": trigger, "channel_ids": [c]}),
-    )
-    .await;
+    let body = json!({"name": trigger, "trigger": trigger});
+    sink_rule(api, p, sink, "hook", body).await
+}
+
+/// A webhook channel to the sink's `/{path}` and the rule `body` sending alerts to it.
+async fn sink_rule(api: &Api, p: i64, sink: &Sink, path: &str, mut body: Value) -> i64 {
+    let (c, _) = channel(api, p, "webhook", &format!("{}/{path}", sink.base)).await;
+    body["channel_ids"] = json!([c]);
+    rule(api, p, body).await;
     c
 }
 
@@ -413,21 +415,11 @@ async fn a_count_filter_sees_a_group_that_swaps_occurrences_at_its_count_after_t
     let sink = Sink::start().await;
     let ing = setup(&t).await;
     let (api, p) = (&ing.api, ing.project);
-    let (twice, _) = channel(api, p, "webhook", &format!("{}/twice", sink.base)).await;
-    let (every, _) = channel(api, p, "webhook", &format!("{}/every", sink.base)).await;
     // Every rule alerts once an interval for each error; each kind is one error here.
-    rule(
-        api,
-        p,
-        json!({"name": "twice", "trigger": "occurrence", "min_count": 2, "channel_ids": [twice]}),
-    )
-    .await;
-    rule(
-        api,
-        p,
-        json!({"name": "every", "trigger": "occurrence", "channel_ids": [every]}),
-    )
-    .await;
+    let twice = json!({"name": "twice", "trigger": "occurrence", "min_count": 2});
+    sink_rule(api, p, &sink, "twice", twice).await;
+    let every = json!({"name": "every", "trigger": "occurrence"});
+    sink_rule(api, p, &sink, "every", every).await;
 
     let (first, deepest) = checkout_without_deepest(7);
     post_proto(&t, &ing.token, &request(first))
