@@ -167,7 +167,7 @@ impl Server {
             max_connections: state.config.max_connections,
             header_timeout: state.config.header_timeout,
         };
-        let (app, _) = http::router(state);
+        let app = http::router(state);
         let http = tokio::spawn(http::serve::serve(listener, app, limits, stopped));
         Ok(Server {
             http_addr,

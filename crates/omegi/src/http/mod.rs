@@ -30,9 +30,9 @@ mod vault;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -181,8 +181,8 @@ impl Modify for CommonErrors {
     }
 }
 
-/// The whole HTTP application, and the OpenAPI document describing it.
-pub fn router(state: AppState) -> (Router, OpenApiDoc) {
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body;
     let body_timeout = state.config.body_timeout;
     let public_url = state.public_url.clone();
@@ -210,41 +210,42 @@ pub fn router(state: AppState) -> (Router, OpenApiDoc) {
     // After the merge: the routers' operations are in the document only now.
     let mut doc = doc;
     CommonErrors.modify(&mut doc);
-    let doc_json = Arc::new(doc.clone());
-    let app = api
-        .route(
-            "/api/openapi.json",
-            get(move || {
-                let doc = doc_json.clone();
-                async move { Json(doc.as_ref().clone()) }
-            }),
-        )
-        .fallback(crate::web::serve)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(max_body))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-            body_timeout,
-        ))
-        .layer(axum::middleware::from_fn(move |request, next| {
-            front_door::declared_size(max_body, request, next)
-        }))
-        .layer(axum::middleware::from_fn(move |request, next| {
-            front_door::same_origin_writes(public_url.clone(), request, next)
-        }))
-        .layer(axum::middleware::from_fn(front_door::security_headers))
-        // 5xx answers are logged where they are made (ApiError), with the reason; a refusal
-        // under overload (503) is expected and must not flood the log with a line each.
-        .layer(
-            TraceLayer::new_for_http().on_failure(
-                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
-            ),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::timed,
-        ))
-        .with_state(state);
-    (app, doc)
+    // Kept as its JSON text, not as the document: the document is ~2.4 MiB of small
+    // allocations that an idle server would hold (docs/benchmarks.md, fifteenth pass).
+    let doc_json = bytes::Bytes::from(
+        serde_json::to_vec(&doc).expect("the OpenAPI document serialises to JSON"),
+    );
+    api.route(
+        "/api/openapi.json",
+        get(move || {
+            let body = doc_json.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    )
+    .fallback(crate::web::serve)
+    .method_not_allowed_fallback(method_not_allowed)
+    .layer(DefaultBodyLimit::max(max_body))
+    .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+        body_timeout,
+    ))
+    .layer(axum::middleware::from_fn(move |request, next| {
+        front_door::declared_size(max_body, request, next)
+    }))
+    .layer(axum::middleware::from_fn(move |request, next| {
+        front_door::same_origin_writes(public_url.clone(), request, next)
+    }))
+    .layer(axum::middleware::from_fn(front_door::security_headers))
+    // 5xx answers are logged where they are made (ApiError), with the reason; a refusal
+    // under overload (503) is expected and must not flood the log with a line each.
+    .layer(
+        TraceLayer::new_for_http()
+            .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+    )
+    .route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        metrics::timed,
+    ))
+    .with_state(state)
 }
 
 /// `/v1/traces`, which accepts gzip-compressed bodies (the size limit applies after
