@@ -54,15 +54,15 @@ def export(spans, service):
     return ExportTraceServiceRequest(resource_spans=[ResourceSpans(resource=resource, scope_spans=[ScopeSpans(spans=spans)])]).SerializeToString()
 
 
-def start_omegi(data, extra=(), binary=None):
-    """`target/release/omegi serve` (or `binary`'s) on free ports; returns the process and its
-    base URL once it is ready."""
+def start_omegi(data, extra=(), binary=None, under=(), ready_seconds=10, **popen):
+    """`target/release/omegi serve` (or `binary`'s) on free ports, run by the command `under`
+    if given (valgrind); returns the process and its base URL once it is ready."""
     port = free_port()
     binary = binary or ROOT / "target" / "release" / "omegi"
-    proc = subprocess.Popen([str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
-                            env={"OMEGI_LOG": "warn", **os.environ})
+    proc = subprocess.Popen([*under, str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}", "--grpc-addr", "127.0.0.1:0", *extra],
+                            env={"OMEGI_LOG": "warn", **os.environ}, **popen)
     base = f"http://127.0.0.1:{port}"
-    wait_ready(proc, f"{base}/readyz", "omegi")
+    wait_ready(proc, f"{base}/readyz", "omegi", seconds=ready_seconds)
     return proc, base
 
 

@@ -4,7 +4,8 @@ the same from run to run on this noisy machine (issue 14, docs/benchmarks.md).
 
 The release `omegi` runs under `valgrind --tool=callgrind`; after start-up and sign-up its
 counters are zeroed, the load generator (natively, in its own process) sends a fixed number of
-spans at a gentle rate, and once every trace is assembled the counters are dumped. Prints the
+spans at a gentle rate, and once every trace is assembled the server is stopped (its shutdown
+is counted too). Prints the
 instructions per stored span, the functions that executed the most of them, and a JSON
 summary. With `--cache-sim` callgrind also simulates the caches (first-level data and last
 level misses per span; slower).
@@ -15,7 +16,6 @@ level misses per span; slower).
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchkit import ROOT, free_port, signed_up, wait_ready  # noqa: E402
+from benchkit import ROOT, signed_up, start_omegi  # noqa: E402
 from throughput import METRICS_TOKEN, metrics  # noqa: E402
 
 
@@ -35,21 +35,17 @@ def main():
     ap.add_argument("--cache-sim", action="store_true", help="also simulate the caches")
     ap.add_argument("--server-binary", help="count this omegi instead of the release build")
     ap.add_argument("--top", type=int, default=25, help="functions to list")
-    ap.add_argument("--keep", help="copy callgrind's dump of the load here (for callgrind_annotate)")
+    ap.add_argument("--keep", help="copy callgrind's counts here (for callgrind_annotate)")
     args = ap.parse_args()
     binary = Path(args.server_binary or ROOT / "target/release/omegi")
     with tempfile.TemporaryDirectory() as data:
         out = Path(data) / "callgrind.out"
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-             f"--cache-sim={'yes' if args.cache_sim else 'no'}",
-             str(binary), "serve", "--data-dir", data, "--http-addr", f"127.0.0.1:{port}",
-             "--grpc-addr", "127.0.0.1:0", "--metrics-token", METRICS_TOKEN, "--trace-settle", "2s"],
-            env={"OMEGI_LOG": "warn", **os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=data)
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                    f"--cache-sim={'yes' if args.cache_sim else 'no'}"]
+        proc, base = start_omegi(data, ["--metrics-token", METRICS_TOKEN, "--trace-settle", "2s"], binary,
+                                 under=valgrind, ready_seconds=120, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, cwd=data)
         try:
-            wait_ready(proc, f"{base}/readyz", "omegi under valgrind", seconds=120)
             _, token = signed_up(base, "gateway")
             time.sleep(2)
             subprocess.run(["callgrind_control", "--zero", str(proc.pid)], check=True,
@@ -68,18 +64,14 @@ def main():
                     break
                 time.sleep(1)
             stored = int(metrics(base).get("omegi_spans_stored", 0))
-            subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True,
-                           stdout=subprocess.DEVNULL, cwd=data)
         finally:
+            # Callgrind writes its counts when the server exits.
             proc.terminate()
             proc.wait()
-        dumps = sorted(Path(data).glob("callgrind.out*"), key=lambda p: p.stat().st_mtime)
-        # The first dump after the zeroing is the load's; the last is written at exit.
-        dump = next(p for p in dumps if p.name != out.name) if len(dumps) > 1 else dumps[0]
         if args.keep:
-            Path(args.keep).write_bytes(dump.read_bytes())
-        summary = summarise(dump, stored, sent, args)
-        annotate = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(dump)],
+            Path(args.keep).write_bytes(out.read_bytes())
+        summary = summarise(out, stored, sent, args)
+        annotate = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", str(out)],
                                   capture_output=True, text=True).stdout
         print("\n".join(top_functions(annotate, args.top)), file=sys.stderr)
         print(json.dumps(summary, indent=2))
@@ -105,7 +97,9 @@ def summarise(dump, stored, sent, args):
 
 
 def top_functions(annotate, n):
-    """The `n` functions with the most instructions of their own, from callgrind_annotate."""
+    """The `n` functions with the most instructions of their own, from callgrind_annotate
+    (which also lists the threads' entry frames, such as `thread_start` and tokio's `poll`,
+    with what the code inlined into them ran: read those as whole threads)."""
     lines = annotate.splitlines()
     rows = [l for l in lines if re.match(r"^\s*[\d,]+ \(\s*[\d.]+%\)\s+\S", l)]
     return rows[:n]
