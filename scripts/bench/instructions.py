@@ -5,10 +5,9 @@ the same from run to run on this noisy machine (issue 14, docs/benchmarks.md).
 The release `omegi` runs under `valgrind --tool=callgrind`; after start-up and sign-up its
 counters are zeroed, the load generator (natively, in its own process) sends a fixed number of
 spans at a gentle rate, and once every trace is assembled the server is stopped (its shutdown
-is counted too). Prints the
-instructions per stored span, the functions that executed the most of them, and a JSON
-summary. With `--cache-sim` callgrind also simulates the caches (first-level data and last
-level misses per span; slower).
+is counted too). Prints the instructions per stored span, the functions that executed the
+most of them, and a JSON summary. With `--cache-sim` callgrind also simulates the caches
+(first-level data and last-level misses per span; slower). Needs Debian's `valgrind`.
 
     python scripts/bench/instructions.py [--spans 20000] [--rate 1000] [--cache-sim]
         [--server-binary PATH] [--keep callgrind.out]
