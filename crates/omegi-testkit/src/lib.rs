@@ -164,6 +164,16 @@ pub mod otlp {
         ]
     }
 
+    /// [`checkout`] without its deepest span, which then fails at orders' UpstreamError, and
+    /// that span: sent later, it moves the trace's occurrence down to inventory's OutOfStock.
+    pub fn checkout_without_deepest(trace: u64) -> (Vec<(&'static str, Vec<Span>)>, Span) {
+        let mut groups = checkout(trace);
+        let (_, mut inventory) = groups.pop().expect("checkout ends at inventory");
+        let deepest = inventory.pop().expect("inventory has spans");
+        groups.push(("inventory", inventory));
+        (groups, deepest)
+    }
+
     /// The same flow as [`checkout`], succeeding: no span fails.
     pub fn checkout_ok(trace: u64) -> Vec<(&'static str, Vec<Span>)> {
         checkout(trace)

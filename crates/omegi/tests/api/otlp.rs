@@ -89,21 +89,3 @@ pub async fn wait_until(api: &Api, path: &str, ok: impl Fn(&Value) -> bool) -> V
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-
-/// A checkout trace without its deepest span, which then fails at orders' UpstreamError, and
-/// that span: sent later, it moves the trace's occurrence down to inventory's OutOfStock.
-pub fn checkout_without_deepest(
-    trace: u64,
-) -> (
-    Vec<(
-        &'static str,
-        Vec<opentelemetry_proto::tonic::trace::v1::Span>,
-    )>,
-    opentelemetry_proto::tonic::trace::v1::Span,
-) {
-    let mut groups = checkout(trace);
-    let (_, mut inventory) = groups.pop().expect("checkout ends at inventory");
-    let deepest = inventory.pop().expect("inventory has spans");
-    groups.push(("inventory", inventory));
-    (groups, deepest)
-}
